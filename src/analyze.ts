@@ -1,0 +1,223 @@
+import { CaptureError, type CaptureInput, type InputInfo, type PacketBatch, type Precision, readCaptures, type RecordSink } from './capture/index.js';
+import { DecodedPacket, decodePacket, linkTypeName, notDecodedName } from './decode/index.js';
+import { type Connection, ConnectionStore, ConnectionTable, type ConnectionSink, endedNormally, isOver, STATE_COUNT, toRecord } from './tcp/index.js';
+import type { ConnectionRecord } from './tcp/index.js';
+import { TOOL_NAME, VERSION } from './version.js';
+
+export interface AnalyzeOptions {
+  /** Maximum segment lifetime in seconds; TIME_WAIT lasts 2×MSL. Default 30 (Linux's 60 s TIME_WAIT). */
+  msl?: number;
+  /** Keep every connection (for JSON and `--all`) or only the notable ones (bounded memory). Default 'all'. */
+  keep?: 'all' | 'notable';
+  /** Keep each connection's transitions for the report. Default false. */
+  transitions?: boolean;
+  /** How many notable connections of each kind (abnormal, normal) to keep. Default 20. */
+  notableLimit?: number;
+}
+
+export interface Timestamp {
+  sec: number;
+  nsec: number;
+}
+
+export interface InputReport {
+  file: string;
+  format: 'pcap' | 'pcapng' | 'unknown';
+  compressed: boolean;
+  precision: Precision;
+  linkTypes: string[];
+  packets: number;
+}
+
+export interface Summary {
+  packets: number;
+  tcpPackets: number;
+  notDecoded: Record<string, number>;
+  ipFragments: number;
+  connections: number;
+  /** Connections that did not end normally (resets, half-closed, unanswered, ...). */
+  abnormal: number;
+  /** Connections still open (not CLOSED/TIME_WAIT on both sides) at the end of the capture. */
+  openAtEnd: number;
+  roleInferred: number;
+  stateInferred: number;
+  firstTs: Timestamp | null;
+  lastTs: Timestamp | null;
+}
+
+export interface Report {
+  tool: { name: string; version: string };
+  inputs: InputReport[];
+  /** The finest timestamp precision among the inputs; timestamps are printed with it. */
+  precision: Precision;
+  msl: number;
+  summary: Summary;
+  /** End-state counts: matrix[clientState][serverState]. */
+  matrix: number[][];
+  /** Connections that did not end normally, then the others; each list in id order and bounded. */
+  notable: ConnectionRecord[];
+  /** Every connection in id order, when the analysis kept them all (`keep: 'all'`). */
+  connections: (() => Iterable<ConnectionRecord>) | null;
+  transitionsKept: boolean;
+  /** Bytes kept per finished connection in the compact store. */
+  storeBytes: number;
+  /** Why reading stopped early, if it did; everything before it is in the report. */
+  damage: CaptureError | null;
+}
+
+/** Keeps the lowest ids of each class, in bounded memory, whatever order connections finish in. */
+class NotableList {
+  private readonly abnormal: ConnectionRecord[] = [];
+  private readonly normal: ConnectionRecord[] = [];
+  /** Once a list has been trimmed, ids above its last kept one can never make it back in. */
+  private abnormalCutoff = Infinity;
+  private normalCutoff = Infinity;
+
+  constructor(private readonly limit: number) {}
+
+  add(c: Connection, normal: boolean): void {
+    if (c.id > (normal ? this.normalCutoff : this.abnormalCutoff)) return;
+    const list = normal ? this.normal : this.abnormal;
+    list.push(toRecord(c));
+    if (list.length < this.limit * 2) return;
+    list.sort((x, y) => x.id - y.id);
+    list.length = this.limit;
+    const cutoff = list[this.limit - 1]!.id;
+    if (normal) this.normalCutoff = cutoff;
+    else this.abnormalCutoff = cutoff;
+  }
+
+  rows(): ConnectionRecord[] {
+    const a = this.abnormal.sort((x, y) => x.id - y.id).slice(0, this.limit);
+    const n = this.normal.sort((x, y) => x.id - y.id).slice(0, Math.max(0, this.limit - a.length));
+    return [...a, ...n];
+  }
+}
+
+class Analysis implements RecordSink, ConnectionSink {
+  readonly pkt = new DecodedPacket();
+  readonly table: ConnectionTable;
+  readonly store: ConnectionStore | null;
+  readonly notable: NotableList;
+  readonly matrix = new Uint32Array(STATE_COUNT * STATE_COUNT);
+  readonly notDecoded = new Map<number, number>();
+  packets = 0;
+  tcpPackets = 0;
+  ipFragments = 0;
+  firstSec = Infinity;
+  firstNsec = 0;
+  lastSec = -Infinity;
+  lastNsec = 0;
+  abnormal = 0;
+  openAtEnd = 0;
+  roleInferred = 0;
+  stateInferred = 0;
+  connections = 0;
+
+  constructor(options: Required<AnalyzeOptions>) {
+    this.table = new ConnectionTable(options.msl, this);
+    this.store = options.keep === 'all' ? new ConnectionStore(options.transitions) : null;
+    this.notable = new NotableList(options.notableLimit);
+  }
+
+  record(batch: PacketBatch, i: number): void {
+    const n = ++this.packets;
+    const sec = batch.sec[i]!;
+    const nsec = batch.nsec[i]!;
+    if (sec < this.firstSec || (sec === this.firstSec && nsec < this.firstNsec)) {
+      this.firstSec = sec;
+      this.firstNsec = nsec;
+    }
+    if (sec > this.lastSec || (sec === this.lastSec && nsec > this.lastNsec)) {
+      this.lastSec = sec;
+      this.lastNsec = nsec;
+    }
+    const p = this.pkt;
+    const tcp = decodePacket(batch.data[i]!, batch.origLen[i]!, batch.linkType[i]!, p);
+    if (p.fragment) this.ipFragments++;
+    if (tcp) {
+      this.tcpPackets++;
+      this.table.segment(p, n, sec, nsec, sec + nsec * 1e-9);
+    } else {
+      const key = p.reason * 0x100000 + (p.reasonDetail & 0xfffff);
+      this.notDecoded.set(key, (this.notDecoded.get(key) ?? 0) + 1);
+    }
+  }
+
+  finished(c: Connection): void {
+    this.connections++;
+    const a = c.client.state;
+    const b = c.server.state;
+    this.matrix[a * STATE_COUNT + b]!++;
+    const normal = endedNormally(c);
+    if (!normal) this.abnormal++;
+    if (!isOver(c)) this.openAtEnd++;
+    if (c.roleInferred) this.roleInferred++;
+    if (c.stateInferred) this.stateInferred++;
+    this.store?.add(c);
+    this.notable.add(c, normal);
+  }
+}
+
+const DEFAULTS: Required<AnalyzeOptions> = { msl: 30, keep: 'all', transitions: false, notableLimit: 20 };
+
+/**
+ * Reads the captures (merged by timestamp when there are several), tracks both endpoints
+ * of every TCP connection and returns the report model that renderers turn into text or JSON.
+ * A capture that cannot be read to its end yields the report of what came before, with `damage` set.
+ */
+export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeOptions = {}): Promise<Report> {
+  const opts: Required<AnalyzeOptions> = { ...DEFAULTS, ...options };
+  if (!(opts.msl >= 0) || !Number.isFinite(opts.msl)) throw new RangeError(`msl must be a non-negative number of seconds, not ${opts.msl}`);
+  const a = new Analysis(opts);
+  let damage: CaptureError | null = null;
+  const infos: InputInfo[] = [];
+  try {
+    await readCaptures(inputs, a, infos);
+  } catch (e) {
+    if (!(e instanceof CaptureError)) throw e;
+    damage = e;
+  }
+  a.table.flush();
+  const notDecoded: Record<string, number> = {};
+  for (const [key, count] of [...a.notDecoded.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0])) {
+    const name = notDecodedName(Math.floor(key / 0x100000), key % 0x100000);
+    notDecoded[name] = (notDecoded[name] ?? 0) + count;
+  }
+  const matrix: number[][] = [];
+  for (let c = 0; c < STATE_COUNT; c++) matrix.push(Array.from(a.matrix.subarray(c * STATE_COUNT, (c + 1) * STATE_COUNT)));
+  const precision = infos.reduce<Precision>((p, i) => (rank(i.precision) > rank(p) ? i.precision : p), infos.length ? 's' : 'us');
+  const store = a.store;
+  return {
+    tool: { name: TOOL_NAME, version: VERSION },
+    inputs: infos.map((i) => ({
+      file: i.file, format: i.format, compressed: i.compressed, precision: i.precision,
+      linkTypes: i.linkTypes.map(linkTypeName), packets: i.packets,
+    })),
+    precision,
+    msl: opts.msl,
+    summary: {
+      packets: a.packets,
+      tcpPackets: a.tcpPackets,
+      notDecoded,
+      ipFragments: a.ipFragments,
+      connections: a.connections,
+      abnormal: a.abnormal,
+      openAtEnd: a.openAtEnd,
+      roleInferred: a.roleInferred,
+      stateInferred: a.stateInferred,
+      firstTs: a.packets ? { sec: a.firstSec, nsec: a.firstNsec } : null,
+      lastTs: a.packets ? { sec: a.lastSec, nsec: a.lastNsec } : null,
+    },
+    matrix,
+    notable: a.notable.rows(),
+    connections: store ? () => store.byId() : null,
+    transitionsKept: opts.transitions,
+    storeBytes: store ? store.bytes : 0,
+    damage,
+  };
+}
+
+function rank(p: Precision): number {
+  return p === 's' ? 0 : p === 'ms' ? 1 : p === 'us' ? 2 : 3;
+}

@@ -1,0 +1,48 @@
+/**
+ * Packet records in struct-of-arrays form, reused from one read to the next.
+ * `data[i]` is a view into the reader's buffer: valid until the batch is refilled.
+ */
+export class PacketBatch {
+  length = 0;
+  readonly data: Uint8Array[] = [];
+  readonly sec: number[] = [];
+  readonly nsec: number[] = [];
+  readonly origLen: number[] = [];
+  readonly linkType: number[] = [];
+  /** Byte offset of the record in its capture stream (for error messages). */
+  readonly offset: number[] = [];
+
+  push(data: Uint8Array, sec: number, nsec: number, origLen: number, linkType: number, offset: number): void {
+    const i = this.length++;
+    this.data[i] = data;
+    this.sec[i] = sec;
+    this.nsec[i] = nsec;
+    this.origLen[i] = origLen;
+    this.linkType[i] = linkType;
+    this.offset[i] = offset;
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+}
+
+/** A push parser for one capture file format: fed raw chunks, appends whole records. */
+export interface RecordParser {
+  readonly format: 'pcap' | 'pcapng';
+  /** Timestamp precision of the file: 's', 'ms', 'us' or 'ns'. */
+  readonly precision: Precision;
+  /** Link types seen so far (pcapng files may have several interfaces). */
+  readonly linkTypes: ReadonlySet<number>;
+  /** Number of records parsed so far. */
+  readonly records: number;
+  feed(chunk: Buffer, out: PacketBatch): void;
+  /** Called at end of input; throws CaptureError when the stream stopped inside a structure. */
+  finish(): void;
+}
+
+export type Precision = 's' | 'ms' | 'us' | 'ns';
+
+export function precisionDigits(p: Precision): number {
+  return p === 's' ? 0 : p === 'ms' ? 3 : p === 'us' ? 6 : 9;
+}

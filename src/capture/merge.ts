@@ -1,0 +1,55 @@
+import type { PacketBatch } from './batch.js';
+import { CaptureSource, type CaptureInput, type InputInfo } from './source.js';
+
+/** Receives every record of the capture, in order; `batch.data[i]` is valid only during the call. */
+export interface RecordSink {
+  record(batch: PacketBatch, i: number, source: number): void;
+}
+
+/**
+ * Reads several captures as one, merged by timestamp (rotated `tcpdump -C/-G` output,
+ * or files from several capture points). A single input is passed through in file order.
+ */
+export async function readCaptures(inputs: readonly CaptureInput[], sink: RecordSink, infos: InputInfo[] = []): Promise<void> {
+  const sources = inputs.map((i) => new CaptureSource(i));
+  for (const s of sources) infos.push(s.info);
+  if (sources.length === 1) {
+    const s = sources[0]!;
+    const batch = s.batch;
+    while (await s.next()) {
+      for (let i = 0; i < batch.length; i++) sink.record(batch, i, 0);
+    }
+    return;
+  }
+  const pos = new Array<number>(sources.length).fill(0);
+  const live: number[] = [];
+  for (let k = 0; k < sources.length; k++) if (await sources[k]!.next()) live.push(k);
+  while (live.length > 0) {
+    let best = 0;
+    let bk = live[0]!;
+    let bb = sources[bk]!.batch;
+    let bSec = bb.sec[pos[bk]!]!;
+    let bNsec = bb.nsec[pos[bk]!]!;
+    for (let j = 1; j < live.length; j++) {
+      const k = live[j]!;
+      const b = sources[k]!.batch;
+      const p = pos[k]!;
+      const sec = b.sec[p]!;
+      if (sec < bSec || (sec === bSec && b.nsec[p]! < bNsec)) {
+        best = j;
+        bk = k;
+        bb = b;
+        bSec = sec;
+        bNsec = b.nsec[p]!;
+      }
+    }
+    sink.record(bb, pos[bk]!, bk);
+    const next = pos[bk]! + 1;
+    if (next < bb.length) {
+      pos[bk] = next;
+    } else {
+      pos[bk] = 0;
+      if (!(await sources[bk]!.next())) live.splice(best, 1);
+    }
+  }
+}

@@ -1,0 +1,219 @@
+import type { PacketBatch, Precision, RecordParser } from './batch.js';
+import { CaptureError } from './errors.js';
+
+export const PCAPNG_SHB = 0x0a0d0d0a;
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+const BLOCK_IDB = 1;
+const BLOCK_OPB = 2;
+const BLOCK_SPB = 3;
+const BLOCK_EPB = 6;
+const OPT_IF_TSRESOL = 9;
+const OPT_IF_TSOFFSET = 14;
+/** Larger blocks than this are treated as corrupt rather than buffered (libpcap uses the same ceiling). */
+const MAX_BLOCK = 16 * 1024 * 1024;
+const TWO_32 = 4294967296;
+
+interface Interface {
+  linkType: number;
+  snaplen: number;
+  unitsPerSec: number;
+  tsOffset: number;
+}
+
+/** pcapng (draft-ietf-opsawg-pcapng): sections in either byte order, many interfaces, EPB/SPB/OPB. */
+export class PcapngParser implements RecordParser {
+  readonly format = 'pcapng' as const;
+  precision: Precision = 's';
+  readonly linkTypes = new Set<number>();
+  records = 0;
+
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  /** Stream offset of buf[0]. */
+  private base = 0;
+  private readonly pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private need = 12;
+  private le = true;
+  private interfaces: Interface[] = [];
+  private lastSec = 0;
+  private lastNsec = 0;
+  private blocks = 0;
+
+  constructor(private readonly file: string) {}
+
+  feed(chunk: Buffer, out: PacketBatch): void {
+    const left = this.buf.length - this.pos;
+    if (left + this.pendingBytes + chunk.length < this.need) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      return;
+    }
+    if (left === 0 && this.pending.length === 0) {
+      this.base += this.buf.length;
+      this.buf = chunk;
+    } else {
+      const parts = [this.buf.subarray(this.pos), ...this.pending, chunk];
+      this.base += this.pos;
+      this.buf = Buffer.concat(parts);
+      this.pending.length = 0;
+      this.pendingBytes = 0;
+    }
+    this.pos = 0;
+    this.parse(out);
+  }
+
+  finish(): void {
+    const left = this.buf.length - this.pos + this.pendingBytes;
+    if (this.blocks === 0 && left === 0) {
+      throw new CaptureError('empty', this.file, 0, 0, 'pcapng: no section header block');
+    }
+    if (left > 0) {
+      throw new CaptureError('truncated', this.file, this.records + 1, this.base + this.pos,
+        `pcapng: file is truncated: block needs ${this.need} bytes, only ${left} remain`);
+    }
+  }
+
+  private u32(o: number): number {
+    return this.le ? this.buf.readUInt32LE(o) : this.buf.readUInt32BE(o);
+  }
+
+  private u16(o: number): number {
+    return this.le ? this.buf.readUInt16LE(o) : this.buf.readUInt16BE(o);
+  }
+
+  private fail(code: 'bad-block' | 'bad-magic', at: number, detail: string): never {
+    throw new CaptureError(code, this.file, this.records + 1, this.base + at, `pcapng: ${detail}`);
+  }
+
+  private parse(out: PacketBatch): void {
+    const buf = this.buf;
+    for (;;) {
+      const pos = this.pos;
+      const avail = buf.length - pos;
+      if (avail < 12) {
+        this.need = 12;
+        return;
+      }
+      const type = buf.readUInt32LE(pos);
+      if (type === PCAPNG_SHB) {
+        const bom = buf.readUInt32LE(pos + 8);
+        if (bom === BYTE_ORDER_MAGIC) this.le = true;
+        else if (bom === 0x4d3c2b1a) this.le = false;
+        else this.fail('bad-magic', pos + 8, `bad byte-order magic 0x${bom.toString(16)} in section header`);
+      } else if (this.blocks === 0) {
+        this.fail('bad-magic', pos, `first block is 0x${type.toString(16)}, not a section header`);
+      }
+      const len = this.u32(pos + 4);
+      if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) {
+        this.fail('bad-block', pos, `block length ${len} is invalid (must be a multiple of 4 from 12 to ${MAX_BLOCK})`);
+      }
+      if (avail < len) {
+        this.need = len;
+        return;
+      }
+      if (this.u32(pos + len - 4) !== len) {
+        this.fail('bad-block', pos, `block length ${len} does not match its trailer ${this.u32(pos + len - 4)}`);
+      }
+      this.block(this.u32(pos), pos, len, out);
+      this.blocks++;
+      this.pos = pos + len;
+    }
+  }
+
+  private block(type: number, pos: number, len: number, out: PacketBatch): void {
+    switch (type) {
+      case PCAPNG_SHB:
+        // A new section starts a new interface numbering.
+        this.interfaces = [];
+        return;
+      case BLOCK_IDB:
+        this.interfaceBlock(pos, len);
+        return;
+      case BLOCK_EPB:
+      case BLOCK_OPB: {
+        if (len < 32) this.fail('bad-block', pos, `packet block of ${len} bytes is too short`);
+        const ifId = type === BLOCK_EPB ? this.u32(pos + 8) : this.u16(pos + 8);
+        const ifc = this.interfaces[ifId];
+        if (!ifc) this.fail('bad-block', pos, `packet block names interface ${ifId}, but ${this.interfaces.length} are defined`);
+        const caplen = this.u32(pos + 20);
+        if (caplen > len - 32) this.fail('bad-block', pos, `captured length ${caplen} overruns its ${len}-byte block`);
+        this.timestamp(ifc, this.u32(pos + 12), this.u32(pos + 16));
+        const orig = this.u32(pos + 24);
+        out.push(this.buf.subarray(pos + 28, pos + 28 + caplen), this.lastSec, this.lastNsec,
+          orig < caplen ? caplen : orig, ifc.linkType, this.base + pos);
+        this.records++;
+        return;
+      }
+      case BLOCK_SPB: {
+        const ifc = this.interfaces[0];
+        if (!ifc) this.fail('bad-block', pos, 'simple packet block before any interface description');
+        const orig = this.u32(pos + 8);
+        let caplen = len - 16;
+        if (orig < caplen) caplen = orig;
+        if (ifc.snaplen > 0 && ifc.snaplen < caplen) caplen = ifc.snaplen;
+        // A simple packet block has no timestamp: it keeps the previous packet's time.
+        out.push(this.buf.subarray(pos + 12, pos + 12 + caplen), this.lastSec, this.lastNsec, orig, ifc.linkType, this.base + pos);
+        this.records++;
+        return;
+      }
+      default:
+        // Name resolution, statistics, journal, custom and unknown blocks carry no packets.
+        return;
+    }
+  }
+
+  private interfaceBlock(pos: number, len: number): void {
+    if (len < 20) this.fail('bad-block', pos, `interface description block of ${len} bytes is too short`);
+    const ifc: Interface = { linkType: this.u16(pos + 8), snaplen: this.u32(pos + 12), unitsPerSec: 1e6, tsOffset: 0 };
+    let o = pos + 16;
+    const end = pos + len - 4;
+    while (o + 4 <= end) {
+      const code = this.u16(o);
+      const olen = this.u16(o + 2);
+      if (code === 0 || o + 4 + olen > end) break;
+      if (code === OPT_IF_TSRESOL && olen >= 1) {
+        const v = this.buf[o + 4]!;
+        const exp = v & 0x7f;
+        ifc.unitsPerSec = v & 0x80 ? 2 ** exp : 10 ** exp;
+      } else if (code === OPT_IF_TSOFFSET && olen >= 8) {
+        const lo = this.u32(o + 4 + (this.le ? 0 : 4));
+        const hi = this.u32(o + 4 + (this.le ? 4 : 0));
+        ifc.tsOffset = hi * TWO_32 + lo;
+      }
+      o += 4 + ((olen + 3) & ~3);
+    }
+    this.interfaces.push(ifc);
+    this.linkTypes.add(ifc.linkType);
+    const p: Precision = ifc.unitsPerSec <= 1 ? 's' : ifc.unitsPerSec <= 1e3 ? 'ms' : ifc.unitsPerSec <= 1e6 ? 'us' : 'ns';
+    if (rank(p) > rank(this.precision)) this.precision = p;
+  }
+
+  private timestamp(ifc: Interface, hi: number, lo: number): void {
+    const ups = ifc.unitsPerSec;
+    let sec: number;
+    let nsec: number;
+    if (hi < 0x200000) {
+      // Exact in a double: hi·2³² + lo < 2⁵³.
+      const units = hi * TWO_32 + lo;
+      sec = Math.floor(units / ups);
+      nsec = Math.round(((units - sec * ups) * 1e9) / ups);
+    } else {
+      const units = (BigInt(hi) << 32n) | BigInt(lo);
+      const bups = BigInt(ups);
+      const s = units / bups;
+      sec = Number(s);
+      nsec = Number(((units - s * bups) * 1000000000n) / bups);
+    }
+    if (nsec >= 1e9) {
+      sec += 1;
+      nsec -= 1e9;
+    }
+    this.lastSec = sec + ifc.tsOffset;
+    this.lastNsec = nsec;
+  }
+}
+
+function rank(p: Precision): number {
+  return p === 's' ? 0 : p === 'ms' ? 1 : p === 'us' ? 2 : 3;
+}

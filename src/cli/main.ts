@@ -1,0 +1,112 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { analyze } from '../analyze.js';
+import { CaptureError } from '../capture/index.js';
+import { renderJson, renderText } from '../report/index.js';
+import { VERSION } from '../version.js';
+
+export interface CliIo {
+  stdout: Writable;
+  stderr: Writable;
+}
+
+const EXAMPLES = `
+Examples:
+  $ tcpstate analyze capture.pcap                     end states and notable connections
+  $ tcpstate analyze --all capture.pcapng.gz          every connection (gzip is detected by content)
+  $ tcpstate analyze -f json -o report.json --transitions capture.pcap
+  $ tcpstate analyze rotated.pcap0 rotated.pcap1      several files, merged by timestamp
+  $ tcpdump -i eth0 -w - 'tcp port 443' | tcpstate analyze -
+`;
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number of seconds');
+  return n;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
+/** Runs the command line; resolves to the exit code (0 ok, 1 internal error, 2 usage or input error). */
+export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let code = 0;
+  const program = new Command('tcpstate')
+    .description('Reconstruct both endpoints\' TCP state (RFC 793) for every connection in a packet capture.')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXAMPLES);
+
+  program.command('analyze')
+    .description('Read captures (pcap, pcapng, gzip, - for stdin) and report each connection\'s end states')
+    .argument('<capture...>', 'capture files; several are merged in timestamp order as one capture; - reads stdin')
+    .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .option('-o, --output <file>', 'write the report to FILE instead of standard output')
+    .option('--all', 'list every connection, not just the notable ones', false)
+    .option('--transitions', 'include every state transition of every connection in the JSON', false)
+    .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
+    .option('--limit <n>', 'how many notable connections the text report lists', positiveInt, 20)
+    .addHelpText('after', EXAMPLES)
+    .exitOverride()
+    .action(async (captures: string[], opts: { format: 'text' | 'json'; output?: string; all: boolean; transitions: boolean; msl: number; limit: number }) => {
+      const keepAll = opts.format === 'json' || opts.all;
+      const report = await analyze(captures, {
+        msl: opts.msl, keep: keepAll ? 'all' : 'notable', transitions: opts.transitions, notableLimit: opts.limit,
+      });
+      if (report.damage) {
+        io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);
+        code = 2;
+        return;
+      }
+      const chunks = opts.format === 'json' ? renderJson(report) : renderText(report, { all: opts.all });
+      await writeAll(chunks, opts.output, io.stdout);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (e instanceof CaptureError) {
+      io.stderr.write(`tcpstate: error: ${e.message}\n`);
+      return 2;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === 'string' && typeof err.path === 'string') {
+      io.stderr.write(`tcpstate: error: ${err.path}: ${err.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`tcpstate: internal error: ${err?.message ?? String(e)}\n`);
+    return 1;
+  }
+  return code;
+}
+
+/** Writes rendered pieces in blocks of about 64 KiB, waiting when the destination is full. */
+async function writeAll(chunks: Iterable<string>, file: string | undefined, stdout: Writable): Promise<void> {
+  const out: Writable = file ? createWriteStream(file) : stdout;
+  const opened = file ? once(out, 'open') : Promise.resolve();
+  await opened;
+  let block = '';
+  for (const c of chunks) {
+    block += c;
+    if (block.length >= 65536) {
+      if (!out.write(block)) await once(out, 'drain');
+      block = '';
+    }
+  }
+  if (block) out.write(block);
+  if (file) {
+    out.end();
+    await once(out, 'finish');
+  }
+}

@@ -1,0 +1,290 @@
+import {
+  DLT_RAW_BSD, DLT_RAW_OPENBSD, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL,
+  LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW,
+} from './linktypes.js';
+import { NotDecoded } from './reasons.js';
+
+export const TH_FIN = 0x01;
+export const TH_SYN = 0x02;
+export const TH_RST = 0x04;
+export const TH_PUSH = 0x08;
+export const TH_ACK = 0x10;
+export const TH_URG = 0x20;
+export const TH_ECE = 0x40;
+export const TH_CWR = 0x80;
+/** RFC 3540 nonce sum, now the AccECN bit: the low bit of byte 12. */
+export const TH_AE = 0x100;
+
+const ETH_IPV4 = 0x0800;
+const ETH_IPV6 = 0x86dd;
+const ETH_ARP = 0x0806;
+const ETH_8021Q = 0x8100;
+const ETH_8021AD = 0x88a8;
+const ETH_QINQ_OLD = 0x9100;
+const IPPROTO_TCP = 6;
+
+/**
+ * One decoded packet, allocated once and overwritten for every packet (gopacket's
+ * DecodeFromBytes pattern). Addresses are four 32-bit words; IPv4 uses word 0.
+ */
+export class DecodedPacket {
+  /** NotDecoded reason (0 when this is a TCP segment) and its detail. */
+  reason = 0;
+  reasonDetail = 0;
+  vlanTags = 0;
+  ipVersion = 0;
+  ipOffset = 0;
+  ipHeaderLen = 0;
+  /** IP total length for IPv4, 40 + payload length for IPv6 (0 when the header says 0). */
+  ipTotalLen = 0;
+  ipId = 0;
+  ttl = 0;
+  /** The packet is an IP fragment (any, including the first). */
+  fragment = false;
+  s0 = 0; s1 = 0; s2 = 0; s3 = 0;
+  d0 = 0; d1 = 0; d2 = 0; d3 = 0;
+  tcpOffset = 0;
+  tcpHeaderLen = 0;
+  sport = 0;
+  dport = 0;
+  seq = 0;
+  ack = 0;
+  flags = 0;
+  window = 0;
+  urgent = 0;
+  checksum = 0;
+  payloadLen = 0;
+  /** Options; -1 where absent. */
+  mss = -1;
+  wscale = -1;
+  sackPermitted = false;
+  sackBlocks = 0;
+  hasTimestamp = false;
+  tsVal = 0;
+  tsEcr = 0;
+  /** An option's length ran past the header or was invalid. */
+  badOptions = false;
+}
+
+function u16(d: Uint8Array, o: number): number {
+  return (d[o]! << 8) | d[o + 1]!;
+}
+
+function u32(d: Uint8Array, o: number): number {
+  return ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
+}
+
+function i32(d: Uint8Array, o: number): number {
+  return (d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!;
+}
+
+/**
+ * Decodes link, IP and TCP headers of `data` (the captured bytes; `origLen` is the
+ * length on the wire) into `out`. Returns true for a TCP segment; otherwise
+ * `out.reason`/`out.reasonDetail` say why not. Never throws on malformed bytes.
+ */
+export function decodePacket(data: Uint8Array, origLen: number, linkType: number, out: DecodedPacket): boolean {
+  out.reason = NotDecoded.None;
+  out.reasonDetail = 0;
+  out.vlanTags = 0;
+  out.fragment = false;
+  const n = data.length;
+  switch (linkType) {
+    case LINKTYPE_ETHERNET: {
+      if (n < 14) return fail(out, NotDecoded.TruncatedLink, 0);
+      let o = 12;
+      let type = u16(data, o);
+      while (type === ETH_8021Q || type === ETH_8021AD || type === ETH_QINQ_OLD) {
+        if (o + 6 > n) return fail(out, NotDecoded.TruncatedLink, 0);
+        out.vlanTags++;
+        o += 4;
+        type = u16(data, o);
+      }
+      if (type < 0x0600) return fail(out, NotDecoded.Llc, type);
+      return etherType(data, o + 2, type, origLen, out);
+    }
+    case LINKTYPE_LINUX_SLL:
+      if (n < 16) return fail(out, NotDecoded.TruncatedLink, 0);
+      return etherType(data, 16, u16(data, 14), origLen, out);
+    case LINKTYPE_LINUX_SLL2:
+      if (n < 20) return fail(out, NotDecoded.TruncatedLink, 0);
+      return etherType(data, 20, u16(data, 0), origLen, out);
+    case LINKTYPE_RAW:
+    case DLT_RAW_BSD:
+    case DLT_RAW_OPENBSD:
+      if (n < 1) return fail(out, NotDecoded.TruncatedIp, 0);
+      return ipByVersion(data, 0, origLen, out);
+    case LINKTYPE_IPV4:
+      return ipv4(data, 0, origLen, out);
+    case LINKTYPE_IPV6:
+      return ipv6(data, 0, origLen, out);
+    case LINKTYPE_NULL:
+    case LINKTYPE_LOOP: {
+      if (n < 4) return fail(out, NotDecoded.TruncatedLink, 0);
+      // NULL stores the family in the capturing host's byte order, LOOP in network order.
+      let family = linkType === LINKTYPE_LOOP ? u32(data, 0) : (data[0]! | (data[1]! << 8) | (data[2]! << 16) | (data[3]! << 24)) >>> 0;
+      if (family > 0xffff) family = u32(data, 0);
+      if (family === 2) return ipv4(data, 4, origLen, out);
+      // AF_INET6 is 10 on Linux, 24 on NetBSD/OpenBSD, 28 on FreeBSD, 30 on macOS.
+      if (family === 10 || family === 24 || family === 28 || family === 30) return ipv6(data, 4, origLen, out);
+      return fail(out, NotDecoded.LoopbackFamily, family);
+    }
+    default:
+      return fail(out, NotDecoded.UnsupportedLinkType, linkType);
+  }
+}
+
+function fail(out: DecodedPacket, reason: NotDecoded, detail: number): false {
+  out.reason = reason;
+  out.reasonDetail = detail;
+  return false;
+}
+
+function etherType(d: Uint8Array, o: number, type: number, origLen: number, out: DecodedPacket): boolean {
+  if (type === ETH_IPV4) return ipv4(d, o, origLen, out);
+  if (type === ETH_IPV6) return ipv6(d, o, origLen, out);
+  if (type === ETH_ARP) return fail(out, NotDecoded.Arp, 0);
+  return fail(out, NotDecoded.OtherEthertype, type);
+}
+
+function ipByVersion(d: Uint8Array, o: number, origLen: number, out: DecodedPacket): boolean {
+  const v = d[o]! >> 4;
+  if (v === 4) return ipv4(d, o, origLen, out);
+  if (v === 6) return ipv6(d, o, origLen, out);
+  return fail(out, NotDecoded.IpVersion, v);
+}
+
+function ipv4(d: Uint8Array, o: number, origLen: number, out: DecodedPacket): boolean {
+  if (o + 20 > d.length) return fail(out, NotDecoded.TruncatedIp, 0);
+  const vihl = d[o]!;
+  if (vihl >> 4 !== 4) return fail(out, NotDecoded.IpVersion, vihl >> 4);
+  const hl = (vihl & 0x0f) * 4;
+  let total = u16(d, o + 2);
+  if (hl < 20) return fail(out, NotDecoded.BadIpHeader, 0);
+  // A zero total length is what TSO segments captured before segmentation carry.
+  if (total === 0) total = origLen - o;
+  if (total < hl) return fail(out, NotDecoded.BadIpHeader, 0);
+  if (o + hl > d.length) return fail(out, NotDecoded.TruncatedIp, 0);
+  out.ipVersion = 4;
+  out.ipOffset = o;
+  out.ipHeaderLen = hl;
+  out.ipTotalLen = total;
+  out.ipId = u16(d, o + 4);
+  out.ttl = d[o + 8]!;
+  out.s0 = i32(d, o + 12); out.s1 = 0; out.s2 = 0; out.s3 = 0;
+  out.d0 = i32(d, o + 16); out.d1 = 0; out.d2 = 0; out.d3 = 0;
+  const frag = u16(d, o + 6);
+  const proto = d[o + 9]!;
+  if (frag & 0x3fff) {
+    out.fragment = true;
+    // Only the first fragment carries the TCP header; later ones are counted, not decoded.
+    if (frag & 0x1fff) return fail(out, NotDecoded.IpFragment, proto);
+  }
+  if (proto !== IPPROTO_TCP) return fail(out, NotDecoded.IpProtocol, proto);
+  return tcp(d, o + hl, total - hl, out);
+}
+
+function ipv6(d: Uint8Array, o: number, origLen: number, out: DecodedPacket): boolean {
+  if (o + 40 > d.length) return fail(out, NotDecoded.TruncatedIp, 0);
+  if (d[o]! >> 4 !== 6) return fail(out, NotDecoded.IpVersion, d[o]! >> 4);
+  let payload = u16(d, o + 4);
+  if (payload === 0) payload = origLen - o - 40;
+  out.ipVersion = 6;
+  out.ipOffset = o;
+  out.ipTotalLen = 40 + payload;
+  out.ipId = 0;
+  out.ttl = d[o + 7]!;
+  out.s0 = i32(d, o + 8); out.s1 = i32(d, o + 12); out.s2 = i32(d, o + 16); out.s3 = i32(d, o + 20);
+  out.d0 = i32(d, o + 24); out.d1 = i32(d, o + 28); out.d2 = i32(d, o + 32); out.d3 = i32(d, o + 36);
+  let next = d[o + 6]!;
+  let p = o + 40;
+  const end = o + 40 + payload;
+  // RFC 8200 section 4: walk the extension header chain to the upper-layer header.
+  for (;;) {
+    if (next === IPPROTO_TCP) break;
+    if (next === 0 || next === 43 || next === 60 || next === 135 || next === 139 || next === 140) {
+      if (p + 2 > d.length) return fail(out, NotDecoded.TruncatedIp, 0);
+      const len = (d[p + 1]! + 1) * 8;
+      next = d[p]!;
+      p += len;
+    } else if (next === 44) {
+      if (p + 8 > d.length) return fail(out, NotDecoded.TruncatedIp, 0);
+      out.fragment = true;
+      const offset = u16(d, p + 2) & 0xfff8;
+      next = d[p]!;
+      p += 8;
+      if (offset !== 0) return fail(out, NotDecoded.IpFragment, next);
+    } else if (next === 51) {
+      if (p + 2 > d.length) return fail(out, NotDecoded.TruncatedIp, 0);
+      const len = (d[p + 1]! + 2) * 4;
+      next = d[p]!;
+      p += len;
+    } else {
+      return fail(out, NotDecoded.Ipv6NextHeader, next);
+    }
+    if (p > end) return fail(out, NotDecoded.BadIpHeader, 0);
+  }
+  out.ipHeaderLen = p - o;
+  return tcp(d, p, end - p, out);
+}
+
+function tcp(d: Uint8Array, o: number, segLen: number, out: DecodedPacket): boolean {
+  if (o + 20 > d.length) return fail(out, NotDecoded.TruncatedTcp, 0);
+  const hl = (d[o + 12]! >> 4) * 4;
+  if (hl < 20 || hl > segLen) return fail(out, NotDecoded.BadTcpHeader, hl);
+  if (o + hl > d.length) return fail(out, NotDecoded.TruncatedTcp, 0);
+  out.tcpOffset = o;
+  out.tcpHeaderLen = hl;
+  out.sport = u16(d, o);
+  out.dport = u16(d, o + 2);
+  out.seq = u32(d, o + 4);
+  out.ack = u32(d, o + 8);
+  out.flags = d[o + 13]! | ((d[o + 12]! & 1) << 8);
+  out.window = u16(d, o + 14);
+  out.checksum = u16(d, o + 16);
+  out.urgent = u16(d, o + 18);
+  out.payloadLen = segLen - hl;
+  out.mss = -1;
+  out.wscale = -1;
+  out.sackPermitted = false;
+  out.sackBlocks = 0;
+  out.hasTimestamp = false;
+  out.badOptions = false;
+  if (hl > 20) tcpOptions(d, o + 20, o + hl, out);
+  return true;
+}
+
+/** RFC 9293 section 3.2 option kinds that the state machine and reports use. */
+function tcpOptions(d: Uint8Array, p: number, end: number, out: DecodedPacket): void {
+  while (p < end) {
+    const kind = d[p]!;
+    if (kind === 0) return;
+    if (kind === 1) {
+      p++;
+      continue;
+    }
+    if (p + 2 > end) {
+      out.badOptions = true;
+      return;
+    }
+    const len = d[p + 1]!;
+    if (len < 2 || p + len > end) {
+      out.badOptions = true;
+      return;
+    }
+    switch (kind) {
+      case 2: if (len === 4) out.mss = u16(d, p + 2); break;
+      case 3: if (len === 3) out.wscale = d[p + 2]!; break;
+      case 4: out.sackPermitted = true; break;
+      case 5: out.sackBlocks = (len - 2) >> 3; break;
+      case 8:
+        if (len === 10) {
+          out.hasTimestamp = true;
+          out.tsVal = u32(d, p + 2);
+          out.tsEcr = u32(d, p + 6);
+        }
+        break;
+    }
+    p += len;
+  }
+}

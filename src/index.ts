@@ -1,0 +1,5 @@
+export { analyze, type AnalyzeOptions, type Report, type Summary, type InputReport, type Timestamp } from './analyze.js';
+export { CaptureError, type CaptureInput } from './capture/index.js';
+export { renderJson, renderText, JSON_SCHEMA } from './report/index.js';
+export { STATE_NAMES, EVENT_NAMES, type StateName, type ConnectionRecord } from './tcp/index.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,67 @@
+import type { Precision } from '../capture/index.js';
+import { precisionDigits } from '../capture/index.js';
+import type { EndpointRecord } from '../tcp/index.js';
+
+export function ipv4ToString(a: number): string {
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
+
+/** RFC 5952 text: lower case, no leading zeros, the longest run of two or more zero groups as `::`. */
+export function ipv6ToString(w0: number, w1: number, w2: number, w3: number): string {
+  const g = [w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff];
+  if (w0 === 0 && w1 === 0 && (w2 >>> 0) === 0xffff) return `::ffff:${ipv4ToString(w3)}`;
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
+  if (best < 0) return hex(g);
+  return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+}
+
+export function addrToString(family: 4 | 6, e: Pick<EndpointRecord, 'a0' | 'a1' | 'a2' | 'a3'>): string {
+  return family === 4 ? ipv4ToString(e.a0) : ipv6ToString(e.a0, e.a1, e.a2, e.a3);
+}
+
+/** `addr:port`, with IPv6 in brackets (RFC 5952 section 6). */
+export function endpointToString(family: 4 | 6, e: EndpointRecord): string {
+  const a = addrToString(family, e);
+  return family === 4 ? `${a}:${e.port}` : `[${a}]:${e.port}`;
+}
+
+/** ISO 8601 UTC with the capture's precision: 2026-11-21T10:00:00.123456Z. */
+export function isoTimestamp(sec: number, nsec: number, precision: Precision): string {
+  const d = new Date(sec * 1000);
+  const base = d.toISOString().slice(0, 19);
+  const digits = precisionDigits(precision);
+  if (digits === 0) return `${base}Z`;
+  return `${base}.${String(nsec).padStart(9, '0').slice(0, digits)}Z`;
+}
+
+/** Seconds between two timestamps, printed with the capture's precision. */
+export function duration(startSec: number, startNsec: number, endSec: number, endNsec: number, precision: Precision): string {
+  let sec = endSec - startSec;
+  let nsec = endNsec - startNsec;
+  if (nsec < 0) {
+    sec -= 1;
+    nsec += 1e9;
+  }
+  const digits = precisionDigits(precision);
+  if (digits === 0) return String(sec);
+  return `${sec}.${String(nsec).padStart(9, '0').slice(0, digits)}`;
+}
+
+export function durationSeconds(startSec: number, startNsec: number, endSec: number, endNsec: number): number {
+  return endSec - startSec + (endNsec - startNsec) * 1e-9;
+}

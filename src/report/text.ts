@@ -1,0 +1,106 @@
+import type { Report } from '../analyze.js';
+import { type ConnectionRecord, STATE_COUNT, STATE_NAMES } from '../tcp/index.js';
+import { duration, endpointToString, isoTimestamp } from './format.js';
+
+const PRECISION_WORDS = { s: 'second', ms: 'millisecond', us: 'microsecond', ns: 'nanosecond' } as const;
+
+export interface TextOptions {
+  /** List every connection instead of the notable ones. */
+  all?: boolean;
+}
+
+/** The report for a person at a terminal: capture facts, packet counts, end-state matrix, notable connections. */
+export function* renderText(report: Report, options: TextOptions = {}): Generator<string> {
+  const s = report.summary;
+  const p = report.precision;
+  yield `${report.tool.name} ${report.tool.version}\n\n`;
+  for (const i of report.inputs) {
+    const how = [i.format + (i.compressed ? ' (gzip)' : ''), `${PRECISION_WORDS[i.precision]} timestamps`,
+      `link type ${i.linkTypes.join(', ') || '-'}`, `${i.packets} packets`];
+    yield `Capture      ${i.file}: ${how.join(', ')}\n`;
+  }
+  if (s.firstTs && s.lastTs) {
+    yield `Time         ${isoTimestamp(s.firstTs.sec, s.firstTs.nsec, p)} to ${isoTimestamp(s.lastTs.sec, s.lastTs.nsec, p)}` +
+      ` (${duration(s.firstTs.sec, s.firstTs.nsec, s.lastTs.sec, s.lastTs.nsec, p)} s)\n`;
+  }
+  const nd = Object.entries(s.notDecoded);
+  const notDecoded = s.packets - s.tcpPackets;
+  yield `Packets      ${s.packets}: ${s.tcpPackets} TCP, ${notDecoded} not decoded` +
+    (nd.length ? ` (${nd.map(([k, v]) => `${k} ${v}`).join(', ')})` : '') +
+    (s.ipFragments ? `; ${s.ipFragments} IP fragments` : '') + '\n';
+  yield `Connections  ${s.connections}: ${s.abnormal} did not end normally, ${s.openAtEnd} still open at the end` +
+    (s.roleInferred ? `, ${s.roleInferred} with roles inferred (handshake not captured)` : '') + '\n';
+  yield `TIME_WAIT    2MSL = ${2 * report.msl} s\n`;
+  yield '\n';
+  yield* matrix(report);
+  yield '\n';
+  yield* table(report, options.all === true);
+}
+
+function* matrix(report: Report): Generator<string> {
+  const rows: number[] = [];
+  const cols: number[] = [];
+  for (let i = 0; i < STATE_COUNT; i++) {
+    let r = 0;
+    let c = 0;
+    for (let j = 0; j < STATE_COUNT; j++) {
+      r += report.matrix[i]![j]!;
+      c += report.matrix[j]![i]!;
+    }
+    if (r > 0) rows.push(i);
+    if (c > 0) cols.push(i);
+  }
+  yield 'End states at the end of the capture (rows: client, columns: server)\n';
+  if (rows.length === 0) {
+    yield '  no TCP connections\n';
+    return;
+  }
+  const w0 = Math.max(...rows.map((r) => STATE_NAMES[r]!.length)) + 2;
+  const widths = cols.map((c) => Math.max(STATE_NAMES[c]!.length, 3));
+  yield `  ${''.padEnd(w0)}${cols.map((c, k) => STATE_NAMES[c]!.padStart(widths[k]!)).join('  ')}\n`;
+  for (const r of rows) {
+    const cells = cols.map((c, k) => {
+      const n = report.matrix[r]![c]!;
+      return (n ? String(n) : '.').padStart(widths[k]!);
+    });
+    yield `  ${STATE_NAMES[r]!.padEnd(w0)}${cells.join('  ')}\n`;
+  }
+}
+
+function* table(report: Report, all: boolean): Generator<string> {
+  const s = report.summary;
+  const rows: Iterable<ConnectionRecord> = all && report.connections ? report.connections() : report.notable;
+  const shown = all && report.connections ? s.connections : report.notable.length;
+  if (all) yield `Connections (${s.connections})\n`;
+  else if (shown < s.connections) yield `Notable connections (${shown} of ${s.connections}, those that did not end normally first; --all lists every connection)\n`;
+  else yield `Connections (${s.connections}, those that did not end normally first)\n`;
+  if (s.connections === 0) return;
+  const header = ['ID', 'CLIENT', 'SERVER', 'CLIENT STATE', 'SERVER STATE', 'PKTS C/S', 'BYTES C/S', 'DURATION', 'NOTE'];
+  const lines: string[][] = [];
+  const flush = function* (): Generator<string> {
+    const widths = header.map((h, k) => Math.max(h.length, ...lines.map((l) => l[k]!.length)));
+    const fmt = (l: string[]) => l.map((x, k) => (k === 0 || k === 5 || k === 6 || k === 7 ? x.padStart(widths[k]!) : x.padEnd(widths[k]!)))
+      .join('  ').trimEnd();
+    yield `  ${fmt(header)}\n`;
+    for (const l of lines) yield `  ${fmt(l)}\n`;
+  };
+  const p = report.precision;
+  for (const c of rows) {
+    const notes: string[] = [];
+    if (!c.normalEnd) notes.push('abnormal');
+    if (c.roleInferred) notes.push('roles inferred');
+    if (c.stateInferred) notes.push('state inferred');
+    lines.push([
+      String(c.id), endpointToString(c.family, c.client), endpointToString(c.family, c.server),
+      STATE_NAMES[c.client.state]!, STATE_NAMES[c.server.state]!,
+      `${c.client.packets}/${c.server.packets}`, `${c.client.payloadBytes}/${c.server.payloadBytes}`,
+      `${duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)} s`, notes.join(', '),
+    ]);
+    if (lines.length === 1000) {
+      // Very long listings are aligned in blocks so that they stream.
+      yield* flush();
+      lines.length = 0;
+    }
+  }
+  if (lines.length) yield* flush();
+}

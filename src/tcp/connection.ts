@@ -1,0 +1,81 @@
+import { Endpoint } from './endpoint.js';
+import { TcpState } from './state.js';
+
+/** Numbers stored per recorded transition, flat in `Connection.transitions`. */
+export const TRANSITION_FIELDS = 7;
+/** A connection that keeps changing state (resets answered by resets, ...) stops recording past this. */
+export const MAX_TRANSITIONS = 64;
+
+/**
+ * One incarnation of a four-tuple. The client is the side that sent the initial SYN
+ * (or the side inferred to be the client when the handshake was not captured).
+ */
+export class Connection {
+  readonly client: Endpoint;
+  readonly server: Endpoint;
+  roleInferred = false;
+  stateInferred = false;
+
+  firstPacket = 0;
+  lastPacket = 0;
+  startSec = 0;
+  startNsec = 0;
+  endSec = 0;
+  endNsec = 0;
+  lastTs = 0;
+
+  /** Packet number and time of the event being applied, read when a transition is recorded. */
+  curPacket = 0;
+  curSec = 0;
+  curNsec = 0;
+
+  /** packet, sec, nsec, side, from, to, event; repeated. */
+  readonly transitions: number[] = [];
+  transitionsDropped = 0;
+
+  /** Hash-bucket chain of the connection table. */
+  hash = 0;
+  bucketNext: Connection | null = null;
+  /** Waiting in the table's timer queue to be finalized once it has been quiet long enough. */
+  lingering = false;
+  finalized = false;
+
+  constructor(readonly id: number, readonly family: 4 | 6) {
+    this.client = new Endpoint(0, TcpState.CLOSED);
+    this.server = new Endpoint(1, TcpState.LISTEN);
+  }
+
+  endpoint(side: number): Endpoint {
+    return side === 0 ? this.client : this.server;
+  }
+}
+
+/** Neither side holds the connection open any more (TIME_WAIT still waits for its 2MSL). */
+export function isOver(c: Connection): boolean {
+  return isGone(c.client.state) && isGone(c.server.state);
+}
+
+function isGone(s: TcpState): boolean {
+  return s === TcpState.CLOSED || s === TcpState.TIME_WAIT || s === TcpState.LISTEN;
+}
+
+/** Both sides CLOSED (or a listener that never took the connection). */
+export function isFullyClosed(c: Connection): boolean {
+  const a = c.client.state;
+  const b = c.server.state;
+  return (a === TcpState.CLOSED || a === TcpState.LISTEN) && (b === TcpState.CLOSED || b === TcpState.LISTEN);
+}
+
+/**
+ * A normal ending: an orderly close (TIME_WAIT on the active closer, or both CLOSED
+ * without a reset), or a connection still established at both ends.
+ */
+export function endedNormally(c: Connection): boolean {
+  if (c.client.sentRst || c.server.sentRst) return false;
+  const a = c.client.state;
+  const b = c.server.state;
+  if (a === TcpState.ESTABLISHED && b === TcpState.ESTABLISHED) return true;
+  const closedA = a === TcpState.CLOSED || a === TcpState.TIME_WAIT;
+  const closedB = b === TcpState.CLOSED || b === TcpState.TIME_WAIT;
+  return closedA && closedB && c.client.finSent && c.server.finSent;
+}

@@ -1,0 +1,35 @@
+import type { Connection } from './connection.js';
+import type { TcpState } from './state.js';
+
+/** One side of a finished connection, as reports see it. Addresses stay numeric until rendered. */
+export interface EndpointRecord {
+  a0: number; a1: number; a2: number; a3: number;
+  port: number;
+  state: TcpState;
+  packets: number;
+  payloadBytes: number;
+}
+
+export interface ConnectionRecord {
+  id: number;
+  family: 4 | 6;
+  client: EndpointRecord;
+  server: EndpointRecord;
+  roleInferred: boolean;
+  stateInferred: boolean;
+  firstPacket: number;
+  lastPacket: number;
+  startSec: number;
+  startNsec: number;
+  endSec: number;
+  endNsec: number;
+  /** Flat: packet (0 for a timer), sec, nsec, side, from, to, event; null when not kept. */
+  transitions: ArrayLike<number> | null;
+  transitionsDropped: number;
+  normalEnd: boolean;
+}
+
+export function endpointRecord(c: Connection, side: 0 | 1): EndpointRecord {
+  const e = c.endpoint(side);
+  return { a0: e.a0, a1: e.a1, a2: e.a2, a3: e.a3, port: e.port, state: e.state, packets: e.packets, payloadBytes: e.payloadBytes };
+}

@@ -1,0 +1,139 @@
+import { type Connection, endedNormally, TRANSITION_FIELDS } from './connection.js';
+import { type ConnectionRecord, endpointRecord } from './record.js';
+import type { TcpState } from './state.js';
+
+/**
+ * Finished connections packed in fixed-size binary records, so that a capture with
+ * millions of connections keeps RECORD_BYTES each (plus 56 bytes per transition when
+ * transitions are kept) instead of a graph of objects.
+ */
+export const RECORD_BYTES = 116;
+const FLAG_ROLE_INFERRED = 1;
+const FLAG_STATE_INFERRED = 2;
+const FLAG_NORMAL_END = 4;
+
+export class ConnectionStore {
+  private buf = new ArrayBuffer(RECORD_BYTES * 1024);
+  private view = new DataView(this.buf);
+  private trans = new Float64Array(0);
+  private transLen = 0;
+  count = 0;
+
+  constructor(private readonly keepTransitions: boolean) {}
+
+  get bytes(): number {
+    return this.count * RECORD_BYTES + this.transLen * 8;
+  }
+
+  add(c: Connection): void {
+    if ((this.count + 1) * RECORD_BYTES > this.buf.byteLength) {
+      const bigger = new ArrayBuffer(this.buf.byteLength * 2);
+      new Uint8Array(bigger).set(new Uint8Array(this.buf));
+      this.buf = bigger;
+      this.view = new DataView(bigger);
+    }
+    const v = this.view;
+    const o = this.count++ * RECORD_BYTES;
+    v.setUint32(o, c.id, true);
+    v.setUint8(o + 4, c.family);
+    v.setUint8(o + 5, (c.roleInferred ? FLAG_ROLE_INFERRED : 0) | (c.stateInferred ? FLAG_STATE_INFERRED : 0) |
+      (endedNormally(c) ? FLAG_NORMAL_END : 0));
+    v.setUint8(o + 6, c.client.state);
+    v.setUint8(o + 7, c.server.state);
+    v.setUint16(o + 8, c.client.port, true);
+    v.setUint16(o + 10, c.server.port, true);
+    const cl = c.client;
+    const sv = c.server;
+    v.setInt32(o + 12, cl.a0, true); v.setInt32(o + 16, cl.a1, true); v.setInt32(o + 20, cl.a2, true); v.setInt32(o + 24, cl.a3, true);
+    v.setInt32(o + 28, sv.a0, true); v.setInt32(o + 32, sv.a1, true); v.setInt32(o + 36, sv.a2, true); v.setInt32(o + 40, sv.a3, true);
+    v.setUint32(o + 44, cl.packets, true);
+    v.setUint32(o + 48, sv.packets, true);
+    v.setFloat64(o + 52, cl.payloadBytes, true);
+    v.setFloat64(o + 60, sv.payloadBytes, true);
+    v.setFloat64(o + 68, c.firstPacket, true);
+    v.setFloat64(o + 76, c.lastPacket, true);
+    v.setFloat64(o + 84, c.startSec, true);
+    v.setUint32(o + 92, c.startNsec, true);
+    v.setFloat64(o + 96, c.endSec, true);
+    v.setUint32(o + 104, c.endNsec, true);
+    let tcount = 0;
+    if (this.keepTransitions) {
+      const t = c.transitions;
+      tcount = t.length / TRANSITION_FIELDS;
+      if (this.transLen + t.length > this.trans.length) {
+        const bigger = new Float64Array(Math.max(4096, (this.transLen + t.length) * 2));
+        bigger.set(this.trans.subarray(0, this.transLen));
+        this.trans = bigger;
+      }
+      v.setUint32(o + 108, this.transLen / TRANSITION_FIELDS, true);
+      for (let i = 0; i < t.length; i++) this.trans[this.transLen++] = t[i]!;
+    }
+    v.setUint16(o + 112, tcount, true);
+    v.setUint16(o + 114, Math.min(c.transitionsDropped, 0xffff), true);
+  }
+
+  get(i: number): ConnectionRecord {
+    const v = this.view;
+    const o = i * RECORD_BYTES;
+    const flags = v.getUint8(o + 5);
+    const tcount = v.getUint16(o + 112, true);
+    const toff = v.getUint32(o + 108, true) * TRANSITION_FIELDS;
+    return {
+      id: v.getUint32(o, true),
+      family: v.getUint8(o + 4) === 6 ? 6 : 4,
+      client: {
+        a0: v.getInt32(o + 12, true), a1: v.getInt32(o + 16, true), a2: v.getInt32(o + 20, true), a3: v.getInt32(o + 24, true),
+        port: v.getUint16(o + 8, true), state: v.getUint8(o + 6) as TcpState,
+        packets: v.getUint32(o + 44, true), payloadBytes: v.getFloat64(o + 52, true),
+      },
+      server: {
+        a0: v.getInt32(o + 28, true), a1: v.getInt32(o + 32, true), a2: v.getInt32(o + 36, true), a3: v.getInt32(o + 40, true),
+        port: v.getUint16(o + 10, true), state: v.getUint8(o + 7) as TcpState,
+        packets: v.getUint32(o + 48, true), payloadBytes: v.getFloat64(o + 60, true),
+      },
+      roleInferred: (flags & FLAG_ROLE_INFERRED) !== 0,
+      stateInferred: (flags & FLAG_STATE_INFERRED) !== 0,
+      normalEnd: (flags & FLAG_NORMAL_END) !== 0,
+      firstPacket: v.getFloat64(o + 68, true),
+      lastPacket: v.getFloat64(o + 76, true),
+      startSec: v.getFloat64(o + 84, true),
+      startNsec: v.getUint32(o + 92, true),
+      endSec: v.getFloat64(o + 96, true),
+      endNsec: v.getUint32(o + 104, true),
+      transitions: this.keepTransitions ? this.trans.subarray(toff, toff + tcount * TRANSITION_FIELDS) : null,
+      transitionsDropped: v.getUint16(o + 114, true),
+    };
+  }
+
+  /** Records in id order (the order of each connection's first packet). */
+  *byId(): Generator<ConnectionRecord> {
+    const order = new Uint32Array(this.count);
+    const ids = new Uint32Array(this.count);
+    for (let i = 0; i < this.count; i++) {
+      order[i] = i;
+      ids[i] = this.view.getUint32(i * RECORD_BYTES, true);
+    }
+    order.sort((a, b) => ids[a]! - ids[b]!);
+    for (let k = 0; k < order.length; k++) yield this.get(order[k]!);
+  }
+}
+
+export function toRecord(c: Connection): ConnectionRecord {
+  return {
+    id: c.id,
+    family: c.family,
+    client: endpointRecord(c, 0),
+    server: endpointRecord(c, 1),
+    roleInferred: c.roleInferred,
+    stateInferred: c.stateInferred,
+    normalEnd: endedNormally(c),
+    firstPacket: c.firstPacket,
+    lastPacket: c.lastPacket,
+    startSec: c.startSec,
+    startNsec: c.startNsec,
+    endSec: c.endSec,
+    endNsec: c.endNsec,
+    transitions: c.transitions.slice(),
+    transitionsDropped: c.transitionsDropped,
+  };
+}

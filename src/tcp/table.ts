@@ -1,0 +1,257 @@
+import { type DecodedPacket, TH_ACK, TH_RST, TH_SYN } from '../decode/packet.js';
+import { Connection, isFullyClosed, isOver } from './connection.js';
+import type { Endpoint } from './endpoint.js';
+import { TcpMachine, type TimerHost } from './machine.js';
+import { TcpEvent, TcpState } from './state.js';
+
+/** Receives each connection once, when it leaves the table. */
+export interface ConnectionSink {
+  finished(c: Connection): void;
+}
+
+const TIMER_TIME_WAIT_CLIENT = 0;
+const TIMER_TIME_WAIT_SERVER = 1;
+const TIMER_LINGER = 2;
+
+/**
+ * Live connections keyed by four-tuple in either direction. A connection leaves the table
+ * when its TIME_WAIT expires or, closed without one, after lingering 2MSL so that stray
+ * late segments still find it; memory is bounded by live connections, not capture length.
+ */
+export class ConnectionTable implements TimerHost {
+  private readonly buckets = new Map<number, Connection>();
+  private readonly machine = new TcpMachine(this);
+  private nextId = 1;
+  live = 0;
+  /** Connections seen in total (ids handed out). */
+  get created(): number {
+    return this.nextId - 1;
+  }
+
+  /** Timer queue: deadlines are packet time + 2MSL, so a FIFO is in deadline order. */
+  private readonly tConn: Connection[] = [];
+  private readonly tKind: number[] = [];
+  private readonly tGen: number[] = [];
+  private readonly tDeadline: number[] = [];
+  private tHead = 0;
+  private nextDeadline = Infinity;
+
+  private readonly msl2: number;
+  private readonly msl2Ns: number;
+
+  constructor(mslSeconds: number, private readonly sink: ConnectionSink) {
+    this.msl2 = 2 * mslSeconds;
+    this.msl2Ns = Math.round(this.msl2 * 1e9);
+  }
+
+  /** Applies one TCP segment; `ts` is sec + nsec·10⁻⁹. */
+  segment(p: DecodedPacket, packet: number, sec: number, nsec: number, ts: number): void {
+    if (ts >= this.nextDeadline) this.runTimers(ts);
+    const hash = tupleHash(p);
+    let c = this.buckets.get(hash) ?? null;
+    let fromClient = true;
+    while (c !== null) {
+      const cl = c.client;
+      const sv = c.server;
+      if (cl.port === p.sport && sv.port === p.dport && cl.a0 === p.s0 && sv.a0 === p.d0 &&
+          cl.a1 === p.s1 && cl.a2 === p.s2 && cl.a3 === p.s3 && sv.a1 === p.d1 && sv.a2 === p.d2 && sv.a3 === p.d3) {
+        fromClient = true;
+        break;
+      }
+      if (sv.port === p.sport && cl.port === p.dport && sv.a0 === p.s0 && cl.a0 === p.d0 &&
+          sv.a1 === p.s1 && sv.a2 === p.s2 && sv.a3 === p.s3 && cl.a1 === p.d1 && cl.a2 === p.d2 && cl.a3 === p.d3) {
+        fromClient = false;
+        break;
+      }
+      c = c.bucketNext;
+    }
+    const pureSyn = (p.flags & (TH_SYN | TH_ACK | TH_RST)) === TH_SYN;
+    if (c !== null && pureSyn && this.startsNewIncarnation(c)) {
+      c.curPacket = packet;
+      c.curSec = sec;
+      c.curNsec = nsec;
+      this.endForReuse(c, c.client);
+      this.endForReuse(c, c.server);
+      this.finish(c);
+      c = null;
+    }
+    if (c === null) {
+      c = this.create(p, hash, packet, sec, nsec);
+      fromClient = c.client.port === p.sport && c.client.a0 === p.s0 && c.client.a3 === p.s3 && c.client.a1 === p.s1 && c.client.a2 === p.s2;
+    }
+    c.lastPacket = packet;
+    c.endSec = sec;
+    c.endNsec = nsec;
+    c.lastTs = ts;
+    c.curPacket = packet;
+    c.curSec = sec;
+    c.curNsec = nsec;
+    const s = fromClient ? c.client : c.server;
+    const r = fromClient ? c.server : c.client;
+    s.packets++;
+    s.payloadBytes += p.payloadLen;
+    this.machine.segment(c, s, r, p);
+    if (!c.lingering && isFullyClosed(c)) this.schedule(c, TIMER_LINGER, 0, ts + this.msl2);
+  }
+
+  /** The capture ended: every connection still in the table is handed on as it stands. */
+  flush(): void {
+    for (const head of this.buckets.values()) {
+      for (let c: Connection | null = head; c !== null; c = c.bucketNext) this.sink.finished(c);
+    }
+    this.buckets.clear();
+    this.live = 0;
+  }
+
+  startTimeWait(c: Connection, ep: Endpoint): void {
+    ep.timerGen++;
+    const deadline = c.curSec + c.curNsec * 1e-9 + this.msl2;
+    this.schedule(c, ep.side === 0 ? TIMER_TIME_WAIT_CLIENT : TIMER_TIME_WAIT_SERVER, ep.timerGen, deadline);
+  }
+
+  private schedule(c: Connection, kind: number, gen: number, deadline: number): void {
+    if (kind === TIMER_LINGER) c.lingering = true;
+    this.tConn.push(c);
+    this.tKind.push(kind);
+    this.tGen.push(gen);
+    this.tDeadline.push(deadline);
+    if (this.tHead === this.tConn.length - 1) this.nextDeadline = deadline;
+  }
+
+  private runTimers(now: number): void {
+    while (this.tHead < this.tConn.length && this.tDeadline[this.tHead]! <= now) {
+      const i = this.tHead++;
+      const c = this.tConn[i]!;
+      const kind = this.tKind[i]!;
+      const deadline = this.tDeadline[i]!;
+      if (c.finalized) continue;
+      if (kind === TIMER_LINGER) {
+        c.lingering = false;
+        if (!isFullyClosed(c)) continue;
+        if (c.lastTs + this.msl2 > now) this.schedule(c, TIMER_LINGER, 0, c.lastTs + this.msl2);
+        else this.finish(c);
+        continue;
+      }
+      const ep = c.endpoint(kind);
+      if (ep.timerGen !== this.tGen[i] || ep.state !== TcpState.TIME_WAIT) continue;
+      const sec = Math.floor(deadline);
+      c.curPacket = 0;
+      c.curSec = sec;
+      c.curNsec = Math.round((deadline - sec) * 1e9);
+      if (c.curNsec >= 1e9) c.curNsec = 999999999;
+      this.machine.expireTimeWait(c, ep);
+      // The TIME_WAIT itself was the quiet period: nothing more can belong to this incarnation.
+      if (isFullyClosed(c)) this.finish(c);
+    }
+    if (this.tHead > 4096 && this.tHead * 2 > this.tConn.length) {
+      this.tConn.splice(0, this.tHead);
+      this.tKind.splice(0, this.tHead);
+      this.tGen.splice(0, this.tHead);
+      this.tDeadline.splice(0, this.tHead);
+      this.tHead = 0;
+    }
+    this.nextDeadline = this.tHead < this.tConn.length ? this.tDeadline[this.tHead]! : Infinity;
+  }
+
+  /**
+   * A SYN on a known tuple opens a new incarnation when the old one is over: both sides
+   * closed or in TIME_WAIT (RFC 9293 section 3.10.7.4, RFC 6191). A SYN on a live connection
+   * is a retransmission or an anomaly of that connection.
+   */
+  private startsNewIncarnation(c: Connection): boolean {
+    return isOver(c);
+  }
+
+  private endForReuse(c: Connection, ep: Endpoint): void {
+    if (ep.state === TcpState.TIME_WAIT) this.machine.setState(c, ep, TcpState.CLOSED, TcpEvent.TupleReused);
+  }
+
+  private create(p: DecodedPacket, hash: number, packet: number, sec: number, nsec: number): Connection {
+    const c = new Connection(this.nextId++, p.ipVersion === 6 ? 6 : 4);
+    c.hash = hash;
+    c.firstPacket = packet;
+    c.startSec = sec;
+    c.startNsec = nsec;
+    c.curPacket = packet;
+    c.curSec = sec;
+    c.curNsec = nsec;
+    const f = p.flags;
+    let senderIsClient: boolean;
+    if ((f & (TH_SYN | TH_ACK)) === TH_SYN) {
+      senderIsClient = true;
+    } else if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
+      senderIsClient = false;
+      c.roleInferred = true;
+    } else {
+      senderIsClient = !looksLikeServerPort(p.sport, p.dport);
+      c.roleInferred = true;
+    }
+    const cl = c.client;
+    const sv = c.server;
+    if (senderIsClient) {
+      cl.a0 = p.s0; cl.a1 = p.s1; cl.a2 = p.s2; cl.a3 = p.s3; cl.port = p.sport;
+      sv.a0 = p.d0; sv.a1 = p.d1; sv.a2 = p.d2; sv.a3 = p.d3; sv.port = p.dport;
+    } else {
+      sv.a0 = p.s0; sv.a1 = p.s1; sv.a2 = p.s2; sv.a3 = p.s3; sv.port = p.sport;
+      cl.a0 = p.d0; cl.a1 = p.d1; cl.a2 = p.d2; cl.a3 = p.d3; cl.port = p.dport;
+    }
+    if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
+      // A SYN,ACK proves the client sent a SYN the capture did not see.
+      c.stateInferred = true;
+      cl.iss = (p.ack - 1) >>> 0;
+      cl.issKnown = true;
+      this.machine.setState(c, cl, TcpState.SYN_SENT, TcpEvent.InferredSynNotCaptured);
+      sv.peerSynSeen = true;
+    } else if (!(f & TH_SYN)) {
+      // Mid-stream: the handshake happened before the capture started.
+      c.stateInferred = true;
+      this.machine.setState(c, cl, TcpState.ESTABLISHED, TcpEvent.InferredMidStream);
+      this.machine.setState(c, sv, TcpState.ESTABLISHED, TcpEvent.InferredMidStream);
+    }
+    c.bucketNext = this.buckets.get(hash) ?? null;
+    this.buckets.set(hash, c);
+    this.live++;
+    return c;
+  }
+
+  private finish(c: Connection): void {
+    let head = this.buckets.get(c.hash) ?? null;
+    if (head === c) {
+      if (c.bucketNext) this.buckets.set(c.hash, c.bucketNext);
+      else this.buckets.delete(c.hash);
+    } else {
+      while (head !== null && head.bucketNext !== c) head = head.bucketNext;
+      if (head !== null) head.bucketNext = c.bucketNext;
+    }
+    c.bucketNext = null;
+    c.finalized = true;
+    this.live--;
+    this.sink.finished(c);
+  }
+}
+
+/**
+ * Which side is the server when the handshake was not captured: a port below 1024
+ * against one above it, else a port outside the Linux ephemeral range against one inside it.
+ */
+function looksLikeServerPort(sport: number, dport: number): boolean {
+  if (sport < 1024 !== dport < 1024) return sport < 1024;
+  const sEph = sport >= 32768;
+  const dEph = dport >= 32768;
+  if (sEph !== dEph) return !sEph;
+  return false;
+}
+
+function mix(a0: number, a1: number, a2: number, a3: number, port: number): number {
+  let x = Math.imul(a0 ^ (port * 0x10001), 0x9e3779b1);
+  x = Math.imul(x ^ a1, 0x85ebca6b);
+  x = Math.imul(x ^ a2, 0xc2b2ae35);
+  x = Math.imul(x ^ a3, 0x27d4eb2f);
+  x ^= x >>> 15;
+  return Math.imul(x, 0x2c1b3c6d);
+}
+
+/** The same hash for both directions of a four-tuple (kept in small-integer range). */
+function tupleHash(p: DecodedPacket): number {
+  return (mix(p.s0, p.s1, p.s2, p.s3, p.sport) + mix(p.d0, p.d1, p.d2, p.d3, p.dport)) & 0x3fffffff;
+}
