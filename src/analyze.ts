@@ -178,7 +178,7 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     if (!(e instanceof CaptureError)) throw e;
     damage = e;
   }
-  a.table.flush();
+  a.table.flush(a.packets ? a.lastSec + a.lastNsec * 1e-9 : 0);
   const notDecoded: Record<string, number> = {};
   for (const [key, count] of [...a.notDecoded.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0])) {
     const name = notDecodedName(Math.floor(key / 0x100000), key % 0x100000);

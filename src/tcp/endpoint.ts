@@ -31,6 +31,22 @@ export class Endpoint {
   peerFinSeen = false;
   peerFinSeq = 0;
 
+  /**
+   * This side sent its FIN again after the capture saw that FIN acknowledged: ACKs captured
+   * on their way to it are being lost, so a later one is believed only if no retransmission follows.
+   */
+  finAckLossSeen = false;
+  pendingFinAck = false;
+  pendingPacket = 0;
+  pendingSec = 0;
+  pendingNsec = 0;
+  pendingTs = 0;
+  lastFinTs = 0;
+  /** Interval between this side's last two FIN transmissions: its retransmission timeout, roughly. */
+  finRto = 0;
+  /** The peer's FIN crossed this side's own FIN: captured, but not yet received by this side. */
+  peerFinInFlight = false;
+
   synRetransmits = 0;
   finRetransmits = 0;
   rstIgnored = 0;

@@ -56,6 +56,12 @@ export class TcpMachine {
 
   private send(c: Connection, s: Endpoint, p: DecodedPacket): void {
     const f = p.flags;
+    if (s.peerFinInFlight && (f & TH_ACK) && seqGe(p.ack, seqAdd(s.peerFinSeq, 1))) {
+      // Its ACK now covers the peer's FIN: that FIN has reached it.
+      s.peerFinInFlight = false;
+      s.peerFinSeen = false;
+      this.finArrives(c, s, s.peerFinSeq);
+    }
     if (f & TH_RST) {
       // An abort from any state; from LISTEN it is the answer of a port with no listener.
       s.sentRst = true;
@@ -91,6 +97,17 @@ export class TcpMachine {
     }
     if (f & TH_FIN) {
       const finSeq = seqAdd(p.seq, p.payloadLen + (f & TH_SYN ? 1 : 0));
+      const now = c.curSec + c.curNsec * 1e-9;
+      if (s.finSent && finSeq === s.finSeq) s.finRto = now - s.lastFinTs;
+      s.lastFinTs = now;
+      if (!s.finSent && s.state === TcpState.CLOSE_WAIT && (f & TH_ACK) && seqLt(p.ack, seqAdd(s.peerFinSeq, 1))) {
+        // This FIN does not acknowledge the peer's FIN: the two FINs crossed on the wire, and
+        // this side was still ESTABLISHED when it closed. The peer's FIN reaches it later.
+        this.undoLast(c, s, TcpEvent.RcvFin);
+        s.state = TcpState.ESTABLISHED;
+        s.peerFinSeen = false;
+        s.peerFinInFlight = true;
+      }
       if (!s.finSent) {
         s.finSent = true;
         s.finSeq = finSeq;
@@ -103,9 +120,11 @@ export class TcpMachine {
         }
       } else if (finSeq === s.finSeq) {
         s.finRetransmits++;
+        s.pendingFinAck = false;
         if (s.finAcked) {
           // The ACK of this FIN was captured but never reached the sender.
           s.finAcked = false;
+          s.finAckLossSeen = true;
           if (s.state === TcpState.FIN_WAIT_2) this.setState(c, s, TcpState.FIN_WAIT_1, TcpEvent.SendFinAgain);
           else if (s.state === TcpState.TIME_WAIT) this.setState(c, s, TcpState.CLOSING, TcpEvent.SendFinAgain);
           else if (s.state === TcpState.CLOSED && !s.sentRst && !s.acceptedRst) {
@@ -145,58 +164,101 @@ export class TcpMachine {
           if (!r.issKnown || seqGt(ack, r.iss)) this.setState(c, r, TcpState.ESTABLISHED, TcpEvent.RcvAckOfSyn);
           break;
         case TcpState.FIN_WAIT_1:
-          // FIN_WAIT_1 --rcv ACK of FIN--> FIN_WAIT_2 (with a FIN in the same segment, straight to TIME_WAIT below)
-          if (seqGe(ack, seqAdd(r.finSeq, 1))) {
-            r.finAcked = true;
-            if (!(f & TH_FIN)) this.setState(c, r, TcpState.FIN_WAIT_2, TcpEvent.RcvAckOfFin);
-          }
-          break;
         case TcpState.CLOSING:
-          // CLOSING --rcv ACK of FIN--> TIME_WAIT
-          if (seqGe(ack, seqAdd(r.finSeq, 1))) {
-            r.finAcked = true;
-            this.setState(c, r, TcpState.TIME_WAIT, TcpEvent.RcvAckOfFin);
-          }
-          break;
         case TcpState.LAST_ACK:
-          // LAST_ACK --rcv ACK of FIN--> CLOSED
           if (seqGe(ack, seqAdd(r.finSeq, 1))) {
-            r.finAcked = true;
-            this.setState(c, r, TcpState.CLOSED, TcpEvent.RcvAckOfFin);
+            if (r.finAckLossSeen && !(f & TH_FIN)) this.holdFinAck(c, r);
+            else this.finAcked(c, r, (f & TH_FIN) !== 0);
           }
           break;
         default:
           break;
       }
     }
-    if (f & TH_FIN) {
-      const peerFin = seqAdd(p.seq, p.payloadLen + (f & TH_SYN ? 1 : 0));
-      if (!r.peerFinSeen) {
-        r.peerFinSeen = true;
-        r.peerFinSeq = peerFin;
-        switch (r.state) {
-          case TcpState.SYN_RCVD:
-          case TcpState.ESTABLISHED:
-            // ESTABLISHED --rcv FIN / snd ACK--> CLOSE_WAIT
-            this.setState(c, r, TcpState.CLOSE_WAIT, TcpEvent.RcvFin);
-            break;
-          case TcpState.FIN_WAIT_1:
-            // Our FIN acknowledged by this same segment: the three-segment close.
-            if (r.finAcked) this.setState(c, r, TcpState.TIME_WAIT, TcpEvent.RcvFinAndAckOfFin);
-            // FIN_WAIT_1 --rcv FIN / snd ACK--> CLOSING: simultaneous close.
-            else this.setState(c, r, TcpState.CLOSING, TcpEvent.RcvFin);
-            break;
-          case TcpState.FIN_WAIT_2:
-            // FIN_WAIT_2 --rcv FIN / snd ACK--> TIME_WAIT
-            this.setState(c, r, TcpState.TIME_WAIT, TcpEvent.RcvFin);
-            break;
-          default:
-            break;
-        }
-      } else if (r.state === TcpState.TIME_WAIT && peerFin === r.peerFinSeq) {
-        // A retransmitted FIN in TIME_WAIT restarts the 2MSL timeout (section 3.10.7.4).
-        this.timers.startTimeWait(c, r);
+    if (f & TH_FIN) this.finArrives(c, r, seqAdd(p.seq, p.payloadLen + (f & TH_SYN ? 1 : 0)));
+  }
+
+  /** The peer's FIN, occupying sequence number `peerFin`, reaches `r`. */
+  private finArrives(c: Connection, r: Endpoint, peerFin: number): void {
+    if (r.peerFinInFlight) return;
+    if (!r.peerFinSeen) {
+      r.peerFinSeen = true;
+      r.peerFinSeq = peerFin;
+      switch (r.state) {
+        case TcpState.SYN_RCVD:
+        case TcpState.ESTABLISHED:
+          // ESTABLISHED --rcv FIN / snd ACK--> CLOSE_WAIT
+          this.setState(c, r, TcpState.CLOSE_WAIT, TcpEvent.RcvFin);
+          break;
+        case TcpState.FIN_WAIT_1:
+          // Our FIN acknowledged by this same segment: the three-segment close.
+          if (r.finAcked) this.setState(c, r, TcpState.TIME_WAIT, TcpEvent.RcvFinAndAckOfFin);
+          // FIN_WAIT_1 --rcv FIN / snd ACK--> CLOSING: simultaneous close.
+          else this.setState(c, r, TcpState.CLOSING, TcpEvent.RcvFin);
+          break;
+        case TcpState.FIN_WAIT_2:
+          // FIN_WAIT_2 --rcv FIN / snd ACK--> TIME_WAIT
+          this.setState(c, r, TcpState.TIME_WAIT, TcpEvent.RcvFin);
+          break;
+        default:
+          break;
       }
+    } else if (r.state === TcpState.TIME_WAIT && peerFin === r.peerFinSeq) {
+      // A retransmitted FIN in TIME_WAIT restarts the 2MSL timeout (section 3.10.7.4).
+      this.timers.startTimeWait(c, r);
+    }
+  }
+
+  /** FIN_WAIT_1/CLOSING/LAST_ACK --rcv ACK of FIN-->; with a FIN in the same segment FIN_WAIT_1 waits for finArrives. */
+  private finAcked(c: Connection, r: Endpoint, withFin: boolean): void {
+    r.finAcked = true;
+    r.pendingFinAck = false;
+    if (r.state === TcpState.FIN_WAIT_1) {
+      if (!withFin) this.setState(c, r, TcpState.FIN_WAIT_2, TcpEvent.RcvAckOfFin);
+    } else if (r.state === TcpState.CLOSING) {
+      this.setState(c, r, TcpState.TIME_WAIT, TcpEvent.RcvAckOfFin);
+    } else if (r.state === TcpState.LAST_ACK) {
+      this.setState(c, r, TcpState.CLOSED, TcpEvent.RcvAckOfFin);
+    }
+  }
+
+  private holdFinAck(c: Connection, r: Endpoint): void {
+    if (r.pendingFinAck) return;
+    r.pendingFinAck = true;
+    r.pendingPacket = c.curPacket;
+    r.pendingSec = c.curSec;
+    r.pendingNsec = c.curNsec;
+    r.pendingTs = c.curSec + c.curNsec * 1e-9;
+  }
+
+  /**
+   * Decides held ACKs of FIN at time `now`: an ACK followed by no retransmission of the FIN for
+   * twice the last retransmission interval did arrive, and takes effect at its own packet.
+   */
+  settle(c: Connection, now: number): void {
+    for (let side = 0; side < 2; side++) {
+      const ep = c.endpoint(side);
+      if (!ep.pendingFinAck || now - ep.pendingTs <= 2 * ep.finRto + 0.2) continue;
+      const packet = c.curPacket;
+      const sec = c.curSec;
+      const nsec = c.curNsec;
+      c.curPacket = ep.pendingPacket;
+      c.curSec = ep.pendingSec;
+      c.curNsec = ep.pendingNsec;
+      this.finAcked(c, ep, false);
+      c.curPacket = packet;
+      c.curSec = sec;
+      c.curNsec = nsec;
+    }
+  }
+
+  /** Takes back `ep`'s last recorded transition when it was `event` (later evidence showed it did not happen). */
+  private undoLast(c: Connection, ep: Endpoint, event: TcpEvent): void {
+    const t = c.transitions;
+    for (let i = t.length - 7; i >= 0; i -= 7) {
+      if (t[i + 3] !== ep.side) continue;
+      if (t[i + 6] === event) t.splice(i, 7);
+      return;
     }
   }
 

@@ -79,6 +79,7 @@ export class ConnectionTable implements TimerHost {
       c = this.create(p, hash, packet, sec, nsec);
       fromClient = c.client.port === p.sport && c.client.a0 === p.s0 && c.client.a3 === p.s3 && c.client.a1 === p.s1 && c.client.a2 === p.s2;
     }
+    if (c.client.pendingFinAck || c.server.pendingFinAck) this.machine.settle(c, ts);
     c.lastPacket = packet;
     c.endSec = sec;
     c.endNsec = nsec;
@@ -94,10 +95,13 @@ export class ConnectionTable implements TimerHost {
     if (!c.lingering && isFullyClosed(c)) this.schedule(c, TIMER_LINGER, 0, ts + this.msl2);
   }
 
-  /** The capture ended: every connection still in the table is handed on as it stands. */
-  flush(): void {
+  /** The capture ended at `now`: every connection still in the table is handed on as it stands. */
+  flush(now: number): void {
     for (const head of this.buckets.values()) {
-      for (let c: Connection | null = head; c !== null; c = c.bucketNext) this.sink.finished(c);
+      for (let c: Connection | null = head; c !== null; c = c.bucketNext) {
+        if (c.client.pendingFinAck || c.server.pendingFinAck) this.machine.settle(c, now);
+        this.sink.finished(c);
+      }
     }
     this.buckets.clear();
     this.live = 0;
@@ -132,6 +136,7 @@ export class ConnectionTable implements TimerHost {
         else this.finish(c);
         continue;
       }
+      if (c.client.pendingFinAck || c.server.pendingFinAck) this.machine.settle(c, now);
       const ep = c.endpoint(kind);
       if (ep.timerGen !== this.tGen[i] || ep.state !== TcpState.TIME_WAIT) continue;
       const sec = Math.floor(deadline);
