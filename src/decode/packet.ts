@@ -18,6 +18,8 @@ export const TH_AE = 0x100;
 const ETH_IPV4 = 0x0800;
 const ETH_IPV6 = 0x86dd;
 const ETH_ARP = 0x0806;
+const ETH_MPLS = 0x8847;
+const ETH_MPLS_MC = 0x8848;
 const ETH_8021Q = 0x8100;
 const ETH_8021AD = 0x88a8;
 const ETH_QINQ_OLD = 0x9100;
@@ -143,6 +145,17 @@ function fail(out: DecodedPacket, reason: NotDecoded, detail: number): false {
 function etherType(d: Uint8Array, o: number, type: number, origLen: number, out: DecodedPacket): boolean {
   if (type === ETH_IPV4) return ipv4(d, o, origLen, out);
   if (type === ETH_IPV6) return ipv6(d, o, origLen, out);
+  if (type === ETH_MPLS || type === ETH_MPLS_MC) {
+    // RFC 3032 label stack entries up to the bottom-of-stack bit; the payload's version nibble tells IPv4 from IPv6.
+    for (;;) {
+      if (o + 4 > d.length) return fail(out, NotDecoded.TruncatedLink, 0);
+      const bottom = d[o + 2]! & 1;
+      o += 4;
+      if (bottom) break;
+    }
+    if (o >= d.length) return fail(out, NotDecoded.TruncatedIp, 0);
+    return ipByVersion(d, o, origLen, out);
+  }
   if (type === ETH_ARP) return fail(out, NotDecoded.Arp, 0);
   return fail(out, NotDecoded.OtherEthertype, type);
 }

@@ -15,6 +15,7 @@ export class Endpoint {
   seqSeen = false;
   sndNxt = 0;
   sentData = false;
+  synAckSent = false;
   finSent = false;
   /** The sequence number the FIN occupies. */
   finSeq = 0;

@@ -75,6 +75,8 @@ export class TcpMachine {
           s.iss = p.seq;
           s.issKnown = true;
           this.setState(c, s, TcpState.SYN_SENT, TcpEvent.SendSyn);
+          // The peer's SYN was captured first: the SYNs crossed, a simultaneous open (RFC 9293 figure 7).
+          if (s.peerSynSeen) this.setState(c, s, TcpState.SYN_RCVD, TcpEvent.RcvSyn);
         } else if (s.state === TcpState.SYN_SENT) {
           if (p.seq === s.iss) s.synRetransmits++;
           else s.iss = p.seq;
@@ -83,7 +85,11 @@ export class TcpMachine {
         // LISTEN --rcv SYN / snd SYN,ACK--> SYN_RCVD: the SYN,ACK shows the listener took the SYN.
         s.iss = p.seq;
         s.issKnown = true;
+        s.synAckSent = true;
         this.setState(c, s, TcpState.SYN_RCVD, TcpEvent.SendSynAck);
+      } else if (!s.synAckSent) {
+        // The SYN,ACK of a simultaneous open, after the side's own SYN.
+        s.synAckSent = true;
       } else if (s.issKnown && p.seq === s.iss) {
         s.synRetransmits++;
         if (s.state === TcpState.ESTABLISHED && !s.sentData && !s.finSent) {

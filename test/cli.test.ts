@@ -1,0 +1,103 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { VERSION } from '../src/index.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const CAP = join(ROOT, 'captures');
+const BIN = join(ROOT, 'bin', 'tcpstate');
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const code = await main(args, { stdout, stderr });
+  return { code, out, err };
+}
+
+describe('tcpstate CLI', () => {
+  it('--help shows examples, --version the version', async () => {
+    const h = await run('--help');
+    expect(h.code).toBe(0);
+    expect(h.out).toContain('Examples:');
+    expect(h.out).toContain('tcpstate analyze capture.pcap');
+    const a = await run('analyze', '--help');
+    expect(a.out).toContain('--msl <seconds>');
+    const v = await run('--version');
+    expect(v.out.trim()).toBe(VERSION);
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version).toBe(VERSION);
+  });
+
+  it('text report: capture facts, counts, matrix, notable connections', async () => {
+    const r = await run('analyze', join(CAP, 'server-never-closes.pcap'));
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/Capture +.*server-never-closes\.pcap: pcap, microsecond timestamps, link type EN10MB/);
+    expect(r.out).toMatch(/Packets +\d+: 28 TCP, \d+ not decoded \(/);
+    expect(r.out).toMatch(/Connections +3: 2 did not end normally, 2 still open at the end/);
+    expect(r.out).toMatch(/ FIN_WAIT_2 +(\. +)*2/);
+    const rows = r.out.split('\n').filter((l) => /^ +\d+ +10\.77\.0\.1:/.test(l));
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toContain('FIN_WAIT_2    CLOSE_WAIT');
+    expect(rows[2]).toContain('TIME_WAIT     CLOSED');
+  });
+
+  it('bounds the table, and --all lists every connection', async () => {
+    const few = await run('analyze', '--limit', '2', join(CAP, 'time-wait-pileup.pcap'));
+    expect(few.out).toContain('Notable connections (2 of 8');
+    const all = await run('analyze', '--all', '--limit', '2', join(CAP, 'time-wait-pileup.pcap'));
+    expect(all.out.split('\n').filter((l) => /^ +\d+ +10\.77/.test(l))).toHaveLength(8);
+  });
+
+  it('-o writes the report to a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpstate-'));
+    const file = join(dir, 'r.json');
+    const r = await run('analyze', '-f', 'json', '-o', file, join(CAP, 'refused.pcap'));
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('');
+    expect(JSON.parse(readFileSync(file, 'utf8')).schema).toBe('tcpstate.report/1');
+  });
+
+  it('exit 2 with one line on bad usage', async () => {
+    for (const args of [['analyze'], ['analyze', '-f', 'xml', 'x.pcap'], ['analyze', '--msl', 'soon', 'x.pcap'], ['frobnicate']]) {
+      const r = await run(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(/^error: /);
+    }
+  });
+
+  it('exit 2 with one line naming file, packet and offset on unreadable input', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpstate-'));
+    const raw = readFileSync(join(CAP, 'refused.pcap'));
+    const cut = join(dir, 'cut.pcap');
+    writeFileSync(cut, raw.subarray(0, raw.length - 5));
+    const r = await run('analyze', cut);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(new RegExp(`^tcpstate: error: ${cut.replace(/[.]/g, '\\.')}: packet \\d+, byte offset \\d+: pcap: file is truncated: .*\\n$`));
+    const missing = await run('analyze', join(dir, 'nope.pcap'));
+    expect(missing.code).toBe(2);
+    expect(missing.err.split('\n')).toHaveLength(2);
+    expect(missing.err).toContain('nope.pcap');
+  });
+
+  it('the installed bin reads standard input with -', () => {
+    const out = execFileSync(BIN, ['analyze', '-f', 'json', '-'], { input: readFileSync(join(CAP, 'server-never-closes.pcap.gz')) });
+    const r = JSON.parse(out.toString());
+    expect(r.inputs[0]).toMatchObject({ file: '-', compressed: true, format: 'pcap' });
+    expect(r.summary.connections).toBe(3);
+  });
+
+  it('the installed bin exits 2 without a stack trace on random bytes', () => {
+    const p = spawnSync(BIN, ['analyze', '-'], { input: Buffer.from('this is not a capture at all, just text\n'.repeat(20)) });
+    expect(p.status).toBe(2);
+    expect(p.stderr.toString()).toBe('tcpstate: error: -: packet 0, byte offset 0: not a pcap, pcapng or gzip file (magic 0x74686973)\n');
+  });
+});

@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../src/index.js';
+import { DecodedPacket, decodePacket, NotDecoded, TH_ACK, TH_SYN } from '../src/decode/index.js';
+import { ipv6ToString } from '../src/report/index.js';
+import { conns, frame, memoryInput, pcapHeader, pcapRecord, type Seg } from './helpers/build.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const golden = JSON.parse(readFileSync(join(ROOT, 'test', 'golden', 'tshark.json'), 'utf8')) as {
+  files: Record<string, { tcpFrames: number }>;
+};
+
+describe('TCP segments found agree with tshark', () => {
+  for (const [file, want] of Object.entries(golden.files)) {
+    it(file, async () => {
+      const r = await analyze([join(ROOT, file)], { keep: 'notable' });
+      expect(r.damage).toBeNull();
+      expect(r.summary.tcpPackets).toBe(want.tcpFrames);
+      // Nothing is dropped silently: every packet is TCP or counted under a reason.
+      const other = Object.values(r.summary.notDecoded).reduce((a, b) => a + b, 0);
+      expect(r.summary.tcpPackets + other).toBe(r.summary.packets);
+    });
+  }
+});
+
+describe('link layers on real captures', () => {
+  it('802.1Q and QinQ tagged mirror-port frames', async () => {
+    const raw = readFileSync(join(ROOT, 'captures', 'qinq.pcap'));
+    // The mirrored frames carry an outer 802.1ad tag (0x88a8) and an inner 802.1Q tag (0x8100).
+    let stacked = 0;
+    for (let o = 24; o < raw.length; o += 16 + raw.readUInt32LE(o + 8)) {
+      if (raw.readUInt16BE(o + 16 + 12) === 0x88a8 && raw.readUInt16BE(o + 16 + 16) === 0x8100) stacked++;
+    }
+    expect(stacked).toBeGreaterThanOrEqual(11);
+    for (const f of ['vlan.pcap', 'qinq.pcap']) {
+      const r = await analyze([join(ROOT, 'captures', f)]);
+      expect(r.summary.connections).toBe(1);
+      expect(conns(r)[0]!.client.packets + conns(r)[0]!.server.packets).toBe(11);
+    }
+  });
+
+  it('Linux cooked v1 and v2 (-i any)', async () => {
+    for (const [f, lt] of [['any-sll.pcap', 'LINUX_SLL'], ['any-sll2.pcap', 'LINUX_SLL2']] as const) {
+      const r = await analyze([join(ROOT, 'captures', f)]);
+      expect(r.inputs[0]!.linkTypes).toEqual([lt]);
+      expect(r.summary.connections).toBe(1);
+    }
+  });
+
+  it('BSD loopback (NULL) with IPv6, from the Zeek corpus', async () => {
+    const r = await analyze([join(ROOT, 'captures', 'zeek', 'connect-with-header.pcap')]);
+    expect(r.inputs[0]!.linkTypes).toEqual(['NULL']);
+    expect(conns(r)[0]!.family).toBe(6);
+  });
+
+  it('names what it did not decode', async () => {
+    const r = await analyze([join(ROOT, 'captures', 'zeek', 'wikipedia.pcap')]);
+    expect(r.summary.notDecoded).toEqual({ udp: 48, arp: 6, llc: 4 });
+  });
+});
+
+/** A TCP segment behind any link layer: the IPv4 packet of `frame`, wrapped. */
+function ipv4Packet(seg: Seg): Buffer {
+  return frame(seg).subarray(14);
+}
+
+function ipv6Packet(ext: Buffer = Buffer.alloc(0), firstNext = 6): Buffer {
+  const tcp = ipv4Packet({ t: 0, from: 'c', flags: 'S', seq: 7 }).subarray(20);
+  const b = Buffer.alloc(40);
+  b[0] = 0x60;
+  b.writeUInt16BE(ext.length + tcp.length, 4);
+  b[6] = firstNext;
+  b[7] = 64;
+  b.set([0xfd, 0x77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 8);
+  b.set([0xfd, 0x77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2], 24);
+  return Buffer.concat([b, ext, tcp]);
+}
+
+function decode(data: Buffer, linkType: number): DecodedPacket {
+  const p = new DecodedPacket();
+  decodePacket(data, data.length, linkType, p);
+  return p;
+}
+
+describe('decoding built packets', () => {
+  const syn: Seg = { t: 0, from: 'c', flags: 'S', seq: 7 };
+
+  it('raw IP link types: RAW (101), IPV4 (228), IPV6 (229), and BSD DLT_RAW (12)', () => {
+    for (const lt of [101, 228, 12]) expect(decode(ipv4Packet(syn), lt).reason).toBe(0);
+    expect(decode(ipv6Packet(), 229).reason).toBe(0);
+    expect(decode(ipv6Packet(), 101).ipVersion).toBe(6);
+  });
+
+  it('LOOP stores the family in network order, NULL in the writer\'s', () => {
+    const fam = (v: number, be: boolean) => { const b = Buffer.alloc(4); if (be) b.writeUInt32BE(v); else b.writeUInt32LE(v); return b; };
+    expect(decode(Buffer.concat([fam(30, true), ipv6Packet()]), 108).ipVersion).toBe(6);
+    expect(decode(Buffer.concat([fam(2, false), ipv4Packet(syn)]), 0).ipVersion).toBe(4);
+    expect(decode(Buffer.concat([fam(2, true), ipv4Packet(syn)]), 0).ipVersion).toBe(4);
+    const odd = decode(Buffer.concat([fam(99, true), ipv4Packet(syn)]), 108);
+    expect([odd.reason, odd.reasonDetail]).toEqual([NotDecoded.LoopbackFamily, 99]);
+  });
+
+  it('IPv4 options are skipped by the header length', () => {
+    const p = ipv4Packet(syn);
+    const withOpts = Buffer.concat([p.subarray(0, 20), Buffer.from([1, 1, 1, 0]), p.subarray(20)]);
+    withOpts[0] = 0x46;
+    withOpts.writeUInt16BE(p.length + 4, 2);
+    const d = decode(withOpts, 228);
+    expect([d.reason, d.ipHeaderLen, d.sport, d.seq]).toEqual([0, 24, 40000, 7]);
+  });
+
+  it('IPv6 hop-by-hop, routing and destination options headers are walked', () => {
+    const hop = Buffer.from([43, 0, 1, 4, 0, 0, 0, 0]);
+    const routing = Buffer.from([60, 0, 0, 0, 0, 0, 0, 0]);
+    const dest = Buffer.from([6, 0, 1, 4, 0, 0, 0, 0]);
+    const d = decode(ipv6Packet(Buffer.concat([hop, routing, dest]), 0), 229);
+    expect([d.reason, d.ipHeaderLen, d.seq, d.flags & TH_SYN]).toEqual([0, 64, 7, TH_SYN]);
+    expect(ipv6ToString(d.s0, d.s1, d.s2, d.s3)).toBe('fd77::1');
+  });
+
+  it('IPv6 fragments: the first is decoded, the others counted', () => {
+    const first = decode(ipv6Packet(Buffer.from([6, 0, 0, 1, 0, 0, 0, 9]), 44), 229);
+    expect([first.reason, first.fragment]).toEqual([0, true]);
+    const later = decode(ipv6Packet(Buffer.from([6, 0, 0, 0x10, 0, 0, 0, 9]), 44), 229);
+    expect([later.reason, later.fragment]).toEqual([NotDecoded.IpFragment, true]);
+  });
+
+  it('IPv4 fragments are counted in the summary', async () => {
+    const a = ipv4Packet(syn);
+    const mf = Buffer.from(a); mf.writeUInt16BE(0x2000, 6);
+    const tail = Buffer.from(a); tail.writeUInt16BE(0x0003, 6);
+    const file = Buffer.concat([pcapHeader({ linkType: 228 }), pcapRecord(mf, 1, 0), pcapRecord(tail, 1, 1)]);
+    const r = await analyze([memoryInput('frag.pcap', file)]);
+    expect(r.summary.ipFragments).toBe(2);
+    expect(r.summary.tcpPackets).toBe(1);
+    expect(r.summary.notDecoded).toEqual({ 'ip-fragment': 1 });
+  });
+
+  it('TCP options: MSS, SACK permitted, timestamps, window scale, SACK blocks', () => {
+    const opts = [2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 5, 0, 0, 0, 6, 1, 3, 3, 7, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2];
+    const d = decode(ipv4Packet({ ...syn, flags: 'S.', ack: 1, options: opts }), 228);
+    expect(d.flags).toBe(TH_SYN | TH_ACK);
+    expect([d.mss, d.sackPermitted, d.hasTimestamp, d.tsVal, d.tsEcr, d.wscale, d.sackBlocks, d.badOptions])
+      .toEqual([1460, true, true, 5, 6, 7, 1, false]);
+  });
+
+  it('an option running past the header is flagged, not fatal', () => {
+    const d = decode(ipv4Packet({ ...syn, options: [2, 40, 0, 0] }), 228);
+    expect([d.reason, d.badOptions]).toEqual([0, true]);
+  });
+
+  it('truncated and bad headers are reasons, never exceptions', () => {
+    const p = ipv4Packet(syn);
+    expect(decode(p.subarray(0, 30), 228).reason).toBe(NotDecoded.TruncatedTcp);
+    expect(decode(p.subarray(0, 12), 228).reason).toBe(NotDecoded.TruncatedIp);
+    const badOff = Buffer.from(p); badOff[32] = 0x20;
+    expect(decode(badOff, 228).reason).toBe(NotDecoded.BadTcpHeader);
+    expect(decode(Buffer.from([0x08]), 1).reason).toBe(NotDecoded.TruncatedLink);
+    expect(decode(p, 147).reason).toBe(NotDecoded.UnsupportedLinkType);
+  });
+});

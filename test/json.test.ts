@@ -1,0 +1,75 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze, renderJson, STATE_NAMES } from '../src/index.js';
+
+const CAP = join(import.meta.dirname, '..', 'captures');
+const ISO = { us: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/, ns: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/ };
+
+async function json(file: string, transitions = false) {
+  const r = await analyze([join(CAP, file)], { transitions });
+  return JSON.parse([...renderJson(r)].join(''));
+}
+
+describe('JSON report contract tcpstate.report/1', () => {
+  for (const file of readdirSync(CAP).filter((f) => /\.(pcap|pcapng|gz)$/.test(f))) {
+    it(file, async () => {
+      const doc = await json(file, true);
+      expect(doc.schema).toBe('tcpstate.report/1');
+      expect(doc.tool).toEqual({ name: 'tcpstate', version: '0.1.0' });
+      const iso = doc.inputs[0].precision === 'ns' ? ISO.ns : ISO.us;
+      expect(doc.inputs).toEqual([expect.objectContaining({ file: join(CAP, file), format: expect.stringMatching(/^pcap(ng)?$/),
+        precision: expect.stringMatching(/^(us|ns)$/), linkTypes: expect.any(Array), packets: expect.any(Number) })]);
+      const s = doc.summary;
+      expect(s).toMatchObject({ packets: expect.any(Number), tcpPackets: expect.any(Number), connections: doc.connections.length });
+      expect(s.firstTs).toMatch(iso);
+      expect(s.lastTs).toMatch(iso);
+      expect(typeof s.notDecoded).toBe('object');
+      expect(doc.findings).toEqual([]);
+      doc.connections.forEach((c: any, i: number) => {
+        expect(c.id).toBe(i + 1);
+        for (const side of [c.client, c.server]) {
+          expect(Object.keys(side)).toEqual(['addr', 'port', 'state', 'packets', 'payloadBytes']);
+          expect(STATE_NAMES).toContain(side.state);
+          expect(side.addr).toMatch(/^(\d+\.\d+\.\d+\.\d+|[0-9a-f:.]+)$/);
+        }
+        expect(typeof c.roleInferred).toBe('boolean');
+        expect(c.firstPacket).toBeLessThanOrEqual(c.lastPacket);
+        expect(c.start).toMatch(iso);
+        expect(c.end).toMatch(iso);
+        expect(c.transitions.length).toBeGreaterThan(0);
+        let last = c.transitions[0];
+        for (const t of c.transitions) {
+          expect(Object.keys(t)).toEqual(['packet', 'ts', 'side', 'from', 'to', 'event']);
+          expect(['client', 'server']).toContain(t.side);
+          expect(STATE_NAMES).toContain(t.from);
+          expect(STATE_NAMES).toContain(t.to);
+          expect(t.ts >= last.ts).toBe(true);
+          last = t;
+        }
+        // The last transition of each side lands on the state reported for it.
+        for (const side of ['client', 'server'] as const) {
+          const mine = c.transitions.filter((t: any) => t.side === side);
+          if (mine.length) expect(mine.at(-1).to).toBe(c[side].state);
+        }
+      });
+    });
+  }
+
+  it('leaves transitions out unless asked', async () => {
+    const doc = await json('refused.pcap');
+    expect(doc.connections[0].transitions).toBeUndefined();
+  });
+
+  it('writes IPv6 addresses in RFC 5952 form', async () => {
+    const doc = await json('ipv6.pcap');
+    expect(doc.connections[0].client.addr).toBe('fd77::1');
+    expect(doc.connections[0].server.addr).toBe('fd77::2');
+  });
+
+  it('is byte-identical for the same input', async () => {
+    const a = [...renderJson(await analyze([join(CAP, 'final-ack-dropped.pcap')], { transitions: true }))].join('');
+    const b = [...renderJson(await analyze([join(CAP, 'final-ack-dropped.pcap')], { transitions: true }))].join('');
+    expect(a).toBe(b);
+  });
+});

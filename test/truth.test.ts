@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze, STATE_NAMES } from '../src/index.js';
+import { endpointToString } from '../src/report/index.js';
+import { conns } from './helpers/build.js';
+
+/**
+ * Every capture in captures/ was made from real kernel TCP traffic by captures/make/make-captures.sh,
+ * and next to it is what `ss -tan` showed in each namespace when the capture stopped.
+ * tcpstate's end state for each side must be the kernel's: for a socket ss listed, its state;
+ * for a side with no socket on that four-tuple, CLOSED (or LISTEN: a listener that never took it).
+ */
+const DIR = join(import.meta.dirname, '..', 'captures');
+const SS_STATES: Record<string, string> = {
+  ESTAB: 'ESTABLISHED', 'SYN-SENT': 'SYN_SENT', 'SYN-RECV': 'SYN_RCVD', 'FIN-WAIT-1': 'FIN_WAIT_1',
+  'FIN-WAIT-2': 'FIN_WAIT_2', 'TIME-WAIT': 'TIME_WAIT', 'CLOSE-WAIT': 'CLOSE_WAIT', 'LAST-ACK': 'LAST_ACK', CLOSING: 'CLOSING',
+};
+
+interface Truth {
+  hosts: Record<string, { ss: { state: string; local: string; peer: string }[] }>;
+}
+
+const captures = readdirSync(DIR).filter((f) => /\.(pcap|pcapng)$/.test(f)).sort();
+
+describe('end states equal the kernel truth', () => {
+  it('has the captures the issue lists', () => {
+    for (const name of ['client-closes-first', 'server-closes-first', 'server-never-closes', 'refused', 'abort-linger0',
+      'final-ack-dropped', 'half-open', 'syn-dropped', 'time-wait-pileup', 'simultaneous-close', 'ipv6', 'any-sll2',
+      'pcapng', 'nanosecond', 'vlan', 'qinq']) {
+      expect(captures.some((c) => c.startsWith(`${name}.`)), name).toBe(true);
+    }
+  });
+
+  for (const file of captures) {
+    it(file, async () => {
+      const truth = JSON.parse(readFileSync(join(DIR, file.replace(/\.(pcap|pcapng)$/, '.truth.json')), 'utf8')) as Truth;
+      const sockets = Object.values(truth.hosts).flatMap((h) => h.ss).filter((s) => s.state !== 'LISTEN');
+      const report = await analyze([join(DIR, file)]);
+      expect(report.damage).toBeNull();
+      // Refused and aborted connections leave no socket at all: then both sides must be CLOSED.
+      expect(report.summary.connections).toBeGreaterThan(0);
+      const matched = new Set<object>();
+      const got: string[] = [];
+      const want: string[] = [];
+      for (const c of conns(report)) {
+        const client = endpointToString(c.family, c.client);
+        const server = endpointToString(c.family, c.server);
+        const kc = sockets.find((s) => s.local === client && s.peer === server);
+        const ks = sockets.find((s) => s.local === server && s.peer === client);
+        if (kc) matched.add(kc);
+        if (ks) matched.add(ks);
+        const noSocket = (s: string) => (s === 'CLOSED' || s === 'LISTEN' ? 'no socket' : s);
+        got.push(`${client} ${noSocket(STATE_NAMES[c.client.state]!)} / ${server} ${noSocket(STATE_NAMES[c.server.state]!)}`);
+        want.push(`${client} ${kc ? SS_STATES[kc.state] : 'no socket'} / ${server} ${ks ? SS_STATES[ks.state] : 'no socket'}`);
+      }
+      expect(got).toEqual(want);
+      // Every socket the kernel held is a connection tcpstate found.
+      expect(sockets.filter((s) => !matched.has(s))).toEqual([]);
+    });
+  }
+});
