@@ -115,7 +115,7 @@ class Analysis implements RecordSink, ConnectionSink {
   connections = 0;
 
   constructor(options: Required<AnalyzeOptions>) {
-    this.table = new ConnectionTable(options.msl, this);
+    this.table = new ConnectionTable(options.msl, this, options.transitions);
     this.store = options.keep === 'all' ? new ConnectionStore(options.transitions) : null;
     this.notable = new NotableList(options.notableLimit);
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_NAMES, STATE_NAMES } from '../src/index.js';
-import type { ConnectionRecord } from '../src/tcp/index.js';
+import { type ConnectionRecord, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo } from '../src/tcp/index.js';
 import { analyzeSegs, conns, type Seg } from './helpers/build.js';
 
 const ISN_C = 1000;
@@ -21,8 +21,9 @@ function ends(c: ConnectionRecord): [string, string] {
 function trail(c: ConnectionRecord): string[] {
   const t = c.transitions!;
   const out: string[] = [];
-  for (let i = 0; i < t.length; i += 7) {
-    out.push(`${t[i]} ${t[i + 3] === 0 ? 'client' : 'server'} ${STATE_NAMES[t[i + 4]!]}>${STATE_NAMES[t[i + 5]!]} ${EVENT_NAMES[t[i + 6]!]}`);
+  for (let i = 0; i < t.length; i += TRANSITION_FIELDS) {
+    const k = t[i + 3]!;
+    out.push(`${t[i]} ${transitionSide(k) === 0 ? 'client' : 'server'} ${STATE_NAMES[transitionFrom(k)]}>${STATE_NAMES[transitionTo(k)]} ${EVENT_NAMES[transitionEvent(k)]}`);
   }
   return out;
 }
@@ -207,9 +208,9 @@ describe('TIME_WAIT', () => {
     const [old] = conns(r);
     expect(ends(old!)).toEqual(['CLOSED', 'CLOSED']);
     const t = old!.transitions!;
-    const last = t.length - 7;
+    const last = t.length - TRANSITION_FIELDS;
     expect(t[last]).toBe(0);
-    expect(EVENT_NAMES[t[last + 6]!]).toBe('2MSL timeout');
+    expect(EVENT_NAMES[transitionEvent(t[last + 3]!)]).toBe('2MSL timeout');
     // TIME_WAIT began with the server's FIN,ACK at 1.01 s.
     expect(t[last + 1]! + t[last + 2]! * 1e-9 - 1_700_000_001.01).toBeCloseTo(60, 5);
   });

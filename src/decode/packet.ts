@@ -250,8 +250,9 @@ function tcp(d: Uint8Array, o: number, segLen: number, out: DecodedPacket): bool
   out.tcpHeaderLen = hl;
   out.sport = u16(d, o);
   out.dport = u16(d, o + 2);
-  out.seq = u32(d, o + 4);
-  out.ack = u32(d, o + 8);
+  // Signed: see tcp/seq.ts.
+  out.seq = i32(d, o + 4);
+  out.ack = i32(d, o + 8);
   out.flags = d[o + 13]! | ((d[o + 12]! & 1) << 8);
   out.window = u16(d, o + 14);
   out.checksum = u16(d, o + 16);

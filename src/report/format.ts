@@ -40,10 +40,17 @@ export function endpointToString(family: 4 | 6, e: EndpointRecord): string {
   return family === 4 ? `${a}:${e.port}` : `[${a}]:${e.port}`;
 }
 
+let memoSec = NaN;
+let memoBase = '';
+
 /** ISO 8601 UTC with the capture's precision: 2026-11-21T10:00:00.123456Z. */
 export function isoTimestamp(sec: number, nsec: number, precision: Precision): string {
-  const d = new Date(sec * 1000);
-  const base = d.toISOString().slice(0, 19);
+  // Reports print runs of timestamps within the same second: format the date part once.
+  if (sec !== memoSec) {
+    memoSec = sec;
+    memoBase = new Date(sec * 1000).toISOString().slice(0, 19);
+  }
+  const base = memoBase;
   const digits = precisionDigits(precision);
   if (digits === 0) return `${base}Z`;
   return `${base}.${String(nsec).padStart(9, '0').slice(0, digits)}Z`;
@@ -51,6 +58,10 @@ export function isoTimestamp(sec: number, nsec: number, precision: Precision): s
 
 /** Seconds between two timestamps, printed with the capture's precision. */
 export function duration(startSec: number, startNsec: number, endSec: number, endNsec: number, precision: Precision): string {
+  // Timestamps can run backwards in a capture; the duration is then negative.
+  if (endSec < startSec || (endSec === startSec && endNsec < startNsec)) {
+    return `-${duration(endSec, endNsec, startSec, startNsec, precision)}`;
+  }
   let sec = endSec - startSec;
   let nsec = endNsec - startNsec;
   if (nsec < 0) {

@@ -1,5 +1,8 @@
 import type { Report } from '../analyze.js';
-import { EVENT_NAMES, STATE_COUNT, STATE_NAMES, type ConnectionRecord } from '../tcp/index.js';
+import {
+  EVENT_NAMES, STATE_COUNT, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
+  type ConnectionRecord, type EndpointRecord,
+} from '../tcp/index.js';
 import { addrToString, duration, isoTimestamp } from './format.js';
 
 export const JSON_SCHEMA = 'tcpstate.report/1';
@@ -37,7 +40,7 @@ export function* renderJson(report: Report): Generator<string> {
   let first = true;
   const rows = report.connections ? report.connections() : report.notable;
   for (const c of rows) {
-    yield `${first ? '\n' : ',\n'}    ${JSON.stringify(connectionJson(c, report))}`;
+    yield `${first ? '\n' : ',\n'}    ${connectionJson(c, report)}`;
     first = false;
   }
   yield `${first ? '' : '\n  '}],\n  "findings": []\n}\n`;
@@ -55,39 +58,33 @@ function endStates(report: Report): { client: string; server: string; count: num
   return out.sort((a, b) => b.count - a.count || a.client.localeCompare(b.client) || a.server.localeCompare(b.server));
 }
 
-export function connectionJson(c: ConnectionRecord, report: Report): Record<string, unknown> {
+/**
+ * One connection as a JSON line. Built by hand: every value is a number or text that needs no
+ * escaping (canonical addresses, RFC state names, ISO timestamps), and this runs per connection.
+ */
+export function connectionJson(c: ConnectionRecord, report: Report): string {
   const p = report.precision;
-  const out: Record<string, unknown> = {
-    id: c.id,
-    client: { addr: addrToString(c.family, c.client), port: c.client.port, state: STATE_NAMES[c.client.state],
-      packets: c.client.packets, payloadBytes: c.client.payloadBytes },
-    server: { addr: addrToString(c.family, c.server), port: c.server.port, state: STATE_NAMES[c.server.state],
-      packets: c.server.packets, payloadBytes: c.server.payloadBytes },
-    ipVersion: c.family,
-    roleInferred: c.roleInferred,
-    stateInferred: c.stateInferred,
-    endedNormally: c.normalEnd,
-    firstPacket: c.firstPacket,
-    lastPacket: c.lastPacket,
-    start: isoTimestamp(c.startSec, c.startNsec, p),
-    end: isoTimestamp(c.endSec, c.endNsec, p),
-    duration: Number(duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)),
-  };
+  let line = `{"id":${c.id},"client":${endpointJson(c, c.client)},"server":${endpointJson(c, c.server)},` +
+    `"ipVersion":${c.family},"roleInferred":${c.roleInferred},"stateInferred":${c.stateInferred},` +
+    `"endedNormally":${c.normalEnd},"firstPacket":${c.firstPacket},"lastPacket":${c.lastPacket},` +
+    `"start":"${isoTimestamp(c.startSec, c.startNsec, p)}","end":"${isoTimestamp(c.endSec, c.endNsec, p)}",` +
+    `"duration":${duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)}`;
   if (report.transitionsKept && c.transitions) {
     const t = c.transitions;
-    const list: Record<string, unknown>[] = [];
-    for (let i = 0; i + 6 < t.length; i += 7) {
-      list.push({
-        packet: t[i] === 0 ? null : t[i],
-        ts: isoTimestamp(t[i + 1]!, t[i + 2]!, p),
-        side: t[i + 3] === 0 ? 'client' : 'server',
-        from: STATE_NAMES[t[i + 4]!],
-        to: STATE_NAMES[t[i + 5]!],
-        event: EVENT_NAMES[t[i + 6]!],
-      });
+    const list: string[] = [];
+    for (let i = 0; i + TRANSITION_FIELDS <= t.length; i += TRANSITION_FIELDS) {
+      const packed = t[i + 3]!;
+      list.push(`{"packet":${t[i] === 0 ? 'null' : t[i]},"ts":"${isoTimestamp(t[i + 1]!, t[i + 2]!, p)}",` +
+        `"side":"${transitionSide(packed) === 0 ? 'client' : 'server'}","from":"${STATE_NAMES[transitionFrom(packed)]}",` +
+        `"to":"${STATE_NAMES[transitionTo(packed)]}","event":"${EVENT_NAMES[transitionEvent(packed)]}"}`);
     }
-    out.transitions = list;
-    if (c.transitionsDropped) out.transitionsDropped = c.transitionsDropped;
+    line += `,"transitions":[${list.join(',')}]`;
+    if (c.transitionsDropped) line += `,"transitionsDropped":${c.transitionsDropped}`;
   }
-  return out;
+  return `${line}}`;
+}
+
+function endpointJson(c: ConnectionRecord, e: EndpointRecord): string {
+  return `{"addr":"${addrToString(c.family, e)}","port":${e.port},"state":"${STATE_NAMES[e.state]}",` +
+    `"packets":${e.packets},"payloadBytes":${e.payloadBytes}}`;
 }

@@ -1,8 +1,17 @@
 import { Endpoint } from './endpoint.js';
 import { TcpState } from './state.js';
 
-/** Numbers stored per recorded transition, flat in `Connection.transitions`. */
-export const TRANSITION_FIELDS = 7;
+/** Integers per recorded transition, flat in `Connection.transitions`: packet, sec, nsec, packed. */
+export const TRANSITION_FIELDS = 4;
+
+/** side (1 bit), from and to (4 bits each), event (the rest), in one small integer. */
+export function packTransition(side: number, from: number, to: number, event: number): number {
+  return side | (from << 1) | (to << 5) | (event << 9);
+}
+export const transitionSide = (packed: number): number => packed & 1;
+export const transitionFrom = (packed: number): number => (packed >> 1) & 15;
+export const transitionTo = (packed: number): number => (packed >> 5) & 15;
+export const transitionEvent = (packed: number): number => packed >> 9;
 /** A connection that keeps changing state (resets answered by resets, ...) stops recording past this. */
 export const MAX_TRANSITIONS = 64;
 
@@ -22,15 +31,16 @@ export class Connection {
   startNsec = 0;
   endSec = 0;
   endNsec = 0;
-  lastTs = 0;
 
   /** Packet number and time of the event being applied, read when a transition is recorded. */
   curPacket = 0;
   curSec = 0;
   curNsec = 0;
 
-  /** packet, sec, nsec, side, from, to, event; repeated. */
+  /** packet (0 for a timer), sec, nsec, packTransition(...); repeated. */
+  /** Kept across reuse of this object (its first `transitionLen` entries are this connection's). */
   readonly transitions: number[] = [];
+  transitionLen = 0;
   transitionsDropped = 0;
 
   /** Hash-bucket chain of the connection table. */
@@ -40,15 +50,30 @@ export class Connection {
   lingering = false;
   finalized = false;
 
-  constructor(readonly id: number, readonly family: 4 | 6) {
+  constructor(public id: number, public family: 4 | 6) {
     this.client = new Endpoint(0, TcpState.CLOSED);
     this.server = new Endpoint(1, TcpState.LISTEN);
+  }
+
+  /**
+   * Makes this object a fresh connection again. The table reuses the objects of finished
+   * connections, so that a long capture allocates only as many as are ever live at once.
+   */
+  reset(id: number, family: 4 | 6): void {
+    Object.assign(this, FRESH);
+    this.id = id;
+    this.family = family;
+    this.client.reset(TcpState.CLOSED);
+    this.server.reset(TcpState.LISTEN);
   }
 
   endpoint(side: number): Endpoint {
     return side === 0 ? this.client : this.server;
   }
 }
+
+// The field initializers above are the one statement of a fresh connection's values.
+const { client: _c, server: _s, transitions: _t, ...FRESH } = new Connection(0, 4);
 
 /** Neither side holds the connection open any more (TIME_WAIT still waits for its 2MSL). */
 export function isOver(c: Connection): boolean {

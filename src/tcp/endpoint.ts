@@ -1,62 +1,109 @@
 import { TcpState } from './state.js';
 
+// An endpoint's yes/no facts share one integer: a live connection is two endpoints, and a busy
+// capture holds hundreds of thousands of them. Read and written through the accessors below.
+const ISS_KNOWN = 1 << 0;
+const SEQ_SEEN = 1 << 1;
+const SENT_DATA = 1 << 2;
+const SYN_ACK_SENT = 1 << 3;
+const FIN_SENT = 1 << 4;
+const FIN_ACKED = 1 << 5;
+const ACK_SENT = 1 << 6;
+const PEER_SYN_SEEN = 1 << 7;
+const PEER_FIN_SEEN = 1 << 8;
+const PEER_FIN_IN_FLIGHT = 1 << 9;
+const FIN_ACK_LOSS_SEEN = 1 << 10;
+const PENDING_FIN_ACK = 1 << 11;
+const SENT_RST = 1 << 12;
+const ACCEPTED_RST = 1 << 13;
+
 /** What one side of a connection has shown on the wire, and the state that follows from it. */
 export class Endpoint {
   state: TcpState;
   a0 = 0; a1 = 0; a2 = 0; a3 = 0;
   port = 0;
+  flags = 0;
 
   packets = 0;
   payloadBytes = 0;
 
-  /** Sequence space this side has sent into. */
-  issKnown = false;
+  /** Sequence space this side has sent into (signed 32-bit, see seq.ts). */
   iss = 0;
-  seqSeen = false;
   sndNxt = 0;
-  sentData = false;
-  synAckSent = false;
-  finSent = false;
-  /** The sequence number the FIN occupies. */
+  /** The sequence number this side's FIN occupies. */
   finSeq = 0;
-  finAcked = false;
 
   /** What this side has acknowledged and advertised (its receive window). */
-  ackSent = false;
   lastAck = 0;
   window = 0;
   wscale = -1;
 
-  peerSynSeen = false;
   peerIss = 0;
-  peerFinSeen = false;
   peerFinSeq = 0;
 
-  /**
-   * This side sent its FIN again after the capture saw that FIN acknowledged: ACKs captured
-   * on their way to it are being lost, so a later one is believed only if no retransmission follows.
-   */
-  finAckLossSeen = false;
-  pendingFinAck = false;
+  /** An ACK of our FIN held back (see finAckLossSeen): its packet and time. */
   pendingPacket = 0;
   pendingSec = 0;
   pendingNsec = 0;
-  pendingTs = 0;
-  lastFinTs = 0;
-  /** Interval between this side's last two FIN transmissions: its retransmission timeout, roughly. */
-  finRto = 0;
-  /** The peer's FIN crossed this side's own FIN: captured, but not yet received by this side. */
-  peerFinInFlight = false;
+  lastFinSec = 0;
+  lastFinNsec = 0;
+  /** Interval between this side's last two FIN transmissions, in µs: its retransmission timeout, roughly. */
+  finRtoUs = 0;
 
   synRetransmits = 0;
   finRetransmits = 0;
   rstIgnored = 0;
-  sentRst = false;
-  acceptedRst = false;
   /** Bumped to cancel a pending TIME_WAIT expiry. */
   timerGen = 0;
 
   constructor(readonly side: 0 | 1, state: TcpState) {
     this.state = state;
   }
+
+  /** Back to a fresh endpoint in `state`, for the next connection that reuses this object. */
+  reset(state: TcpState): void {
+    Object.assign(this, FRESH);
+    this.state = state;
+  }
+
+  private flag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
+  }
+
+  get issKnown(): boolean { return (this.flags & ISS_KNOWN) !== 0; }
+  set issKnown(v: boolean) { this.flag(ISS_KNOWN, v); }
+  get seqSeen(): boolean { return (this.flags & SEQ_SEEN) !== 0; }
+  set seqSeen(v: boolean) { this.flag(SEQ_SEEN, v); }
+  get sentData(): boolean { return (this.flags & SENT_DATA) !== 0; }
+  set sentData(v: boolean) { this.flag(SENT_DATA, v); }
+  get synAckSent(): boolean { return (this.flags & SYN_ACK_SENT) !== 0; }
+  set synAckSent(v: boolean) { this.flag(SYN_ACK_SENT, v); }
+  get finSent(): boolean { return (this.flags & FIN_SENT) !== 0; }
+  set finSent(v: boolean) { this.flag(FIN_SENT, v); }
+  get finAcked(): boolean { return (this.flags & FIN_ACKED) !== 0; }
+  set finAcked(v: boolean) { this.flag(FIN_ACKED, v); }
+  get ackSent(): boolean { return (this.flags & ACK_SENT) !== 0; }
+  set ackSent(v: boolean) { this.flag(ACK_SENT, v); }
+  get peerSynSeen(): boolean { return (this.flags & PEER_SYN_SEEN) !== 0; }
+  set peerSynSeen(v: boolean) { this.flag(PEER_SYN_SEEN, v); }
+  get peerFinSeen(): boolean { return (this.flags & PEER_FIN_SEEN) !== 0; }
+  set peerFinSeen(v: boolean) { this.flag(PEER_FIN_SEEN, v); }
+  /** The peer's FIN crossed this side's own FIN: captured, but not yet received by this side. */
+  get peerFinInFlight(): boolean { return (this.flags & PEER_FIN_IN_FLIGHT) !== 0; }
+  set peerFinInFlight(v: boolean) { this.flag(PEER_FIN_IN_FLIGHT, v); }
+  /**
+   * This side sent its FIN again after the capture saw that FIN acknowledged: ACKs captured
+   * on their way to it are being lost, so a later one is believed only if no retransmission follows.
+   */
+  get finAckLossSeen(): boolean { return (this.flags & FIN_ACK_LOSS_SEEN) !== 0; }
+  set finAckLossSeen(v: boolean) { this.flag(FIN_ACK_LOSS_SEEN, v); }
+  get pendingFinAck(): boolean { return (this.flags & PENDING_FIN_ACK) !== 0; }
+  set pendingFinAck(v: boolean) { this.flag(PENDING_FIN_ACK, v); }
+  get sentRst(): boolean { return (this.flags & SENT_RST) !== 0; }
+  set sentRst(v: boolean) { this.flag(SENT_RST, v); }
+  get acceptedRst(): boolean { return (this.flags & ACCEPTED_RST) !== 0; }
+  set acceptedRst(v: boolean) { this.flag(ACCEPTED_RST, v); }
 }
+
+// The field initializers above are the one statement of a fresh endpoint's values.
+const { side: _side, ...FRESH } = new Endpoint(0, TcpState.CLOSED);

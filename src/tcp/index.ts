@@ -1,4 +1,4 @@
-export { Connection, endedNormally, isOver } from './connection.js';
+export { Connection, endedNormally, isOver, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo } from './connection.js';
 export { Endpoint } from './endpoint.js';
 export { TcpMachine } from './machine.js';
 export { ConnectionTable, type ConnectionSink } from './table.js';

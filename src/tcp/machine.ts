@@ -1,5 +1,5 @@
 import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
-import { type Connection, MAX_TRANSITIONS } from './connection.js';
+import { type Connection, MAX_TRANSITIONS, packTransition, TRANSITION_FIELDS, transitionEvent, transitionSide } from './connection.js';
 import type { Endpoint } from './endpoint.js';
 import { seqAdd, seqGe, seqGt, seqLt } from './seq.js';
 import { TcpEvent, TcpState } from './state.js';
@@ -16,7 +16,8 @@ export interface TimerHost {
  * again after its ACK was captured means that ACK was lost — and the sender's state is corrected.
  */
 export class TcpMachine {
-  constructor(private readonly timers: TimerHost) {}
+  /** Record each transition in the connection (reports that list them need it; counts do not). */
+  constructor(private readonly timers: TimerHost, private readonly record: boolean) {}
 
   /** Every state change goes through here, so every one is recorded. */
   setState(c: Connection, ep: Endpoint, next: TcpState, event: TcpEvent): void {
@@ -24,8 +25,18 @@ export class TcpMachine {
     if (from === next) return;
     ep.state = next;
     const t = c.transitions;
-    if (t.length < MAX_TRANSITIONS * 7) t.push(c.curPacket, c.curSec, c.curNsec, ep.side, from, next, event);
-    else c.transitionsDropped++;
+    const n = c.transitionLen;
+    if (!this.record) {
+      // Nothing to keep.
+    } else if (n < MAX_TRANSITIONS * TRANSITION_FIELDS) {
+      t[n] = c.curPacket;
+      t[n + 1] = c.curSec;
+      t[n + 2] = c.curNsec;
+      t[n + 3] = packTransition(ep.side, from, next, event);
+      c.transitionLen = n + TRANSITION_FIELDS;
+    } else {
+      c.transitionsDropped++;
+    }
     if (next === TcpState.TIME_WAIT) this.timers.startTimeWait(c, ep);
     else ep.timerGen++;
   }
@@ -103,9 +114,11 @@ export class TcpMachine {
     }
     if (f & TH_FIN) {
       const finSeq = seqAdd(p.seq, p.payloadLen + (f & TH_SYN ? 1 : 0));
-      const now = c.curSec + c.curNsec * 1e-9;
-      if (s.finSent && finSeq === s.finSeq) s.finRto = now - s.lastFinTs;
-      s.lastFinTs = now;
+      if (s.finSent && finSeq === s.finSeq) {
+        s.finRtoUs = Math.round((c.curSec - s.lastFinSec) * 1e6 + (c.curNsec - s.lastFinNsec) / 1000);
+      }
+      s.lastFinSec = c.curSec;
+      s.lastFinNsec = c.curNsec;
       if (!s.finSent && s.state === TcpState.CLOSE_WAIT && (f & TH_ACK) && seqLt(p.ack, seqAdd(s.peerFinSeq, 1))) {
         // This FIN does not acknowledge the peer's FIN: the two FINs crossed on the wire, and
         // this side was still ESTABLISHED when it closed. The peer's FIN reaches it later.
@@ -234,7 +247,6 @@ export class TcpMachine {
     r.pendingPacket = c.curPacket;
     r.pendingSec = c.curSec;
     r.pendingNsec = c.curNsec;
-    r.pendingTs = c.curSec + c.curNsec * 1e-9;
   }
 
   /**
@@ -244,7 +256,9 @@ export class TcpMachine {
   settle(c: Connection, now: number): void {
     for (let side = 0; side < 2; side++) {
       const ep = c.endpoint(side);
-      if (!ep.pendingFinAck || now - ep.pendingTs <= 2 * ep.finRto + 0.2) continue;
+      if (!ep.pendingFinAck) continue;
+      const age = now - (ep.pendingSec + ep.pendingNsec * 1e-9);
+      if (age <= 2 * ep.finRtoUs * 1e-6 + 0.2) continue;
       const packet = c.curPacket;
       const sec = c.curSec;
       const nsec = c.curNsec;
@@ -261,9 +275,12 @@ export class TcpMachine {
   /** Takes back `ep`'s last recorded transition when it was `event` (later evidence showed it did not happen). */
   private undoLast(c: Connection, ep: Endpoint, event: TcpEvent): void {
     const t = c.transitions;
-    for (let i = t.length - 7; i >= 0; i -= 7) {
-      if (t[i + 3] !== ep.side) continue;
-      if (t[i + 6] === event) t.splice(i, 7);
+    for (let i = c.transitionLen - TRANSITION_FIELDS; i >= 0; i -= TRANSITION_FIELDS) {
+      if (transitionSide(t[i + 3]!) !== ep.side) continue;
+      if (transitionEvent(t[i + 3]!) === event) {
+        t.copyWithin(i, i + TRANSITION_FIELDS, c.transitionLen);
+        c.transitionLen -= TRANSITION_FIELDS;
+      }
       return;
     }
   }

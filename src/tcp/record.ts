@@ -23,7 +23,7 @@ export interface ConnectionRecord {
   startNsec: number;
   endSec: number;
   endNsec: number;
-  /** Flat: packet (0 for a timer), sec, nsec, side, from, to, event; null when not kept. */
+  /** Flat, TRANSITION_FIELDS per transition (see connection.ts); null when not kept. */
   transitions: ArrayLike<number> | null;
   transitionsDropped: number;
   normalEnd: boolean;

@@ -4,7 +4,7 @@ import type { TcpState } from './state.js';
 
 /**
  * Finished connections packed in fixed-size binary records, so that a capture with
- * millions of connections keeps RECORD_BYTES each (plus 56 bytes per transition when
+ * millions of connections keeps RECORD_BYTES each (plus 32 bytes per transition when
  * transitions are kept) instead of a graph of objects.
  */
 export const RECORD_BYTES = 116;
@@ -59,14 +59,15 @@ export class ConnectionStore {
     let tcount = 0;
     if (this.keepTransitions) {
       const t = c.transitions;
-      tcount = t.length / TRANSITION_FIELDS;
-      if (this.transLen + t.length > this.trans.length) {
-        const bigger = new Float64Array(Math.max(4096, (this.transLen + t.length) * 2));
+      const len = c.transitionLen;
+      tcount = len / TRANSITION_FIELDS;
+      if (this.transLen + len > this.trans.length) {
+        const bigger = new Float64Array(Math.max(4096, (this.transLen + len) * 2));
         bigger.set(this.trans.subarray(0, this.transLen));
         this.trans = bigger;
       }
       v.setUint32(o + 108, this.transLen / TRANSITION_FIELDS, true);
-      for (let i = 0; i < t.length; i++) this.trans[this.transLen++] = t[i]!;
+      for (let i = 0; i < len; i++) this.trans[this.transLen++] = t[i]!;
     }
     v.setUint16(o + 112, tcount, true);
     v.setUint16(o + 114, Math.min(c.transitionsDropped, 0xffff), true);
@@ -133,7 +134,7 @@ export function toRecord(c: Connection): ConnectionRecord {
     startNsec: c.startNsec,
     endSec: c.endSec,
     endNsec: c.endNsec,
-    transitions: c.transitions.slice(),
+    transitions: c.transitions.slice(0, c.transitionLen),
     transitionsDropped: c.transitionsDropped,
   };
 }

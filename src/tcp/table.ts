@@ -3,8 +3,9 @@ import { Connection, isFullyClosed, isOver } from './connection.js';
 import type { Endpoint } from './endpoint.js';
 import { TcpMachine, type TimerHost } from './machine.js';
 import { TcpEvent, TcpState } from './state.js';
+import { TimerQueue } from './timers.js';
 
-/** Receives each connection once, when it leaves the table. */
+/** Receives each connection once, when it leaves the table; the object is reused afterwards, so copy what you keep. */
 export interface ConnectionSink {
   finished(c: Connection): void;
 }
@@ -20,7 +21,9 @@ const TIMER_LINGER = 2;
  */
 export class ConnectionTable implements TimerHost {
   private readonly buckets = new Map<number, Connection>();
-  private readonly machine = new TcpMachine(this);
+  /** Objects of finished connections, for new ones to reuse: no garbage per connection. */
+  private readonly pool: Connection[] = [];
+  private readonly machine: TcpMachine;
   private nextId = 1;
   live = 0;
   /** Connections seen in total (ids handed out). */
@@ -28,20 +31,14 @@ export class ConnectionTable implements TimerHost {
     return this.nextId - 1;
   }
 
-  /** Timer queue: deadlines are packet time + 2MSL, so a FIFO is in deadline order. */
-  private readonly tConn: Connection[] = [];
-  private readonly tKind: number[] = [];
-  private readonly tGen: number[] = [];
-  private readonly tDeadline: number[] = [];
-  private tHead = 0;
+  private readonly timers = new TimerQueue();
   private nextDeadline = Infinity;
 
   private readonly msl2: number;
-  private readonly msl2Ns: number;
 
-  constructor(mslSeconds: number, private readonly sink: ConnectionSink) {
+  constructor(mslSeconds: number, private readonly sink: ConnectionSink, recordTransitions = true) {
+    this.machine = new TcpMachine(this, recordTransitions);
     this.msl2 = 2 * mslSeconds;
-    this.msl2Ns = Math.round(this.msl2 * 1e9);
   }
 
   /** Applies one TCP segment; `ts` is sec + nsec·10⁻⁹. */
@@ -83,7 +80,6 @@ export class ConnectionTable implements TimerHost {
     c.lastPacket = packet;
     c.endSec = sec;
     c.endNsec = nsec;
-    c.lastTs = ts;
     c.curPacket = packet;
     c.curSec = sec;
     c.curNsec = nsec;
@@ -115,47 +111,37 @@ export class ConnectionTable implements TimerHost {
 
   private schedule(c: Connection, kind: number, gen: number, deadline: number): void {
     if (kind === TIMER_LINGER) c.lingering = true;
-    this.tConn.push(c);
-    this.tKind.push(kind);
-    this.tGen.push(gen);
-    this.tDeadline.push(deadline);
-    if (this.tHead === this.tConn.length - 1) this.nextDeadline = deadline;
+    this.timers.push(c, kind, gen, deadline);
+    this.nextDeadline = this.timers.next;
   }
 
   private runTimers(now: number): void {
-    while (this.tHead < this.tConn.length && this.tDeadline[this.tHead]! <= now) {
-      const i = this.tHead++;
-      const c = this.tConn[i]!;
-      const kind = this.tKind[i]!;
-      const deadline = this.tDeadline[i]!;
-      if (c.finalized) continue;
-      if (kind === TIMER_LINGER) {
+    const q = this.timers;
+    while (q.next <= now) {
+      q.shift();
+      const c = q.conn!;
+      // The object may have been finished, or reused by a later connection, since the timer was set.
+      if (c.finalized || c.id !== q.id) continue;
+      if (c.client.pendingFinAck || c.server.pendingFinAck) this.machine.settle(c, now);
+      if (q.kind === TIMER_LINGER) {
         c.lingering = false;
         if (!isFullyClosed(c)) continue;
-        if (c.lastTs + this.msl2 > now) this.schedule(c, TIMER_LINGER, 0, c.lastTs + this.msl2);
+        const quietUntil = c.endSec + c.endNsec * 1e-9 + this.msl2;
+        if (quietUntil > now) this.schedule(c, TIMER_LINGER, 0, quietUntil);
         else this.finish(c);
         continue;
       }
-      if (c.client.pendingFinAck || c.server.pendingFinAck) this.machine.settle(c, now);
-      const ep = c.endpoint(kind);
-      if (ep.timerGen !== this.tGen[i] || ep.state !== TcpState.TIME_WAIT) continue;
-      const sec = Math.floor(deadline);
+      const ep = c.endpoint(q.kind);
+      if (ep.timerGen !== q.gen || ep.state !== TcpState.TIME_WAIT) continue;
+      const sec = Math.floor(q.deadline);
       c.curPacket = 0;
       c.curSec = sec;
-      c.curNsec = Math.round((deadline - sec) * 1e9);
-      if (c.curNsec >= 1e9) c.curNsec = 999999999;
+      c.curNsec = Math.min(999999999, Math.round((q.deadline - sec) * 1e9));
       this.machine.expireTimeWait(c, ep);
       // The TIME_WAIT itself was the quiet period: nothing more can belong to this incarnation.
       if (isFullyClosed(c)) this.finish(c);
     }
-    if (this.tHead > 4096 && this.tHead * 2 > this.tConn.length) {
-      this.tConn.splice(0, this.tHead);
-      this.tKind.splice(0, this.tHead);
-      this.tGen.splice(0, this.tHead);
-      this.tDeadline.splice(0, this.tHead);
-      this.tHead = 0;
-    }
-    this.nextDeadline = this.tHead < this.tConn.length ? this.tDeadline[this.tHead]! : Infinity;
+    this.nextDeadline = q.next;
   }
 
   /**
@@ -172,7 +158,11 @@ export class ConnectionTable implements TimerHost {
   }
 
   private create(p: DecodedPacket, hash: number, packet: number, sec: number, nsec: number): Connection {
-    const c = new Connection(this.nextId++, p.ipVersion === 6 ? 6 : 4);
+    const id = this.nextId++;
+    const family = p.ipVersion === 6 ? 6 : 4;
+    const reused = this.pool.pop();
+    const c = reused ?? new Connection(id, family);
+    if (reused) c.reset(id, family);
     c.hash = hash;
     c.firstPacket = packet;
     c.startSec = sec;
@@ -203,7 +193,7 @@ export class ConnectionTable implements TimerHost {
     if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
       // A SYN,ACK proves the client sent a SYN the capture did not see.
       c.stateInferred = true;
-      cl.iss = (p.ack - 1) >>> 0;
+      cl.iss = (p.ack - 1) | 0;
       cl.issKnown = true;
       this.machine.setState(c, cl, TcpState.SYN_SENT, TcpEvent.InferredSynNotCaptured);
       sv.peerSynSeen = true;
@@ -232,6 +222,7 @@ export class ConnectionTable implements TimerHost {
     c.finalized = true;
     this.live--;
     this.sink.finished(c);
+    this.pool.push(c);
   }
 }
 

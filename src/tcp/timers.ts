@@ -1,0 +1,74 @@
+import type { Connection } from './connection.js';
+
+/**
+ * Pending timers of the connection table, in deadline order. Every deadline is "packet time +
+ * 2MSL", so a FIFO keeps them ordered; it is a ring over typed arrays that grows only when full,
+ * so a long capture allocates nothing here once warmed up.
+ */
+export class TimerQueue {
+  private conns: (Connection | null)[] = new Array(1024).fill(null);
+  private ids = new Float64Array(1024);
+  private kinds = new Uint8Array(1024);
+  private gens = new Int32Array(1024);
+  private deadlines = new Float64Array(1024);
+  private head = 0;
+  size = 0;
+
+  /** Deadline of the earliest timer, Infinity when none is pending. */
+  get next(): number {
+    return this.size ? this.deadlines[this.head]! : Infinity;
+  }
+
+  push(c: Connection, kind: number, gen: number, deadline: number): void {
+    if (this.size === this.conns.length) this.grow();
+    const i = (this.head + this.size++) & (this.conns.length - 1);
+    this.conns[i] = c;
+    this.ids[i] = c.id;
+    this.kinds[i] = kind;
+    this.gens[i] = gen;
+    this.deadlines[i] = deadline;
+  }
+
+  /** Fields of the earliest timer, valid until the next shift(). */
+  conn: Connection | null = null;
+  id = 0;
+  kind = 0;
+  gen = 0;
+  deadline = 0;
+
+  shift(): void {
+    const i = this.head;
+    this.conn = this.conns[i]!;
+    this.id = this.ids[i]!;
+    this.kind = this.kinds[i]!;
+    this.gen = this.gens[i]!;
+    this.deadline = this.deadlines[i]!;
+    this.conns[i] = null;
+    this.head = (i + 1) & (this.conns.length - 1);
+    this.size--;
+  }
+
+  private grow(): void {
+    const n = this.conns.length;
+    const order = (k: number) => (this.head + k) & (n - 1);
+    const conns: (Connection | null)[] = new Array(n * 2).fill(null);
+    const ids = new Float64Array(n * 2);
+    const kinds = new Uint8Array(n * 2);
+    const gens = new Int32Array(n * 2);
+    const deadlines = new Float64Array(n * 2);
+    for (let k = 0; k < n; k++) {
+      const i = order(k);
+      conns[k] = this.conns[i]!;
+      ids[k] = this.ids[i]!;
+      kinds[k] = this.kinds[i]!;
+      gens[k] = this.gens[i]!;
+      deadlines[k] = this.deadlines[i]!;
+    }
+    this.conns = conns;
+    this.ids = ids;
+    this.kinds = kinds;
+    this.gens = gens;
+    this.deadlines = deadlines;
+    this.head = 0;
+  }
+}
