@@ -2,6 +2,8 @@
  * Packet records in struct-of-arrays form, reused from one read to the next.
  * `data[i]` is a view into the reader's buffer: valid until the batch is refilled.
  */
+const EMPTY = new Uint8Array(0);
+
 export class PacketBatch {
   length = 0;
   readonly data: Uint8Array[] = [];
@@ -22,7 +24,10 @@ export class PacketBatch {
     this.offset[i] = offset;
   }
 
+  /** Forgets the records' bytes too, so that no old chunk stays reachable (and promoted) through a stale slot. */
   clear(): void {
+    const data = this.data;
+    for (let i = 0; i < this.length; i++) data[i] = EMPTY;
     this.length = 0;
   }
 }

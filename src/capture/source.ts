@@ -6,7 +6,7 @@ import { CaptureError } from './errors.js';
 import { PCAP_MAGIC_NS_BE, PCAP_MAGIC_NS_LE, PCAP_MAGIC_US_BE, PCAP_MAGIC_US_LE, PcapParser } from './pcap.js';
 import { PCAPNG_SHB, PcapngParser } from './pcapng.js';
 
-const READ_CHUNK = 1 << 16;
+const READ_CHUNK = 1 << 20;
 
 /** Where a capture comes from: a path, `-` for standard input, or any byte stream. */
 export type CaptureInput = string | { name: string; stream: AsyncIterable<Buffer> };

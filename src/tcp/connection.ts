@@ -37,8 +37,10 @@ export class Connection {
   curSec = 0;
   curNsec = 0;
 
-  /** packet (0 for a timer), sec, nsec, packTransition(...); repeated. */
-  /** Kept across reuse of this object (its first `transitionLen` entries are this connection's). */
+  /**
+   * packet (0 for a timer), sec, nsec, packTransition(...); repeated. The array is kept when the
+   * object is reused: its first `transitionLen` entries are this connection's.
+   */
   readonly transitions: number[] = [];
   transitionLen = 0;
   transitionsDropped = 0;
@@ -58,22 +60,36 @@ export class Connection {
   /**
    * Makes this object a fresh connection again. The table reuses the objects of finished
    * connections, so that a long capture allocates only as many as are ever live at once.
+   * Every field above is set again here (a test holds the two lists to each other).
    */
   reset(id: number, family: 4 | 6): void {
-    Object.assign(this, FRESH);
     this.id = id;
     this.family = family;
     this.client.reset(TcpState.CLOSED);
     this.server.reset(TcpState.LISTEN);
+    this.roleInferred = false;
+    this.stateInferred = false;
+    this.firstPacket = 0;
+    this.lastPacket = 0;
+    this.startSec = 0;
+    this.startNsec = 0;
+    this.endSec = 0;
+    this.endNsec = 0;
+    this.curPacket = 0;
+    this.curSec = 0;
+    this.curNsec = 0;
+    this.transitionLen = 0;
+    this.transitionsDropped = 0;
+    this.hash = 0;
+    this.bucketNext = null;
+    this.lingering = false;
+    this.finalized = false;
   }
 
   endpoint(side: number): Endpoint {
     return side === 0 ? this.client : this.server;
   }
 }
-
-// The field initializers above are the one statement of a fresh connection's values.
-const { client: _c, server: _s, transitions: _t, ...FRESH } = new Connection(0, 4);
 
 /** Neither side holds the connection open any more (TIME_WAIT still waits for its 2MSL). */
 export function isOver(c: Connection): boolean {

@@ -20,7 +20,12 @@ const TIMER_LINGER = 2;
  * late segments still find it; memory is bounded by live connections, not capture length.
  */
 export class ConnectionTable implements TimerHost {
-  private readonly buckets = new Map<number, Connection>();
+  /**
+   * Hash buckets chained through Connection.bucketNext. Not a Map: with connections coming and
+   * going all the time a Map keeps rehashing into new large tables; this array only grows.
+   */
+  private buckets: (Connection | null)[] = new Array<Connection | null>(1024).fill(null);
+  private mask = 1023;
   /** Objects of finished connections, for new ones to reuse: no garbage per connection. */
   private readonly pool: Connection[] = [];
   private readonly machine: TcpMachine;
@@ -45,7 +50,7 @@ export class ConnectionTable implements TimerHost {
   segment(p: DecodedPacket, packet: number, sec: number, nsec: number, ts: number): void {
     if (ts >= this.nextDeadline) this.runTimers(ts);
     const hash = tupleHash(p);
-    let c = this.buckets.get(hash) ?? null;
+    let c: Connection | null = this.buckets[hash & this.mask] ?? null;
     let fromClient = true;
     while (c !== null) {
       const cl = c.client;
@@ -93,13 +98,13 @@ export class ConnectionTable implements TimerHost {
 
   /** The capture ended at `now`: every connection still in the table is handed on as it stands. */
   flush(now: number): void {
-    for (const head of this.buckets.values()) {
+    for (const head of this.buckets) {
       for (let c: Connection | null = head; c !== null; c = c.bucketNext) {
         if (c.client.pendingFinAck || c.server.pendingFinAck) this.machine.settle(c, now);
         this.sink.finished(c);
       }
     }
-    this.buckets.clear();
+    this.buckets.fill(null);
     this.live = 0;
   }
 
@@ -203,20 +208,37 @@ export class ConnectionTable implements TimerHost {
       this.machine.setState(c, cl, TcpState.ESTABLISHED, TcpEvent.InferredMidStream);
       this.machine.setState(c, sv, TcpState.ESTABLISHED, TcpEvent.InferredMidStream);
     }
-    c.bucketNext = this.buckets.get(hash) ?? null;
-    this.buckets.set(hash, c);
-    this.live++;
+    const b = hash & this.mask;
+    c.bucketNext = this.buckets[b] ?? null;
+    this.buckets[b] = c;
+    if (++this.live > this.buckets.length) this.grow();
     return c;
   }
 
+  /** Doubles the buckets once there is more than one live connection per bucket. */
+  private grow(): void {
+    const old = this.buckets;
+    this.buckets = new Array<Connection | null>(old.length * 2).fill(null);
+    this.mask = this.buckets.length - 1;
+    for (let head of old) {
+      while (head !== null) {
+        const next = head.bucketNext;
+        const b = head.hash & this.mask;
+        head.bucketNext = this.buckets[b] ?? null;
+        this.buckets[b] = head;
+        head = next;
+      }
+    }
+  }
+
   private finish(c: Connection): void {
-    let head = this.buckets.get(c.hash) ?? null;
-    if (head === c) {
-      if (c.bucketNext) this.buckets.set(c.hash, c.bucketNext);
-      else this.buckets.delete(c.hash);
+    const b = c.hash & this.mask;
+    let prev: Connection | null = this.buckets[b] ?? null;
+    if (prev === c) {
+      this.buckets[b] = c.bucketNext;
     } else {
-      while (head !== null && head.bucketNext !== c) head = head.bucketNext;
-      if (head !== null) head.bucketNext = c.bucketNext;
+      while (prev !== null && prev.bucketNext !== c) prev = prev.bucketNext;
+      if (prev !== null) prev.bucketNext = c.bucketNext;
     }
     c.bucketNext = null;
     c.finalized = true;

@@ -13,6 +13,8 @@ export interface Seg {
   win?: number;
   /** Raw TCP option bytes (padded to 4 by the builder). */
   options?: number[];
+  /** The client's port, when not CLIENT.port. */
+  cport?: number;
 }
 
 const FLAG_BITS: Record<string, number> = { F: 1, S: 2, R: 4, P: 8, '.': 16, U: 32, E: 64, W: 128 };
@@ -41,7 +43,8 @@ export function frame(seg: Seg, start = 0): Buffer {
   b.writeUInt16BE(ipLen, ip + 2);
   b[ip + 8] = 64;
   b[ip + 9] = 6;
-  const [src, dst] = seg.from === 'c' ? [CLIENT, SERVER] : [SERVER, CLIENT];
+  const client = seg.cport === undefined ? CLIENT : { ...CLIENT, port: seg.cport };
+  const [src, dst] = seg.from === 'c' ? [client, SERVER] : [SERVER, client];
   b.set(src.ip, ip + 12);
   b.set(dst.ip, ip + 16);
   const t = ip + 20;
