@@ -269,14 +269,20 @@ describe('reset', () => {
     expect(ends(c)).toEqual(['CLOSED', 'CLOSED']);
   });
 
-  for (const [name, pre, state] of [
-    ['established', [], 'ESTABLISHED'],
-    ['fin_wait_1', [{ t: 1, from: 's', flags: 'F.', seq: 5001, ack: 1001 }], 'FIN_WAIT_1'],
-    ['close_wait', [{ t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 }], 'CLOSE_WAIT'],
-  ] as const) {
+  // The server's state before a RST from the client (sequence number `rst`, in window) arrives.
+  const serverIn: [string, Seg[], string, number][] = [
+    ['established', [], 'ESTABLISHED', 1001],
+    ['fin_wait_1', [{ t: 1, from: 's', flags: 'F.', seq: 5001, ack: 1001 }], 'FIN_WAIT_1', 1001],
+    ['fin_wait_2', [{ t: 1, from: 's', flags: 'F.', seq: 5001, ack: 1001 }, { t: 1.1, from: 'c', flags: '.', seq: 1001, ack: 5002 }], 'FIN_WAIT_2', 1001],
+    ['closing', [{ t: 1, from: 's', flags: 'F.', seq: 5001, ack: 1001 }, { t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 }], 'CLOSING', 1002],
+    ['close_wait', [{ t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 }], 'CLOSE_WAIT', 1002],
+    ['last_ack', [{ t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 }, { t: 1.1, from: 's', flags: 'F.', seq: 5001, ack: 1002 }], 'LAST_ACK', 1002],
+  ];
+  for (const [name, pre, state, rst] of serverIn) {
     it(`${name}_rcv_rst_in_window closes the server`, async () => {
-      const c = await one([...HANDSHAKE, ...pre, { t: 2, from: 'c', flags: 'R', seq: pre.length && pre[0]!.from === 'c' ? 1002 : 1001 }]);
-      expect(ends(c)[1]).toBe('CLOSED');
+      const c = await one([...HANDSHAKE, ...pre, { t: 2, from: 'c', flags: 'R', seq: rst }]);
+      expect(trail(c).filter((l) => l.startsWith(`${3 + pre.length} server`)).at(-1)).toContain(`>${state} `);
+      expect(ends(c)).toEqual(['CLOSED', 'CLOSED']);
       expect(trail(c).at(-1)).toBe(`${4 + pre.length} server ${state}>CLOSED rcv RST`);
     });
   }
