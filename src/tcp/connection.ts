@@ -86,6 +86,13 @@ export class Connection {
     this.finalized = false;
   }
 
+  /** Sets the packet (0 for a timer) and time of the event about to be applied. */
+  at(packet: number, sec: number, nsec: number): void {
+    this.curPacket = packet;
+    this.curSec = sec;
+    this.curNsec = nsec;
+  }
+
   endpoint(side: number): Endpoint {
     return side === 0 ? this.client : this.server;
   }

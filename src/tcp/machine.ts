@@ -262,13 +262,9 @@ export class TcpMachine {
       const packet = c.curPacket;
       const sec = c.curSec;
       const nsec = c.curNsec;
-      c.curPacket = ep.pendingPacket;
-      c.curSec = ep.pendingSec;
-      c.curNsec = ep.pendingNsec;
+      c.at(ep.pendingPacket, ep.pendingSec, ep.pendingNsec);
       this.finAcked(c, ep, false);
-      c.curPacket = packet;
-      c.curSec = sec;
-      c.curNsec = nsec;
+      c.at(packet, sec, nsec);
     }
   }
 

@@ -69,9 +69,7 @@ export class ConnectionTable implements TimerHost {
     }
     const pureSyn = (p.flags & (TH_SYN | TH_ACK | TH_RST)) === TH_SYN;
     if (c !== null && pureSyn && this.startsNewIncarnation(c)) {
-      c.curPacket = packet;
-      c.curSec = sec;
-      c.curNsec = nsec;
+      c.at(packet, sec, nsec);
       this.endForReuse(c, c.client);
       this.endForReuse(c, c.server);
       this.finish(c);
@@ -85,9 +83,7 @@ export class ConnectionTable implements TimerHost {
     c.lastPacket = packet;
     c.endSec = sec;
     c.endNsec = nsec;
-    c.curPacket = packet;
-    c.curSec = sec;
-    c.curNsec = nsec;
+    c.at(packet, sec, nsec);
     const s = fromClient ? c.client : c.server;
     const r = fromClient ? c.server : c.client;
     s.packets++;
@@ -139,9 +135,7 @@ export class ConnectionTable implements TimerHost {
       const ep = c.endpoint(q.kind);
       if (ep.timerGen !== q.gen || ep.state !== TcpState.TIME_WAIT) continue;
       const sec = Math.floor(q.deadline);
-      c.curPacket = 0;
-      c.curSec = sec;
-      c.curNsec = Math.min(999999999, Math.round((q.deadline - sec) * 1e9));
+      c.at(0, sec, Math.min(999999999, Math.round((q.deadline - sec) * 1e9)));
       this.machine.expireTimeWait(c, ep);
       // The TIME_WAIT itself was the quiet period: nothing more can belong to this incarnation.
       if (isFullyClosed(c)) this.finish(c);
@@ -172,9 +166,7 @@ export class ConnectionTable implements TimerHost {
     c.firstPacket = packet;
     c.startSec = sec;
     c.startNsec = nsec;
-    c.curPacket = packet;
-    c.curSec = sec;
-    c.curNsec = nsec;
+    c.at(packet, sec, nsec);
     const f = p.flags;
     let senderIsClient: boolean;
     if ((f & (TH_SYN | TH_ACK)) === TH_SYN) {

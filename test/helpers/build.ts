@@ -29,7 +29,7 @@ export function tcpFlags(s: string): number {
 }
 
 /** An Ethernet/IPv4/TCP frame. */
-export function frame(seg: Seg, start = 0): Buffer {
+export function frame(seg: Seg): Buffer {
   const opts = seg.options ?? [];
   const optLen = (opts.length + 3) & ~3;
   const len = seg.len ?? 0;
@@ -56,7 +56,6 @@ export function frame(seg: Seg, start = 0): Buffer {
   b[t + 13] = tcpFlags(seg.flags);
   b.writeUInt16BE(seg.win ?? 1000, t + 14);
   b.set(opts, t + 20);
-  void start;
   return b;
 }
 
