@@ -1,4 +1,4 @@
-import { CaptureError, type CaptureInput, type InputInfo, type PacketBatch, type Precision, readCaptures, type RecordSink } from './capture/index.js';
+import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type PacketBatch, type Precision, readCaptures, type RecordSink } from './capture/index.js';
 import { DecodedPacket, decodePacket, linkTypeName, notDecodedName } from './decode/index.js';
 import { type Connection, ConnectionStore, ConnectionTable, type ConnectionSink, endedNormally, isOver, STATE_COUNT, toRecord } from './tcp/index.js';
 import type { ConnectionRecord } from './tcp/index.js';
@@ -186,7 +186,7 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
   }
   const matrix: number[][] = [];
   for (let c = 0; c < STATE_COUNT; c++) matrix.push(Array.from(a.matrix.subarray(c * STATE_COUNT, (c + 1) * STATE_COUNT)));
-  const precision = infos.reduce<Precision>((p, i) => (rank(i.precision) > rank(p) ? i.precision : p), infos.length ? 's' : 'us');
+  const precision = infos.length ? infos.reduce<Precision>((p, i) => finerPrecision(p, i.precision), 's') : 'us';
   const store = a.store;
   return {
     tool: { name: TOOL_NAME, version: VERSION },
@@ -216,8 +216,4 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     storeBytes: store ? store.bytes : 0,
     damage,
   };
-}
-
-function rank(p: Precision): number {
-  return p === 's' ? 0 : p === 'ms' ? 1 : p === 'us' ? 2 : 3;
 }

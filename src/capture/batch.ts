@@ -51,3 +51,8 @@ export type Precision = 's' | 'ms' | 'us' | 'ns';
 export function precisionDigits(p: Precision): number {
   return p === 's' ? 0 : p === 'ms' ? 3 : p === 'us' ? 6 : 9;
 }
+
+/** The finer of two precisions. */
+export function finerPrecision(a: Precision, b: Precision): Precision {
+  return precisionDigits(b) > precisionDigits(a) ? b : a;
+}

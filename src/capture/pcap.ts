@@ -6,8 +6,10 @@ import { CaptureError } from './errors.js';
 
 const GLOBAL_HEADER = 24;
 const RECORD_HEADER = 16;
-/** libpcap's own ceiling for a record when the header's snap length is 0 or absurd. */
-const MAX_SNAPLEN = 262144;
+/** libpcap's default snap length, used when a header says 0. */
+const DEFAULT_SNAPLEN = 262144;
+/** No record is believed beyond this, whatever the header says (libpcap's largest, for D-Bus/USB). */
+const MAX_SNAPLEN = 256 * 1024 * 1024;
 
 export const PCAP_MAGIC_US_BE = 0xa1b2c3d4;
 export const PCAP_MAGIC_US_LE = 0xd4c3b2a1;
@@ -37,7 +39,7 @@ export class PcapParser implements RecordParser {
   private readonly feedStream = new ChunkFeed();
   private header: Buffer | null = Buffer.alloc(0);
   private linkType = 0;
-  private snaplen = MAX_SNAPLEN;
+  private snaplen = DEFAULT_SNAPLEN;
   private nanos = false;
   /** Bytes handed to pcap-parser so far, and bytes it has turned into whole records. */
   private fed = 0;
@@ -110,7 +112,7 @@ export class PcapParser implements RecordParser {
     }
     // The upper bits of the link-type field carry FCS information (pcap spec, LinkType and additional information).
     this.linkType = h.linkLayerType & 0x0fffffff;
-    this.snaplen = h.snapshotLength === 0 || h.snapshotLength > MAX_SNAPLEN * 4 ? MAX_SNAPLEN : h.snapshotLength;
+    this.snaplen = h.snapshotLength === 0 ? DEFAULT_SNAPLEN : Math.min(h.snapshotLength, MAX_SNAPLEN);
     this.linkTypes.add(this.linkType);
   }
 

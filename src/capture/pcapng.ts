@@ -1,4 +1,4 @@
-import type { PacketBatch, Precision, RecordParser } from './batch.js';
+import { finerPrecision, type PacketBatch, type Precision, type RecordParser } from './batch.js';
 import { CaptureError } from './errors.js';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
@@ -186,7 +186,7 @@ export class PcapngParser implements RecordParser {
     this.interfaces.push(ifc);
     this.linkTypes.add(ifc.linkType);
     const p: Precision = ifc.unitsPerSec <= 1 ? 's' : ifc.unitsPerSec <= 1e3 ? 'ms' : ifc.unitsPerSec <= 1e6 ? 'us' : 'ns';
-    if (rank(p) > rank(this.precision)) this.precision = p;
+    this.precision = finerPrecision(this.precision, p);
   }
 
   private timestamp(ifc: Interface, hi: number, lo: number): void {
@@ -212,8 +212,4 @@ export class PcapngParser implements RecordParser {
     this.lastSec = sec + ifc.tsOffset;
     this.lastNsec = nsec;
   }
-}
-
-function rank(p: Precision): number {
-  return p === 's' ? 0 : p === 'ms' ? 1 : p === 'us' ? 2 : 3;
 }
