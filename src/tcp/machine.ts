@@ -107,8 +107,7 @@ export class TcpMachine {
           this.setState(c, s, TcpState.SYN_RCVD, TcpEvent.SendSynAckAgain);
         }
       }
-    }
-    else if ((f & TH_ACK) && s.state === TcpState.SYN_SENT && (!s.peerSynSeen || p.ack === seqAdd(s.peerIss, 1) || !s.issKnown)) {
+    } else if ((f & TH_ACK) && s.state === TcpState.SYN_SENT && (!s.peerSynSeen || p.ack === seqAdd(s.peerIss, 1) || !s.issKnown)) {
       // Only a side that received the SYN,ACK acknowledges it: the capture missed that SYN,ACK.
       this.setState(c, s, TcpState.ESTABLISHED, TcpEvent.InferredSynAckNotCaptured);
     }
