@@ -133,7 +133,7 @@ class Analysis implements RecordSink, ConnectionSink {
       this.lastNsec = nsec;
     }
     const p = this.pkt;
-    const tcp = decodePacket(batch.data[i]!, batch.origLen[i]!, batch.linkType[i]!, p);
+    const tcp = decodePacket(batch.data[i]!, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p);
     if (p.fragment) this.ipFragments++;
     if (tcp) {
       this.tcpPackets++;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/index.js';
-import { DecodedPacket, decodePacket, NotDecoded, TH_ACK, TH_SYN } from '../src/decode/index.js';
+import { DecodedPacket, decodePacket, decodeTcpOptions, NotDecoded, TH_ACK, TH_SYN } from '../src/decode/index.js';
 import { ipv6ToString } from '../src/report/index.js';
 import { conns, frame, memoryInput, pcapHeader, pcapRecord, type Seg } from './helpers/build.js';
 
@@ -79,7 +79,7 @@ function ipv6Packet(ext: Buffer = Buffer.alloc(0), firstNext = 6): Buffer {
 
 function decode(data: Buffer, linkType: number): DecodedPacket {
   const p = new DecodedPacket();
-  decodePacket(data, data.length, linkType, p);
+  decodePacket(data, 0, data.length, data.length, linkType, p);
   return p;
 }
 
@@ -145,9 +145,30 @@ describe('decoding built packets', () => {
       .toEqual([1460, true, true, 5, 6, 7, 1, false]);
   });
 
+  it('options of other segments are read on request', () => {
+    const opts = [1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 8];
+    const d = decode(ipv4Packet({ t: 0, from: 'c', flags: '.', seq: 7, ack: 1, options: opts }), 228);
+    expect([d.optionsDecoded, d.hasTimestamp]).toEqual([false, false]);
+    const data = ipv4Packet({ t: 0, from: 'c', flags: '.', seq: 7, ack: 1, options: opts });
+    decodePacket(data, 0, data.length, data.length, 228, d);
+    decodeTcpOptions(data, d);
+    expect([d.optionsDecoded, d.hasTimestamp, d.tsVal, d.tsEcr]).toEqual([true, true, 9, 8]);
+  });
+
   it('an option running past the header is flagged, not fatal', () => {
     const d = decode(ipv4Packet({ ...syn, options: [2, 40, 0, 0] }), 228);
     expect([d.reason, d.badOptions]).toEqual([0, true]);
+  });
+
+  it('decodes a frame in the middle of a larger array, reading nothing outside it', () => {
+    const f = ipv4Packet(syn);
+    const big = Buffer.concat([Buffer.alloc(37, 0xee), f, Buffer.alloc(50, 0xee)]);
+    const p = new DecodedPacket();
+    expect(decodePacket(big, 37, f.length, f.length, 228, p)).toBe(true);
+    expect([p.sport, p.dport, p.seq]).toEqual([40000, 80, 7]);
+    // Cut one byte short of the TCP header: the bytes after it must not be read as its end.
+    expect(decodePacket(big, 37, 39, f.length, 228, p)).toBe(false);
+    expect(p.reason).toBe(NotDecoded.TruncatedTcp);
   });
 
   it('truncated and bad headers are reasons, never exceptions', () => {

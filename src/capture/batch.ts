@@ -1,12 +1,15 @@
 /**
- * Packet records in struct-of-arrays form, reused from one read to the next.
- * `data[i]` is a view into the reader's buffer: valid until the batch is refilled.
+ * Packet records in struct-of-arrays form, reused from one read to the next. Record i is
+ * bytes `start[i]` to `start[i] + caplen[i]` of `data[i]`, an array the reader shares among
+ * many records: valid until the batch is refilled.
  */
 const EMPTY = new Uint8Array(0);
 
 export class PacketBatch {
   length = 0;
   readonly data: Uint8Array[] = [];
+  readonly start: number[] = [];
+  readonly caplen: number[] = [];
   readonly sec: number[] = [];
   readonly nsec: number[] = [];
   readonly origLen: number[] = [];
@@ -14,9 +17,11 @@ export class PacketBatch {
   /** Byte offset of the record in its capture stream (for error messages). */
   readonly offset: number[] = [];
 
-  push(data: Uint8Array, sec: number, nsec: number, origLen: number, linkType: number, offset: number): void {
+  push(data: Uint8Array, start: number, caplen: number, sec: number, nsec: number, origLen: number, linkType: number, offset: number): void {
     const i = this.length++;
     this.data[i] = data;
+    this.start[i] = start;
+    this.caplen[i] = caplen;
     this.sec[i] = sec;
     this.nsec[i] = nsec;
     this.origLen[i] = origLen;

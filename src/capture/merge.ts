@@ -1,5 +1,5 @@
 import type { PacketBatch } from './batch.js';
-import { CaptureSource, type CaptureInput, type InputInfo } from './source.js';
+import { CaptureSource, type CaptureInput, type InputInfo, type Source } from './source.js';
 
 /** Receives every record of the capture, in order; `batch.data[i]` is valid only during the call. */
 export interface RecordSink {
@@ -9,10 +9,19 @@ export interface RecordSink {
 /**
  * Reads several captures as one, merged by timestamp (rotated `tcpdump -C/-G` output,
  * or files from several capture points). A single input is passed through in file order.
+ * `infos` receives each input's facts as it is read.
  */
 export async function readCaptures(inputs: readonly CaptureInput[], sink: RecordSink, infos: InputInfo[] = []): Promise<void> {
-  const sources = inputs.map((i) => new CaptureSource(i));
+  const sources: Source[] = inputs.map((i) => new CaptureSource(i));
   for (const s of sources) infos.push(s.info);
+  try {
+    await pump(sources, sink);
+  } finally {
+    for (const s of sources) s.close();
+  }
+}
+
+async function pump(sources: Source[], sink: RecordSink): Promise<void> {
   if (sources.length === 1) {
     const s = sources[0]!;
     const batch = s.batch;

@@ -131,7 +131,7 @@ export class PcapParser implements RecordParser {
     if (this.failure || !this.out) return;
     const h = p.header;
     const frac = h.timestampMicroseconds;
-    this.out.push(p.data, h.timestampSeconds, this.nanos ? frac : frac * 1000,
+    this.out.push(p.data, 0, p.data.length, h.timestampSeconds, this.nanos ? frac : frac * 1000,
       h.originalLength < h.capturedLength ? h.capturedLength : h.originalLength, this.linkType, this.consumed);
     this.records++;
     this.consumed += RECORD_HEADER + h.capturedLength;

@@ -140,7 +140,7 @@ export class PcapngParser implements RecordParser {
         if (caplen > len - 32) this.fail('bad-block', pos, `captured length ${caplen} overruns its ${len}-byte block`);
         this.timestamp(ifc, this.u32(pos + 12), this.u32(pos + 16));
         const orig = this.u32(pos + 24);
-        out.push(this.buf.subarray(pos + 28, pos + 28 + caplen), this.lastSec, this.lastNsec,
+        out.push(this.buf, pos + 28, caplen, this.lastSec, this.lastNsec,
           orig < caplen ? caplen : orig, ifc.linkType, this.base + pos);
         this.records++;
         return;
@@ -153,7 +153,7 @@ export class PcapngParser implements RecordParser {
         if (orig < caplen) caplen = orig;
         if (ifc.snaplen > 0 && ifc.snaplen < caplen) caplen = ifc.snaplen;
         // A simple packet block has no timestamp: it keeps the previous packet's time.
-        out.push(this.buf.subarray(pos + 12, pos + 12 + caplen), this.lastSec, this.lastNsec, orig, ifc.linkType, this.base + pos);
+        out.push(this.buf, pos + 12, caplen, this.lastSec, this.lastNsec, orig, ifc.linkType, this.base + pos);
         this.records++;
         return;
       }

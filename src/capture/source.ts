@@ -21,11 +21,20 @@ export interface InputInfo {
   packets: number;
 }
 
+/** Where readCaptures pulls records from: refills `batch`, false at the end. */
+export interface Source {
+  readonly info: InputInfo;
+  readonly batch: PacketBatch;
+  next(): Promise<boolean>;
+  /** Stops reading early (an error elsewhere); a no-op once finished. */
+  close(): void;
+}
+
 /**
  * One capture file read as a pull stream of packet batches. Bytes are streamed
  * (never the whole file in memory); gzip is recognised by its magic bytes.
  */
-export class CaptureSource {
+export class CaptureSource implements Source {
   readonly info: InputInfo;
   private readonly chunks: AsyncIterator<Buffer>;
   private parser: RecordParser | null = null;
@@ -62,6 +71,11 @@ export class CaptureSource {
       this.sync();
     }
     return true;
+  }
+
+  close(): void {
+    this.done = true;
+    void this.chunks.return?.(undefined);
   }
 
   private sniff(head: Buffer): RecordParser {

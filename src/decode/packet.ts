@@ -30,6 +30,9 @@ const IPPROTO_TCP = 6;
  * DecodeFromBytes pattern). Addresses are four 32-bit words; IPv4 uses word 0.
  */
 export class DecodedPacket {
+  /** Where the frame lies in the array given to decodePacket: [frameStart, end). Offsets below are into that array. */
+  frameStart = 0;
+  end = 0;
   /** NotDecoded reason (0 when this is a TCP segment) and its detail. */
   reason = 0;
   reasonDetail = 0;
@@ -56,6 +59,8 @@ export class DecodedPacket {
   urgent = 0;
   checksum = 0;
   payloadLen = 0;
+  /** The option fields below belong to this segment (always for a SYN, else after decodeTcpOptions). */
+  optionsDecoded = false;
   /** Options; -1 where absent. */
   mss = -1;
   wscale = -1;
@@ -81,23 +86,24 @@ function i32(d: Uint8Array, o: number): number {
 }
 
 /**
- * Decodes link, IP and TCP headers of `data` (the captured bytes; `origLen` is the
- * length on the wire) into `out`. Returns true for a TCP segment; otherwise
+ * Decodes link, IP and TCP headers of the frame at `data[start .. start + caplen)` (`origLen`
+ * is its length on the wire) into `out`. Returns true for a TCP segment; otherwise
  * `out.reason`/`out.reasonDetail` say why not. Never throws on malformed bytes.
  */
-export function decodePacket(data: Uint8Array, origLen: number, linkType: number, out: DecodedPacket): boolean {
+export function decodePacket(data: Uint8Array, start: number, caplen: number, origLen: number, linkType: number, out: DecodedPacket): boolean {
   out.reason = NotDecoded.None;
   out.reasonDetail = 0;
   out.vlanTags = 0;
   out.fragment = false;
-  const n = data.length;
+  out.frameStart = start;
+  out.end = start + caplen;
   switch (linkType) {
     case LINKTYPE_ETHERNET: {
-      if (n < 14) return fail(out, NotDecoded.TruncatedLink, 0);
-      let o = 12;
+      if (caplen < 14) return fail(out, NotDecoded.TruncatedLink, 0);
+      let o = start + 12;
       let type = u16(data, o);
       while (type === ETH_8021Q || type === ETH_8021AD || type === ETH_QINQ_OLD) {
-        if (o + 6 > n) return fail(out, NotDecoded.TruncatedLink, 0);
+        if (o + 6 > out.end) return fail(out, NotDecoded.TruncatedLink, 0);
         out.vlanTags++;
         o += 4;
         type = u16(data, o);
@@ -106,29 +112,31 @@ export function decodePacket(data: Uint8Array, origLen: number, linkType: number
       return etherType(data, o + 2, type, origLen, out);
     }
     case LINKTYPE_LINUX_SLL:
-      if (n < 16) return fail(out, NotDecoded.TruncatedLink, 0);
-      return etherType(data, 16, u16(data, 14), origLen, out);
+      if (caplen < 16) return fail(out, NotDecoded.TruncatedLink, 0);
+      return etherType(data, start + 16, u16(data, start + 14), origLen, out);
     case LINKTYPE_LINUX_SLL2:
-      if (n < 20) return fail(out, NotDecoded.TruncatedLink, 0);
-      return etherType(data, 20, u16(data, 0), origLen, out);
+      if (caplen < 20) return fail(out, NotDecoded.TruncatedLink, 0);
+      return etherType(data, start + 20, u16(data, start), origLen, out);
     case LINKTYPE_RAW:
     case DLT_RAW_BSD:
     case DLT_RAW_OPENBSD:
-      if (n < 1) return fail(out, NotDecoded.TruncatedIp, 0);
-      return ipByVersion(data, 0, origLen, out);
+      if (caplen < 1) return fail(out, NotDecoded.TruncatedIp, 0);
+      return ipByVersion(data, start, origLen, out);
     case LINKTYPE_IPV4:
-      return ipv4(data, 0, origLen, out);
+      return ipv4(data, start, origLen, out);
     case LINKTYPE_IPV6:
-      return ipv6(data, 0, origLen, out);
+      return ipv6(data, start, origLen, out);
     case LINKTYPE_NULL:
     case LINKTYPE_LOOP: {
-      if (n < 4) return fail(out, NotDecoded.TruncatedLink, 0);
+      if (caplen < 4) return fail(out, NotDecoded.TruncatedLink, 0);
       // NULL stores the family in the capturing host's byte order, LOOP in network order.
-      let family = linkType === LINKTYPE_LOOP ? u32(data, 0) : (data[0]! | (data[1]! << 8) | (data[2]! << 16) | (data[3]! << 24)) >>> 0;
-      if (family > 0xffff) family = u32(data, 0);
-      if (family === 2) return ipv4(data, 4, origLen, out);
+      const d = data;
+      const o = start;
+      let family = linkType === LINKTYPE_LOOP ? u32(d, o) : (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
+      if (family > 0xffff) family = u32(d, o);
+      if (family === 2) return ipv4(d, o + 4, origLen, out);
       // AF_INET6 is 10 on Linux, 24 on NetBSD/OpenBSD, 28 on FreeBSD, 30 on macOS.
-      if (family === 10 || family === 24 || family === 28 || family === 30) return ipv6(data, 4, origLen, out);
+      if (family === 10 || family === 24 || family === 28 || family === 30) return ipv6(d, o + 4, origLen, out);
       return fail(out, NotDecoded.LoopbackFamily, family);
     }
     default:
@@ -148,12 +156,12 @@ function etherType(d: Uint8Array, o: number, type: number, origLen: number, out:
   if (type === ETH_MPLS || type === ETH_MPLS_MC) {
     // RFC 3032 label stack entries up to the bottom-of-stack bit; the payload's version nibble tells IPv4 from IPv6.
     for (;;) {
-      if (o + 4 > d.length) return fail(out, NotDecoded.TruncatedLink, 0);
+      if (o + 4 > out.end) return fail(out, NotDecoded.TruncatedLink, 0);
       const bottom = d[o + 2]! & 1;
       o += 4;
       if (bottom) break;
     }
-    if (o >= d.length) return fail(out, NotDecoded.TruncatedIp, 0);
+    if (o >= out.end) return fail(out, NotDecoded.TruncatedIp, 0);
     return ipByVersion(d, o, origLen, out);
   }
   if (type === ETH_ARP) return fail(out, NotDecoded.Arp, 0);
@@ -168,16 +176,16 @@ function ipByVersion(d: Uint8Array, o: number, origLen: number, out: DecodedPack
 }
 
 function ipv4(d: Uint8Array, o: number, origLen: number, out: DecodedPacket): boolean {
-  if (o + 20 > d.length) return fail(out, NotDecoded.TruncatedIp, 0);
+  if (o + 20 > out.end) return fail(out, NotDecoded.TruncatedIp, 0);
   const vihl = d[o]!;
   if (vihl >> 4 !== 4) return fail(out, NotDecoded.IpVersion, vihl >> 4);
   const hl = (vihl & 0x0f) * 4;
   let total = u16(d, o + 2);
   if (hl < 20) return fail(out, NotDecoded.BadIpHeader, 0);
   // A zero total length is what TSO segments captured before segmentation carry.
-  if (total === 0) total = origLen - o;
+  if (total === 0) total = origLen - (o - out.frameStart);
   if (total < hl) return fail(out, NotDecoded.BadIpHeader, 0);
-  if (o + hl > d.length) return fail(out, NotDecoded.TruncatedIp, 0);
+  if (o + hl > out.end) return fail(out, NotDecoded.TruncatedIp, 0);
   out.ipVersion = 4;
   out.ipOffset = o;
   out.ipHeaderLen = hl;
@@ -198,10 +206,10 @@ function ipv4(d: Uint8Array, o: number, origLen: number, out: DecodedPacket): bo
 }
 
 function ipv6(d: Uint8Array, o: number, origLen: number, out: DecodedPacket): boolean {
-  if (o + 40 > d.length) return fail(out, NotDecoded.TruncatedIp, 0);
+  if (o + 40 > out.end) return fail(out, NotDecoded.TruncatedIp, 0);
   if (d[o]! >> 4 !== 6) return fail(out, NotDecoded.IpVersion, d[o]! >> 4);
   let payload = u16(d, o + 4);
-  if (payload === 0) payload = origLen - o - 40;
+  if (payload === 0) payload = origLen - (o - out.frameStart) - 40;
   out.ipVersion = 6;
   out.ipOffset = o;
   out.ipTotalLen = 40 + payload;
@@ -216,19 +224,19 @@ function ipv6(d: Uint8Array, o: number, origLen: number, out: DecodedPacket): bo
   for (;;) {
     if (next === IPPROTO_TCP) break;
     if (next === 0 || next === 43 || next === 60 || next === 135 || next === 139 || next === 140) {
-      if (p + 2 > d.length) return fail(out, NotDecoded.TruncatedIp, 0);
+      if (p + 2 > out.end) return fail(out, NotDecoded.TruncatedIp, 0);
       const len = (d[p + 1]! + 1) * 8;
       next = d[p]!;
       p += len;
     } else if (next === 44) {
-      if (p + 8 > d.length) return fail(out, NotDecoded.TruncatedIp, 0);
+      if (p + 8 > out.end) return fail(out, NotDecoded.TruncatedIp, 0);
       out.fragment = true;
       const offset = u16(d, p + 2) & 0xfff8;
       next = d[p]!;
       p += 8;
       if (offset !== 0) return fail(out, NotDecoded.IpFragment, next);
     } else if (next === 51) {
-      if (p + 2 > d.length) return fail(out, NotDecoded.TruncatedIp, 0);
+      if (p + 2 > out.end) return fail(out, NotDecoded.TruncatedIp, 0);
       const len = (d[p + 1]! + 2) * 4;
       next = d[p]!;
       p += len;
@@ -242,10 +250,10 @@ function ipv6(d: Uint8Array, o: number, origLen: number, out: DecodedPacket): bo
 }
 
 function tcp(d: Uint8Array, o: number, segLen: number, out: DecodedPacket): boolean {
-  if (o + 20 > d.length) return fail(out, NotDecoded.TruncatedTcp, 0);
+  if (o + 20 > out.end) return fail(out, NotDecoded.TruncatedTcp, 0);
   const hl = (d[o + 12]! >> 4) * 4;
   if (hl < 20 || hl > segLen) return fail(out, NotDecoded.BadTcpHeader, hl);
-  if (o + hl > d.length) return fail(out, NotDecoded.TruncatedTcp, 0);
+  if (o + hl > out.end) return fail(out, NotDecoded.TruncatedTcp, 0);
   out.tcpOffset = o;
   out.tcpHeaderLen = hl;
   out.sport = u16(d, o);
@@ -258,18 +266,26 @@ function tcp(d: Uint8Array, o: number, segLen: number, out: DecodedPacket): bool
   out.checksum = u16(d, o + 16);
   out.urgent = u16(d, o + 18);
   out.payloadLen = segLen - hl;
+  // The state machine needs options only from SYNs (window scale); others are read on request.
+  if (out.flags & TH_SYN) decodeTcpOptions(d, out);
+  else out.optionsDecoded = false;
+  return true;
+}
+
+/**
+ * Reads the options of the TCP segment last decoded into `out` from `data` (the same array):
+ * decodePacket does this itself only for SYN segments. RFC 9293 section 3.2 kinds.
+ */
+export function decodeTcpOptions(d: Uint8Array, out: DecodedPacket): void {
+  out.optionsDecoded = true;
   out.mss = -1;
   out.wscale = -1;
   out.sackPermitted = false;
   out.sackBlocks = 0;
   out.hasTimestamp = false;
   out.badOptions = false;
-  if (hl > 20) tcpOptions(d, o + 20, o + hl, out);
-  return true;
-}
-
-/** RFC 9293 section 3.2 option kinds that the state machine and reports use. */
-function tcpOptions(d: Uint8Array, p: number, end: number, out: DecodedPacket): void {
+  let p = out.tcpOffset + 20;
+  const end = out.tcpOffset + out.tcpHeaderLen;
   while (p < end) {
     const kind = d[p]!;
     if (kind === 0) return;
