@@ -71,7 +71,7 @@ function forEachRecord(fd: number, size: number, fn: (rec: Buffer) => void): voi
   }
 }
 
-const RUNS = Number(process.env.TCPSTATE_BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.TCPSTATE_BENCH_RUNS ?? 5);
 
 /**
  * Runs a command RUNS times under GNU time: the fastest wall time (the least disturbed run on a
