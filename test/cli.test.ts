@@ -49,6 +49,19 @@ describe('tcpstate CLI', () => {
     expect(rows[2]).toContain('TIME_WAIT     CLOSED');
   });
 
+  it('prints exactly the report the README shows for npm start', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const shown = readme.split('`npm start` prints:\n\n```\n')[1]!.split('\n```')[0]!;
+    const cwd = process.cwd();
+    process.chdir(ROOT);
+    try {
+      const r = await run('analyze', 'captures/server-never-closes.pcap');
+      expect(r.out.trimEnd()).toBe(shown);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('bounds the table, and --all lists every connection', async () => {
     const few = await run('analyze', '--limit', '2', join(CAP, 'time-wait-pileup.pcap'));
     expect(few.out).toContain('Notable connections (2 of 8');
