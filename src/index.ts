@@ -1,3 +1,4 @@
+export { printCapture, type PrintOptions, type PrintResult } from './print.js';
 export { analyze, type AnalyzeOptions, type Report, type Summary, type InputReport, type Timestamp } from './analyze.js';
 export { CaptureError, type CaptureInput } from './capture/index.js';
 export { renderJson, renderText, JSON_SCHEMA } from './report/index.js';

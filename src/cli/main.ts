@@ -1,8 +1,9 @@
-import { createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { analyze } from '../analyze.js';
+import { printCapture } from '../print.js';
 import { CaptureError } from '../capture/index.js';
 import { renderJson, renderText } from '../report/index.js';
 import { VERSION } from '../version.js';
@@ -19,6 +20,8 @@ Examples:
   $ tcpstate analyze -f json -o report.json --transitions capture.pcap
   $ tcpstate analyze rotated.pcap0 rotated.pcap1      several files, merged by timestamp
   $ tcpdump -i eth0 -w - 'tcp port 443' | tcpstate analyze -
+  $ tcpstate print capture.pcap                       each packet as tcpdump -nn prints it, with both sides' states
+  $ tcpstate print --conn 3 --no-states capture.pcap
 `;
 
 function positiveNumber(v: string): number {
@@ -67,6 +70,44 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       }
       const chunks = opts.format === 'json' ? renderJson(report) : renderText(report, { all: opts.all });
       await writeAll(chunks, opts.output, io.stdout);
+    });
+
+  program.command('print')
+    .description('Print each TCP packet as `TZ=UTC tcpdump -nn -r` does (through `length N`), then both sides\' states after it')
+    .argument('<capture...>', 'capture files, merged in timestamp order; - reads stdin')
+    .option('--no-states', 'print the tcpdump part alone')
+    .option('--conn <id>', 'only the packets of this connection (the ids of `analyze`)', positiveInt)
+    .option('-S, --absolute-tcp-sequence-numbers', 'absolute sequence numbers, like tcpdump -S', false)
+    .option('-o, --output <file>', 'write to FILE instead of standard output')
+    .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
+    .addHelpText('after', `
+Example line:
+  18:53:36.404541 IP 10.77.0.1.44312 > 10.77.0.2.8080: Flags [F.], seq 1, ack 8, win 63, options [nop,nop,TS val 3954182037 ecr 3623729294], length 0  client ESTABLISHED→FIN_WAIT_1  server ESTABLISHED→CLOSE_WAIT
+`)
+    .exitOverride()
+    .action(async (captures: string[], opts: { states: boolean; conn?: number; absoluteTcpSequenceNumbers: boolean; output?: string; msl: number }) => {
+      const fd = opts.output ? openSync(opts.output, 'w') : -1;
+      let block = '';
+      const flush = () => {
+        if (fd >= 0) writeSync(fd, block);
+        else io.stdout.write(block);
+        block = '';
+      };
+      try {
+        const result = await printCapture(captures, {
+          states: opts.states, conn: opts.conn, absolute: opts.absoluteTcpSequenceNumbers, msl: opts.msl,
+        }, (line) => {
+          block += line;
+          if (block.length >= 65536) flush();
+        });
+        flush();
+        if (result.damage) {
+          io.stderr.write(`tcpstate: error: ${result.damage.message}\n`);
+          code = 2;
+        }
+      } finally {
+        if (fd >= 0) closeSync(fd);
+      }
     });
 
   try {

@@ -31,6 +31,10 @@ export class ConnectionTable implements TimerHost {
   private readonly machine: TcpMachine;
   private nextId = 1;
   live = 0;
+  /** The connection the last segment went to, and both sides' states just before it. */
+  current: Connection | null = null;
+  clientBefore: TcpState = TcpState.CLOSED;
+  serverBefore: TcpState = TcpState.CLOSED;
   /** Connections seen in total (ids handed out). */
   get created(): number {
     return this.nextId - 1;
@@ -84,6 +88,9 @@ export class ConnectionTable implements TimerHost {
     c.endSec = sec;
     c.endNsec = nsec;
     c.at(packet, sec, nsec);
+    this.current = c;
+    this.clientBefore = c.client.state;
+    this.serverBefore = c.server.state;
     const s = fromClient ? c.client : c.server;
     const r = fromClient ? c.server : c.client;
     s.packets++;

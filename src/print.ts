@@ -1,0 +1,81 @@
+import { CaptureError, type CaptureInput, type PacketBatch, readCaptures, type RecordSink } from './capture/index.js';
+import { DecodedPacket, decodePacket } from './decode/index.js';
+import { TcpdumpFormatter } from './report/tcpdump.js';
+import { type Connection, ConnectionTable, STATE_NAMES, type TcpState } from './tcp/index.js';
+
+export interface PrintOptions {
+  /** Append both sides' states after each line (default true). */
+  states?: boolean;
+  /** Only the packets of this connection id. */
+  conn?: number;
+  /** Absolute sequence numbers, like tcpdump -S. */
+  absolute?: boolean;
+  msl?: number;
+}
+
+export interface PrintResult {
+  packets: number;
+  printed: number;
+  damage: CaptureError | null;
+}
+
+/**
+ * One line per TCP packet, as `TZ=UTC tcpdump -nn -r` prints it through `length N`, then the
+ * states of both sides after it: `  client SYN_SENT→ESTABLISHED  server SYN_RCVD`.
+ * Lines go to `write` as they are made.
+ */
+export async function printCapture(inputs: readonly CaptureInput[], options: PrintOptions, write: (line: string) => void): Promise<PrintResult> {
+  const printer = new Printer(options, write);
+  let damage: CaptureError | null = null;
+  try {
+    await readCaptures(inputs, printer);
+  } catch (e) {
+    if (!(e instanceof CaptureError)) throw e;
+    damage = e;
+  }
+  return { packets: printer.packets, printed: printer.printed, damage };
+}
+
+class Printer implements RecordSink {
+  private readonly pkt = new DecodedPacket();
+  private readonly table: ConnectionTable;
+  private readonly formatter: TcpdumpFormatter;
+  private readonly states: boolean;
+  private readonly conn: number;
+  packets = 0;
+  printed = 0;
+
+  constructor(options: PrintOptions, private readonly write: (line: string) => void) {
+    this.table = new ConnectionTable(options.msl ?? 30, { finished: () => {} }, false);
+    this.formatter = new TcpdumpFormatter(options.absolute === true);
+    this.states = options.states !== false;
+    this.conn = options.conn ?? 0;
+  }
+
+  record(batch: PacketBatch, i: number): void {
+    const n = ++this.packets;
+    const p = this.pkt;
+    const data = batch.data[i]!;
+    const sec = batch.sec[i]!;
+    const nsec = batch.nsec[i]!;
+    const tcp = decodePacket(data, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p);
+    let c: Connection | null = null;
+    if (tcp) {
+      this.table.segment(p, n, sec, nsec, sec + nsec * 1e-9);
+      c = this.table.current;
+    }
+    if (this.conn && (c === null || c.id !== this.conn)) return;
+    const line = this.formatter.line(data, p, sec, nsec, batch.linkType[i]!);
+    if (line === null) return;
+    this.printed++;
+    if (!this.states || c === null) {
+      this.write(`${line}\n`);
+      return;
+    }
+    this.write(`${line}  client ${change(this.table.clientBefore, c.client.state)}  server ${change(this.table.serverBefore, c.server.state)}\n`);
+  }
+}
+
+function change(before: TcpState, after: TcpState): string {
+  return before === after ? STATE_NAMES[after]! : `${STATE_NAMES[before]}→${STATE_NAMES[after]}`;
+}
