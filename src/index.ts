@@ -1,3 +1,4 @@
+export { showConnection, type ShowResult } from './show.js';
 export { printCapture, type PrintOptions, type PrintResult } from './print.js';
 export { analyze, type AnalyzeOptions, type Report, type Summary, type InputReport, type Timestamp } from './analyze.js';
 export { CaptureError, type CaptureInput } from './capture/index.js';

@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { analyze } from '../analyze.js';
 import { printCapture } from '../print.js';
+import { showConnection } from '../show.js';
 import { CaptureError } from '../capture/index.js';
 import { renderJson, renderText } from '../report/index.js';
 import { VERSION } from '../version.js';
@@ -22,6 +23,7 @@ Examples:
   $ tcpdump -i eth0 -w - 'tcp port 443' | tcpstate analyze -
   $ tcpstate print capture.pcap                       each packet as tcpdump -nn prints it, with both sides' states
   $ tcpstate print --conn 3 --no-states capture.pcap
+  $ tcpstate show --conn 3 capture.pcap               one connection's life as a ladder diagram
 `;
 
 function positiveNumber(v: string): number {
@@ -107,6 +109,24 @@ Example line:
         }
       } finally {
         if (fd >= 0) closeSync(fd);
+      }
+    });
+
+  program.command('show')
+    .description('Show the life of one connection as a ladder: packets between client and server, both states, every transition')
+    .argument('<capture...>', 'capture files, merged in timestamp order; - reads stdin')
+    .requiredOption('--conn <id>', 'the connection (the ids of `analyze`)', positiveInt)
+    .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
+    .exitOverride()
+    .action(async (captures: string[], opts: { conn: number; msl: number }) => {
+      const result = await showConnection(captures, opts.conn, opts.msl);
+      if (result.text !== null) io.stdout.write(result.text);
+      if (result.damage) {
+        io.stderr.write(`tcpstate: error: ${result.damage.message}\n`);
+        code = 2;
+      } else if (result.text === null) {
+        io.stderr.write(`tcpstate: error: no connection ${opts.conn} in ${captures.join(', ')}\n`);
+        code = 2;
       }
     });
 

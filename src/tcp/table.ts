@@ -43,11 +43,16 @@ export class ConnectionTable implements TimerHost {
   private readonly timers = new TimerQueue();
   private nextDeadline = Infinity;
 
+  /** 2×MSL in seconds, and split into whole seconds and nanoseconds for exact deadlines. */
   private readonly msl2: number;
+  private readonly msl2Sec: number;
+  private readonly msl2Nsec: number;
 
   constructor(mslSeconds: number, private readonly sink: ConnectionSink, recordTransitions = true) {
     this.machine = new TcpMachine(this, recordTransitions);
     this.msl2 = 2 * mslSeconds;
+    this.msl2Sec = Math.floor(this.msl2);
+    this.msl2Nsec = Math.round((this.msl2 - this.msl2Sec) * 1e9);
   }
 
   /** Applies one TCP segment; `ts` is sec + nsec·10⁻⁹. */
@@ -96,7 +101,7 @@ export class ConnectionTable implements TimerHost {
     s.packets++;
     s.payloadBytes += p.payloadLen;
     this.machine.segment(c, s, r, p);
-    if (!c.lingering && isFullyClosed(c)) this.schedule(c, TIMER_LINGER, 0, ts + this.msl2);
+    if (!c.lingering && isFullyClosed(c)) this.schedule(c, TIMER_LINGER, 0, sec, nsec);
   }
 
   /** The capture ended at `now`: every connection still in the table is handed on as it stands. */
@@ -113,13 +118,19 @@ export class ConnectionTable implements TimerHost {
 
   startTimeWait(c: Connection, ep: Endpoint): void {
     ep.timerGen++;
-    const deadline = c.curSec + c.curNsec * 1e-9 + this.msl2;
-    this.schedule(c, ep.side === 0 ? TIMER_TIME_WAIT_CLIENT : TIMER_TIME_WAIT_SERVER, ep.timerGen, deadline);
+    this.schedule(c, ep.side === 0 ? TIMER_TIME_WAIT_CLIENT : TIMER_TIME_WAIT_SERVER, ep.timerGen, c.curSec, c.curNsec);
   }
 
-  private schedule(c: Connection, kind: number, gen: number, deadline: number): void {
+  /** Sets a timer of `kind` to run out 2MSL after the time sec.nsec. */
+  private schedule(c: Connection, kind: number, gen: number, sec: number, nsec: number): void {
     if (kind === TIMER_LINGER) c.lingering = true;
-    this.timers.push(c, kind, gen, deadline);
+    let dsec = sec + this.msl2Sec;
+    let dnsec = nsec + this.msl2Nsec;
+    if (dnsec >= 1e9) {
+      dsec++;
+      dnsec -= 1e9;
+    }
+    this.timers.push(c, kind, gen, dsec, dnsec);
     this.nextDeadline = this.timers.next;
   }
 
@@ -134,15 +145,13 @@ export class ConnectionTable implements TimerHost {
       if (q.kind === TIMER_LINGER) {
         c.lingering = false;
         if (!isFullyClosed(c)) continue;
-        const quietUntil = c.endSec + c.endNsec * 1e-9 + this.msl2;
-        if (quietUntil > now) this.schedule(c, TIMER_LINGER, 0, quietUntil);
+        if (c.endSec + c.endNsec * 1e-9 + this.msl2 > now) this.schedule(c, TIMER_LINGER, 0, c.endSec, c.endNsec);
         else this.finish(c);
         continue;
       }
       const ep = c.endpoint(q.kind);
       if (ep.timerGen !== q.gen || ep.state !== TcpState.TIME_WAIT) continue;
-      const sec = Math.floor(q.deadline);
-      c.at(0, sec, Math.min(999999999, Math.round((q.deadline - sec) * 1e9)));
+      c.at(0, q.sec, q.nsec);
       this.machine.expireTimeWait(c, ep);
       // The TIME_WAIT itself was the quiet period: nothing more can belong to this incarnation.
       if (isFullyClosed(c)) this.finish(c);

@@ -11,6 +11,9 @@ export class TimerQueue {
   private kinds = new Uint8Array(1024);
   private gens = new Int32Array(1024);
   private deadlines = new Float64Array(1024);
+  /** The same deadline exactly, for the transition it records. */
+  private secs = new Float64Array(1024);
+  private nsecs = new Int32Array(1024);
   private head = 0;
   size = 0;
 
@@ -19,14 +22,16 @@ export class TimerQueue {
     return this.size ? this.deadlines[this.head]! : Infinity;
   }
 
-  push(c: Connection, kind: number, gen: number, deadline: number): void {
+  push(c: Connection, kind: number, gen: number, sec: number, nsec: number): void {
     if (this.size === this.conns.length) this.grow();
     const i = (this.head + this.size++) & (this.conns.length - 1);
     this.conns[i] = c;
     this.ids[i] = c.id;
     this.kinds[i] = kind;
     this.gens[i] = gen;
-    this.deadlines[i] = deadline;
+    this.deadlines[i] = sec + nsec * 1e-9;
+    this.secs[i] = sec;
+    this.nsecs[i] = nsec;
   }
 
   /** Fields of the earliest timer, valid until the next shift(). */
@@ -34,7 +39,8 @@ export class TimerQueue {
   id = 0;
   kind = 0;
   gen = 0;
-  deadline = 0;
+  sec = 0;
+  nsec = 0;
 
   shift(): void {
     const i = this.head;
@@ -42,7 +48,8 @@ export class TimerQueue {
     this.id = this.ids[i]!;
     this.kind = this.kinds[i]!;
     this.gen = this.gens[i]!;
-    this.deadline = this.deadlines[i]!;
+    this.sec = this.secs[i]!;
+    this.nsec = this.nsecs[i]!;
     this.conns[i] = null;
     this.head = (i + 1) & (this.conns.length - 1);
     this.size--;
@@ -56,6 +63,8 @@ export class TimerQueue {
     const kinds = new Uint8Array(n * 2);
     const gens = new Int32Array(n * 2);
     const deadlines = new Float64Array(n * 2);
+    const secs = new Float64Array(n * 2);
+    const nsecs = new Int32Array(n * 2);
     for (let k = 0; k < n; k++) {
       const i = order(k);
       conns[k] = this.conns[i]!;
@@ -63,12 +72,16 @@ export class TimerQueue {
       kinds[k] = this.kinds[i]!;
       gens[k] = this.gens[i]!;
       deadlines[k] = this.deadlines[i]!;
+      secs[k] = this.secs[i]!;
+      nsecs[k] = this.nsecs[i]!;
     }
     this.conns = conns;
     this.ids = ids;
     this.kinds = kinds;
     this.gens = gens;
     this.deadlines = deadlines;
+    this.secs = secs;
+    this.nsecs = nsecs;
     this.head = 0;
   }
 }

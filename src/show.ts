@@ -1,0 +1,120 @@
+import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type PacketBatch, type Precision, readCaptures, type RecordSink } from './capture/index.js';
+import { DecodedPacket, decodePacket, TH_ACK } from './decode/index.js';
+import { endpointToString, isoTimestamp } from './report/format.js';
+import { flagString } from './report/tcpdump.js';
+import {
+  type Connection, ConnectionTable, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom,
+  transitionSide, transitionTo, toRecord, type ConnectionRecord, type TcpState,
+} from './tcp/index.js';
+
+/** One packet of the connection, as the ladder shows it. */
+interface Rung {
+  packet: number;
+  sec: number;
+  nsec: number;
+  fromClient: boolean;
+  label: string;
+  client: TcpState;
+  server: TcpState;
+}
+
+export interface ShowResult {
+  /** The ladder, or null when the capture has no connection with that id. */
+  text: string | null;
+  damage: CaptureError | null;
+}
+
+/**
+ * The life of one connection as a ladder: time, packet number, an arrow between client and
+ * server with the tcpdump flags, each side's state after the packet, and a line for every transition.
+ */
+export async function showConnection(inputs: readonly CaptureInput[], id: number, msl = 30): Promise<ShowResult> {
+  const ladder = new Ladder(id, msl);
+  const infos: InputInfo[] = [];
+  let damage: CaptureError | null = null;
+  try {
+    await readCaptures(inputs, ladder, infos);
+  } catch (e) {
+    if (!(e instanceof CaptureError)) throw e;
+    damage = e;
+  }
+  ladder.table.flush(ladder.lastTs);
+  const precision = infos.reduce<Precision>((p, i) => finerPrecision(p, i.precision), 's');
+  return { text: ladder.connection ? render(ladder.connection, ladder.rungs, precision) : null, damage };
+}
+
+class Ladder implements RecordSink {
+  private readonly pkt = new DecodedPacket();
+  readonly table: ConnectionTable;
+  readonly rungs: Rung[] = [];
+  connection: ConnectionRecord | null = null;
+  lastTs = 0;
+  private packets = 0;
+
+  constructor(private readonly id: number, msl: number) {
+    this.table = new ConnectionTable(msl, { finished: (c) => this.finished(c) }, true);
+  }
+
+  record(batch: PacketBatch, i: number): void {
+    const n = ++this.packets;
+    const sec = batch.sec[i]!;
+    const nsec = batch.nsec[i]!;
+    this.lastTs = sec + nsec * 1e-9;
+    const p = this.pkt;
+    if (!decodePacket(batch.data[i]!, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p)) return;
+    this.table.segment(p, n, sec, nsec, this.lastTs);
+    const c = this.table.current!;
+    if (c.id !== this.id) return;
+    const fromClient = c.client.port === p.sport && c.client.a0 === p.s0 && c.client.a3 === p.s3;
+    const sender = fromClient ? c.client : c.server;
+    const receiver = fromClient ? c.server : c.client;
+    // Sequence numbers relative to each side's initial one where it is known, as tcpdump shows them.
+    const seq = sender.issKnown ? (p.seq - sender.iss) >>> 0 : p.seq >>> 0;
+    const ack = receiver.issKnown ? (p.ack - receiver.iss) >>> 0 : p.ack >>> 0;
+    let label = `[${flagString(p.flags & 0xff)}] seq ${seq}`;
+    if (p.flags & TH_ACK) label += ` ack ${ack}`;
+    if (p.payloadLen) label += ` len ${p.payloadLen}`;
+    this.rungs.push({ packet: n, sec, nsec, fromClient, label, client: c.client.state, server: c.server.state });
+  }
+
+  private finished(c: Connection): void {
+    if (c.id === this.id) this.connection = toRecord(c);
+  }
+}
+
+const ARROW = 40;
+
+function render(c: ConnectionRecord, rungs: Rung[], precision: Precision): string {
+  const client = endpointToString(c.family, c.client);
+  const server = endpointToString(c.family, c.server);
+  const out: string[] = [];
+  out.push(`Connection ${c.id}: client ${client}, server ${server}` + (c.roleInferred ? ' (roles inferred: handshake not captured)' : ''));
+  out.push(`Packets ${c.firstPacket}..${c.lastPacket}, ${c.client.packets} from the client, ${c.server.packets} from the server; ` +
+    `at the end client ${STATE_NAMES[c.client.state]}, server ${STATE_NAMES[c.server.state]}`);
+  out.push('');
+  const stamp = (sec: number, nsec: number) => isoTimestamp(sec, nsec, precision).slice(11, -1);
+  const timeWidth = stamp(0, 0).length;
+  out.push(`${'TIME'.padEnd(timeWidth)}  ${'PKT'.padStart(6)}  ${'CLIENT'.padEnd(12)} ${''.padEnd(ARROW)} SERVER`);
+  const t = c.transitions ?? [];
+  let k = 0;
+  const transitionLines = (upTo: (packet: number, sec: number, nsec: number) => boolean) => {
+    while (k + TRANSITION_FIELDS <= t.length && upTo(t[k]!, t[k + 1]!, t[k + 2]!)) {
+      const packed = t[k + 3]!;
+      const side = transitionSide(packed) === 0 ? 'client' : 'server';
+      const line = `${side} ${STATE_NAMES[transitionFrom(packed)]} → ${STATE_NAMES[transitionTo(packed)]}: ${EVENT_NAMES[transitionEvent(packed)]}`;
+      out.push(t[k] === 0 ? `${stamp(t[k + 1]!, t[k + 2]!)}  ${'timer'.padStart(6)}  ${line}` : `${''.padEnd(timeWidth + 10)}↳ ${line}`);
+      k += TRANSITION_FIELDS;
+    }
+  };
+  for (const r of rungs) {
+    // Timer transitions that came before this packet.
+    transitionLines((packet, sec, nsec) => packet === 0 && (sec < r.sec || (sec === r.sec && nsec <= r.nsec)));
+    const arrow = r.fromClient
+      ? `${`─ ${r.label} `.padEnd(ARROW - 1, '─')}▶`
+      : `◀${` ${r.label} ─`.padStart(ARROW - 1, '─')}`;
+    out.push(`${stamp(r.sec, r.nsec)}  ${String(r.packet).padStart(6)}  ${STATE_NAMES[r.client]!.padEnd(12)} ${arrow} ${STATE_NAMES[r.server]}`);
+    transitionLines((packet) => packet === r.packet);
+  }
+  transitionLines(() => true);
+  return `${out.join('\n')}\n`;
+}
