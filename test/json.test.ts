@@ -29,7 +29,7 @@ describe('JSON report contract tcpstate.report/1', () => {
       doc.connections.forEach((c: any, i: number) => {
         expect(c.id).toBe(i + 1);
         for (const side of [c.client, c.server]) {
-          expect(Object.keys(side)).toEqual(['addr', 'port', 'state', 'packets', 'payloadBytes']);
+          expect(Object.keys(side)).toEqual(['addr', 'port', 'state', 'packets', 'payloadBytes', 'wireBytes']);
           expect(STATE_NAMES).toContain(side.state);
           expect(side.addr).toMatch(/^(\d+\.\d+\.\d+\.\d+|[0-9a-f:.]+)$/);
         }

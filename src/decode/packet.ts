@@ -33,6 +33,8 @@ export class DecodedPacket {
   /** Where the frame lies in the array given to decodePacket: [frameStart, end). Offsets below are into that array. */
   frameStart = 0;
   end = 0;
+  /** The frame's length on the wire (its captured part may be shorter). */
+  wireLen = 0;
   /** NotDecoded reason (0 when this is a TCP segment) and its detail. */
   reason = 0;
   reasonDetail = 0;
@@ -97,6 +99,7 @@ export function decodePacket(data: Uint8Array, start: number, caplen: number, or
   out.fragment = false;
   out.frameStart = start;
   out.end = start + caplen;
+  out.wireLen = origLen;
   switch (linkType) {
     case LINKTYPE_ETHERNET: {
       if (caplen < 14) return fail(out, NotDecoded.TruncatedLink, 0);

@@ -86,5 +86,5 @@ export function connectionJson(c: ConnectionRecord, report: Report): string {
 
 function endpointJson(c: ConnectionRecord, e: EndpointRecord): string {
   return `{"addr":"${addrToString(c.family, e)}","port":${e.port},"state":"${STATE_NAMES[e.state]}",` +
-    `"packets":${e.packets},"payloadBytes":${e.payloadBytes}}`;
+    `"packets":${e.packets},"payloadBytes":${e.payloadBytes},"wireBytes":${e.wireBytes}}`;
 }

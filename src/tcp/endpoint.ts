@@ -26,6 +26,8 @@ export class Endpoint {
 
   packets = 0;
   payloadBytes = 0;
+  /** Frame bytes on the wire, link header included (what Wireshark's conversations count). */
+  wireBytes = 0;
 
   /** Sequence space this side has sent into (signed 32-bit, see seq.ts). */
   iss = 0;
@@ -71,6 +73,7 @@ export class Endpoint {
     this.flags = 0;
     this.packets = 0;
     this.payloadBytes = 0;
+    this.wireBytes = 0;
     this.iss = 0;
     this.sndNxt = 0;
     this.finSeq = 0;

@@ -8,6 +8,7 @@ export interface EndpointRecord {
   state: TcpState;
   packets: number;
   payloadBytes: number;
+  wireBytes: number;
 }
 
 export interface ConnectionRecord {
@@ -31,5 +32,5 @@ export interface ConnectionRecord {
 
 export function endpointRecord(c: Connection, side: 0 | 1): EndpointRecord {
   const e = c.endpoint(side);
-  return { a0: e.a0, a1: e.a1, a2: e.a2, a3: e.a3, port: e.port, state: e.state, packets: e.packets, payloadBytes: e.payloadBytes };
+  return { a0: e.a0, a1: e.a1, a2: e.a2, a3: e.a3, port: e.port, state: e.state, packets: e.packets, payloadBytes: e.payloadBytes, wireBytes: e.wireBytes };
 }

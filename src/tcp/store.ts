@@ -7,7 +7,7 @@ import type { TcpState } from './state.js';
  * millions of connections keeps RECORD_BYTES each (plus 32 bytes per transition when
  * transitions are kept) instead of a graph of objects.
  */
-export const RECORD_BYTES = 116;
+export const RECORD_BYTES = 132;
 const FLAG_ROLE_INFERRED = 1;
 const FLAG_STATE_INFERRED = 2;
 const FLAG_NORMAL_END = 4;
@@ -71,6 +71,8 @@ export class ConnectionStore {
     }
     v.setUint16(o + 112, tcount, true);
     v.setUint16(o + 114, Math.min(c.transitionsDropped, 0xffff), true);
+    v.setFloat64(o + 116, cl.wireBytes, true);
+    v.setFloat64(o + 124, sv.wireBytes, true);
   }
 
   get(i: number): ConnectionRecord {
@@ -85,12 +87,12 @@ export class ConnectionStore {
       client: {
         a0: v.getInt32(o + 12, true), a1: v.getInt32(o + 16, true), a2: v.getInt32(o + 20, true), a3: v.getInt32(o + 24, true),
         port: v.getUint16(o + 8, true), state: v.getUint8(o + 6) as TcpState,
-        packets: v.getUint32(o + 44, true), payloadBytes: v.getFloat64(o + 52, true),
+        packets: v.getUint32(o + 44, true), payloadBytes: v.getFloat64(o + 52, true), wireBytes: v.getFloat64(o + 116, true),
       },
       server: {
         a0: v.getInt32(o + 28, true), a1: v.getInt32(o + 32, true), a2: v.getInt32(o + 36, true), a3: v.getInt32(o + 40, true),
         port: v.getUint16(o + 10, true), state: v.getUint8(o + 7) as TcpState,
-        packets: v.getUint32(o + 48, true), payloadBytes: v.getFloat64(o + 60, true),
+        packets: v.getUint32(o + 48, true), payloadBytes: v.getFloat64(o + 60, true), wireBytes: v.getFloat64(o + 124, true),
       },
       roleInferred: (flags & FLAG_ROLE_INFERRED) !== 0,
       stateInferred: (flags & FLAG_STATE_INFERRED) !== 0,

@@ -100,6 +100,7 @@ export class ConnectionTable implements TimerHost {
     const r = fromClient ? c.server : c.client;
     s.packets++;
     s.payloadBytes += p.payloadLen;
+    s.wireBytes += p.wireLen;
     this.machine.segment(c, s, r, p);
     if (!c.lingering && isFullyClosed(c)) this.schedule(c, TIMER_LINGER, 0, sec, nsec);
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes test/golden/tshark.json once, with Debian's tshark: for each capture in captures/
-# (and captures/zeek/), how many frames tshark decodes as TCP. Rerun after changing captures.
+# (and captures/zeek/), how many frames tshark decodes as TCP, and its TCP conversation table
+# (`tshark -q -z conv,tcp`) in test/golden/tshark-conv/. Rerun after changing captures.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 {
@@ -15,3 +16,7 @@ cd "$(dirname "$0")/../.."
   done
   printf '\n  }\n}\n'
 } > test/golden/tshark.json
+mkdir -p test/golden/tshark-conv
+for f in $(ls captures/*.pcap captures/*.pcapng captures/zeek/*.pcap* | sort); do
+  tshark -r "$f" -q -z conv,tcp 2>/dev/null > "test/golden/tshark-conv/$(echo "$f" | sed 's|/|__|g').txt"
+done

@@ -1,0 +1,71 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../src/index.js';
+import { endpointToString } from '../src/report/index.js';
+import { conns } from './helpers/build.js';
+
+/**
+ * Per connection, packets and bytes each way equal Wireshark's TCP conversation table
+ * (`tshark -q -z conv,tcp`, stored in test/golden/tshark-conv/ by test/golden/make-golden.sh).
+ * tshark counts frame bytes and prints 10,000 or more as whole kB (rounded down): ours are shown the same way.
+ */
+const ROOT = join(import.meta.dirname, '..');
+const DIR = join(ROOT, 'test', 'golden', 'tshark-conv');
+
+interface Row { a: string; b: string; framesBA: number; bytesBA: string; framesAB: number; bytesAB: string }
+
+function parse(text: string): Row[] {
+  const rows: Row[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\S+)\s+<-> (\S+)\s+(\d+) (\d+ (?:bytes|kB|MB))\s+(\d+) (\d+ (?:bytes|kB|MB))\s/.exec(line);
+    if (m) rows.push({ a: m[1]!, b: m[2]!, framesBA: Number(m[3]), bytesBA: m[4]!, framesAB: Number(m[5]), bytesAB: m[6]! });
+  }
+  return rows;
+}
+
+/** Wireshark's format_size with SI prefixes, as the conversation table prints byte counts. */
+function wiresharkSize(n: number): string {
+  if (n >= 10_000_000) return `${Math.floor(n / 1_000_000)} MB`;
+  if (n >= 10_000) return `${Math.floor(n / 1000)} kB`;
+  return `${n} bytes`;
+}
+
+/** tshark writes an endpoint as address:port, IPv6 without brackets. */
+const tsharkEndpoint = (s: string) => s.replace(/^\[(.*)\]:(\d+)$/, '$1:$2');
+
+describe('packets and bytes per connection equal tshark -z conv,tcp', () => {
+  let compared = 0;
+  for (const file of readdirSync(DIR).sort()) {
+    it(file, async () => {
+      const rows = parse(readFileSync(join(DIR, file), 'utf8'));
+      const report = await analyze([join(ROOT, file.replace(/\.txt$/, '').replace(/__/g, '/'))]);
+      // tshark has one conversation per four-tuple; tcpstate may split a reused tuple into incarnations.
+      const ours = new Map<string, { frames: Record<string, number>; bytes: Record<string, number> }>();
+      for (const c of conns(report)) {
+        const cl = tsharkEndpoint(endpointToString(c.family, c.client));
+        const sv = tsharkEndpoint(endpointToString(c.family, c.server));
+        const key = [cl, sv].sort().join(' ');
+        const e = ours.get(key) ?? { frames: { [cl]: 0, [sv]: 0 }, bytes: { [cl]: 0, [sv]: 0 } };
+        e.frames[cl]! += c.client.packets;
+        e.frames[sv]! += c.server.packets;
+        e.bytes[cl]! += c.client.wireBytes;
+        e.bytes[sv]! += c.server.wireBytes;
+        ours.set(key, e);
+      }
+      expect(ours.size).toBe(rows.length);
+      for (const r of rows) {
+        const e = ours.get([r.a, r.b].sort().join(' '));
+        expect(e, `${r.a} <-> ${r.b}`).toBeDefined();
+        expect([e!.frames[r.a], wiresharkSize(e!.bytes[r.a]!), e!.frames[r.b], wiresharkSize(e!.bytes[r.b]!)])
+          .toEqual([r.framesAB, r.bytesAB, r.framesBA, r.bytesBA]);
+        compared++;
+      }
+    });
+  }
+  it('compared every conversation', () => {
+    // 26 captures, 54 conversations when the golden files were made; every one must have been compared.
+    expect(compared).toBeGreaterThanOrEqual(54);
+    console.log(`tshark conv,tcp: ${compared} of ${compared} conversations equal in packets and bytes each way`);
+  });
+});
