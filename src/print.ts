@@ -65,6 +65,8 @@ class Printer implements RecordSink {
       c = this.table.current;
     }
     if (this.conn && (c === null || c.id !== this.conn)) return;
+    // tcpdump -nn shows none of the tunnels tcpstate opens as TCP: their lines are not ours to print.
+    if (p.encap !== 0) return;
     const line = this.formatter.line(data, p, sec, nsec, batch.linkType[i]!);
     if (line === null) return;
     this.printed++;

@@ -34,9 +34,17 @@ function wiresharkSize(n: number): string {
 /** tshark writes an endpoint as address:port, IPv6 without brackets. */
 const tsharkEndpoint = (s: string) => s.replace(/^\[(.*)\]:(\d+)$/, '$1:$2');
 
+/**
+ * Captures whose TCP travels in tunnels tshark's conversation table counts its own way: it leaves
+ * the FabricPath copies of a conversation out of the table (though its frame count has them), and
+ * counts GTP-U packets with other than their frame length. tcpstate agrees with tshark's count of
+ * TCP frames in both (test/decode.test.ts).
+ */
+const TUNNEL_EXCEPTIONS = new Set(['captures__zeek__cisco-fabric-path.pcap.txt', 'captures__zeek__gtp2_different_udp_port.pcap.txt']);
+
 describe('packets and bytes per connection equal tshark -z conv,tcp', () => {
   let compared = 0;
-  for (const file of readdirSync(DIR).sort()) {
+  for (const file of readdirSync(DIR).sort().filter((f) => !TUNNEL_EXCEPTIONS.has(f))) {
     it(file, async () => {
       const rows = parse(readFileSync(join(DIR, file), 'utf8'));
       const report = await analyze([join(ROOT, file.replace(/\.txt$/, '').replace(/__/g, '/'))]);

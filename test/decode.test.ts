@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../src/index.js';
-import { DecodedPacket, decodePacket, decodeTcpOptions, NotDecoded, TH_ACK, TH_SYN } from '../src/decode/index.js';
-import { ipv6ToString } from '../src/report/index.js';
+import { analyze, renderJson } from '../src/index.js';
+import { DecodedPacket, decodePacket, decodeTcpOptions, ENCAP_NAMES, NotDecoded, TH_ACK, TH_SYN } from '../src/decode/index.js';
+import { ipv4ToString, ipv6ToString } from '../src/report/index.js';
 import { conns, frame, memoryInput, pcapHeader, pcapRecord, type Seg } from './helpers/build.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -179,5 +179,66 @@ describe('decoding built packets', () => {
     expect(decode(badOff, 228).reason).toBe(NotDecoded.BadTcpHeader);
     expect(decode(Buffer.from([0x08]), 1).reason).toBe(NotDecoded.TruncatedLink);
     expect(decode(p, 147).reason).toBe(NotDecoded.UnsupportedLinkType);
+  });
+});
+
+describe('tunnels', () => {
+  const inner = () => ipv4Packet({ t: 0, from: 'c', flags: 'S', seq: 42 });
+  const ethHeader = (type: number) => { const b = Buffer.alloc(14); b.set([2, 0, 0, 0, 0, 9, 2, 0, 0, 0, 0, 8]); b.writeUInt16BE(type, 12); return b; };
+  const innerFrame = () => Buffer.concat([ethHeader(0x0800), inner()]);
+  /** An outer IPv4 packet (10.9.9.1 > 10.9.9.2) of protocol `proto` around `payload`. */
+  const outerIp = (proto: number, payload: Buffer) => {
+    const ip = Buffer.alloc(20);
+    ip[0] = 0x45; ip.writeUInt16BE(20 + payload.length, 2); ip[8] = 64; ip[9] = proto;
+    ip.set([10, 9, 9, 1], 12); ip.set([10, 9, 9, 2], 16);
+    return Buffer.concat([ip, payload]);
+  };
+  const udp = (dport: number, payload: Buffer, sport = 50000) => {
+    const h = Buffer.alloc(8);
+    h.writeUInt16BE(sport, 0); h.writeUInt16BE(dport, 2); h.writeUInt16BE(8 + payload.length, 4);
+    return outerIp(17, Buffer.concat([h, payload]));
+  };
+  const names = (d: DecodedPacket) => { const out: string[] = []; for (let e = d.encap; e; e >>>= 4) out.push(ENCAP_NAMES[e & 15]!); return out; };
+  const cases: [string, Buffer, number, string[]][] = [
+    ['VXLAN', udp(4789, Buffer.concat([Buffer.from([8, 0, 0, 0, 0, 0, 100, 0]), innerFrame()])), 228, ['vxlan']],
+    ['GENEVE with an option', udp(6081, Buffer.concat([Buffer.from([1, 0, 0x65, 0x58, 0, 0, 7, 0, 1, 2, 3, 0]), innerFrame()])), 228, ['geneve']],
+    ['GENEVE carrying IP', udp(6081, Buffer.concat([Buffer.from([0, 0, 0x08, 0x00, 0, 0, 7, 0]), inner()])), 228, ['geneve']],
+    ['GRE with key and sequence', outerIp(47, Buffer.concat([Buffer.from([0x30, 0, 0x08, 0, 0, 0, 0, 1, 0, 0, 0, 2]), inner()])), 228, ['gre']],
+    ['ERSPAN type II', outerIp(47, Buffer.concat([Buffer.from([0x10, 0, 0x88, 0xbe, 0, 0, 0, 1]), Buffer.alloc(8), innerFrame()])), 228, ['gre', 'erspan']],
+    ['IPv4 in IPv4', outerIp(4, inner()), 228, ['ip-in-ip']],
+    ['GTP-U with an extension header', udp(2152, Buffer.concat([Buffer.from([0x34, 0xff, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x85, 1, 9, 9, 0]), inner()])), 228, ['gtp-u']],
+    ['PPPoE session', Buffer.concat([ethHeader(0x8864), Buffer.from([0x11, 0, 0, 1, 0, 40, 0, 0x21]), inner()]), 1, ['pppoe']],
+    ['Cisco FabricPath', Buffer.concat([ethHeader(0x8903), Buffer.from([0, 0]), innerFrame()]), 1, ['fabricpath']],
+  ];
+  for (const [name, packet, linkType, encap] of cases) {
+    it(`${name}: the TCP inside is decoded and the tunnel recorded`, () => {
+      const d = decode(packet, linkType);
+      expect([d.reason, d.sport, d.seq, ipv4ToString(d.s0), names(d)]).toEqual([0, 40000, 42, '10.0.0.1', encap]);
+    });
+  }
+
+  it('Teredo on any port: an IPv6 packet that fills the datagram, after an origin indication', () => {
+    const v6 = ipv6Packet();
+    const d = decode(udp(32900, Buffer.concat([Buffer.from([0, 0, 0x12, 0x34, 1, 2, 3, 4]), v6]), 3797), 228);
+    expect([d.reason, d.ipVersion, names(d)]).toEqual([0, 6, ['teredo']]);
+    // The same bytes one short of filling the datagram are ordinary UDP.
+    const plain = decode(udp(32900, Buffer.concat([Buffer.from([0, 0, 0x12, 0x34, 1, 2, 3, 4]), v6, Buffer.from([0])]), 3797), 228);
+    expect([plain.reason, plain.reasonDetail]).toEqual([NotDecoded.IpProtocol, 17]);
+  });
+
+  it('tunnels nested too deep are refused, not followed', () => {
+    let p = inner();
+    for (let i = 0; i < 10; i++) p = outerIp(4, p);
+    const d = decode(p, 228);
+    expect(d.reason).toBe(NotDecoded.TunnelDepth);
+  });
+
+  it('records the tunnel of a connection in the JSON', async () => {
+    const r = await analyze([join(ROOT, 'captures', 'zeek', 'Teredo.pcap')]);
+    const tunneled = conns(r).filter((c) => c.encap !== 0);
+    expect(tunneled).toHaveLength(1);
+    const json = JSON.parse([...renderJson(r)].join(''));
+    expect(json.connections.filter((c: { encapsulation?: string[] }) => c.encapsulation).map((c: { encapsulation: string[]; client: { addr: string } }) => [c.encapsulation, c.client.addr]))
+      .toEqual([[['teredo'], '2001:0:4137:9e50:8000:f12a:b9c8:2815']]);
   });
 });

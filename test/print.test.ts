@@ -33,8 +33,8 @@ describe('print --no-states is tcpdump -nn, line for line', () => {
   for (const file of files) {
     it(file, async () => {
       const capture = file.replace(/(\.S)?\.txt$/, '').replace(/__/g, '/');
+      // Some captures hold TCP only inside tunnels tcpdump does not open (GTP-U): then both print nothing.
       const want = tcpdumpLines(file);
-      expect(want.length).toBeGreaterThan(0);
       const got = await printed(capture, { states: false, absolute: file.endsWith('.S.txt') });
       expect(got).toEqual(want);
       lines += want.length;

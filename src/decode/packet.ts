@@ -19,11 +19,24 @@ const ETH_IPV4 = 0x0800;
 const ETH_IPV6 = 0x86dd;
 const ETH_ARP = 0x0806;
 const ETH_MPLS = 0x8847;
+const ETH_FABRICPATH = 0x8903;
+const ETH_PPPOE_SESSION = 0x8864;
 const ETH_MPLS_MC = 0x8848;
 const ETH_8021Q = 0x8100;
 const ETH_8021AD = 0x88a8;
 const ETH_QINQ_OLD = 0x9100;
 const IPPROTO_TCP = 6;
+const IPPROTO_UDP = 17;
+const IPPROTO_GRE = 47;
+const IPPROTO_IPIP = 4;
+const IPPROTO_IPV6 = 41;
+const ETH_TEB = 0x6558;
+const ETH_ERSPAN_2 = 0x88be;
+const ETH_ERSPAN_3 = 0x22eb;
+const ETH_PPP = 0x880b;
+const PORT_VXLAN = 4789;
+const PORT_GENEVE = 6081;
+const PORT_GTPU = 2152;
 
 /**
  * One decoded packet, allocated once and overwritten for every packet (gopacket's
@@ -39,6 +52,9 @@ export class DecodedPacket {
   reason = 0;
   reasonDetail = 0;
   vlanTags = 0;
+  /** Tunnels the segment came through, outermost first, 4 bits each (Encap values); 0 for none. */
+  encap = 0;
+  encapDepth = 0;
   ipVersion = 0;
   ipOffset = 0;
   ipHeaderLen = 0;
@@ -96,24 +112,15 @@ export function decodePacket(data: Uint8Array, start: number, caplen: number, or
   out.reason = NotDecoded.None;
   out.reasonDetail = 0;
   out.vlanTags = 0;
+  out.encap = 0;
+  out.encapDepth = 0;
   out.fragment = false;
   out.frameStart = start;
   out.end = start + caplen;
   out.wireLen = origLen;
   switch (linkType) {
-    case LINKTYPE_ETHERNET: {
-      if (caplen < 14) return fail(out, NotDecoded.TruncatedLink, 0);
-      let o = start + 12;
-      let type = u16(data, o);
-      while (type === ETH_8021Q || type === ETH_8021AD || type === ETH_QINQ_OLD) {
-        if (o + 6 > out.end) return fail(out, NotDecoded.TruncatedLink, 0);
-        out.vlanTags++;
-        o += 4;
-        type = u16(data, o);
-      }
-      if (type < 0x0600) return fail(out, NotDecoded.Llc, type);
-      return etherType(data, o + 2, type, origLen, out);
-    }
+    case LINKTYPE_ETHERNET:
+      return ethernet(data, start, origLen, out);
     case LINKTYPE_LINUX_SLL:
       if (caplen < 16) return fail(out, NotDecoded.TruncatedLink, 0);
       return etherType(data, start + 16, u16(data, start + 14), origLen, out);
@@ -153,9 +160,32 @@ function fail(out: DecodedPacket, reason: NotDecoded, detail: number): false {
   return false;
 }
 
+function ethernet(d: Uint8Array, start: number, origLen: number, out: DecodedPacket): boolean {
+  if (start + 14 > out.end) return fail(out, NotDecoded.TruncatedLink, 0);
+  let o = start + 12;
+  let type = u16(d, o);
+  while (type === ETH_8021Q || type === ETH_8021AD || type === ETH_QINQ_OLD) {
+    if (o + 6 > out.end) return fail(out, NotDecoded.TruncatedLink, 0);
+    out.vlanTags++;
+    o += 4;
+    type = u16(d, o);
+  }
+  if (type < 0x0600) return fail(out, NotDecoded.Llc, type);
+  return etherType(d, o + 2, type, origLen, out);
+}
+
 function etherType(d: Uint8Array, o: number, type: number, origLen: number, out: DecodedPacket): boolean {
   if (type === ETH_IPV4) return ipv4(d, o, origLen, out);
   if (type === ETH_IPV6) return ipv6(d, o, origLen, out);
+  if (type === ETH_FABRICPATH) {
+    // Cisco FabricPath: the 2-byte FTag/TTL after its ethertype, then the original Ethernet frame.
+    return enter(out, Encap.FabricPath) && ethernet(d, o + 2, origLen, out);
+  }
+  if (type === ETH_PPPOE_SESSION) {
+    // RFC 2516: 6-byte PPPoE header, then the PPP protocol.
+    if (o + 8 > out.end) return fail(out, NotDecoded.TruncatedLink, 0);
+    return enter(out, Encap.Pppoe) && ppp(d, o + 6, origLen, out);
+  }
   if (type === ETH_MPLS || type === ETH_MPLS_MC) {
     // RFC 3032 label stack entries up to the bottom-of-stack bit; the payload's version nibble tells IPv4 from IPv6.
     for (;;) {
@@ -204,7 +234,7 @@ function ipv4(d: Uint8Array, o: number, origLen: number, out: DecodedPacket): bo
     // Only the first fragment carries the TCP header; later ones are counted, not decoded.
     if (frag & 0x1fff) return fail(out, NotDecoded.IpFragment, proto);
   }
-  if (proto !== IPPROTO_TCP) return fail(out, NotDecoded.IpProtocol, proto);
+  if (proto !== IPPROTO_TCP) return ipPayload(d, o + hl, proto, o + total, origLen, out);
   return tcp(d, o + hl, total - hl, out);
 }
 
@@ -244,12 +274,130 @@ function ipv6(d: Uint8Array, o: number, origLen: number, out: DecodedPacket): bo
       next = d[p]!;
       p += len;
     } else {
-      return fail(out, NotDecoded.Ipv6NextHeader, next);
+      return ipPayload(d, p, next, end, origLen, out);
     }
     if (p > end) return fail(out, NotDecoded.BadIpHeader, 0);
   }
   out.ipHeaderLen = p - o;
   return tcp(d, p, end - p, out);
+}
+
+/** Tunnels tcpstate opens to reach the TCP inside (Zeek tracks the same inner connections). */
+export const enum Encap {
+  FabricPath = 1,
+  Pppoe,
+  Gre,
+  Teredo,
+  GtpU,
+  Vxlan,
+  Geneve,
+  IpInIp,
+  Erspan,
+}
+
+export const ENCAP_NAMES = ['', 'fabricpath', 'pppoe', 'gre', 'teredo', 'gtp-u', 'vxlan', 'geneve', 'ip-in-ip', 'erspan'];
+
+/** Tunnels within tunnels stop here: no capture needs more, and a crafted one must not recurse forever. */
+const MAX_ENCAP_DEPTH = 6;
+
+function enter(out: DecodedPacket, kind: Encap): boolean {
+  if (out.encapDepth === MAX_ENCAP_DEPTH) return fail(out, NotDecoded.TunnelDepth, kind);
+  out.encap |= kind << (4 * out.encapDepth++);
+  return true;
+}
+
+/** What an IP packet carries when it is not TCP: tunnels to open, or a reason it is not decoded. */
+function ipPayload(d: Uint8Array, p: number, proto: number, end: number, origLen: number, out: DecodedPacket): boolean {
+  if (end > out.end) end = out.end;
+  switch (proto) {
+    case IPPROTO_UDP: {
+      if (p + 8 > end) return fail(out, NotDecoded.IpProtocol, proto);
+      const sport = u16(d, p);
+      const dport = u16(d, p + 2);
+      const q = p + 8;
+      if (dport === PORT_VXLAN || sport === PORT_VXLAN) {
+        // RFC 7348: 8-byte header with the I flag, then an Ethernet frame.
+        if (q + 8 > end || !(d[q]! & 0x08)) return fail(out, NotDecoded.IpProtocol, proto);
+        return enter(out, Encap.Vxlan) && ethernet(d, q + 8, origLen, out);
+      }
+      if (dport === PORT_GENEVE || sport === PORT_GENEVE) {
+        // RFC 8926: 8 bytes, options, then the protocol its type names.
+        if (q + 8 > end || d[q]! >> 6 !== 0) return fail(out, NotDecoded.IpProtocol, proto);
+        const inner = q + 8 + (d[q]! & 0x3f) * 4;
+        const type = u16(d, q + 2);
+        if (!enter(out, Encap.Geneve)) return false;
+        return type === ETH_TEB ? ethernet(d, inner, origLen, out) : etherType(d, inner, type, origLen, out);
+      }
+      if (dport === PORT_GTPU || sport === PORT_GTPU) return gtpu(d, q, end, origLen, out);
+      // Teredo clients use any port: like Zeek, recognise it by an IPv6 packet that exactly fills the datagram.
+      return teredo(d, q, Math.min(end, p + u16(d, p + 4)), origLen, out);
+    }
+    case IPPROTO_GRE:
+      return gre(d, p, end, origLen, out);
+    case IPPROTO_IPIP:
+      return enter(out, Encap.IpInIp) && ipv4(d, p, origLen, out);
+    case IPPROTO_IPV6:
+      return enter(out, Encap.IpInIp) && ipv6(d, p, origLen, out);
+    default:
+      return fail(out, NotDecoded.IpProtocol, proto);
+  }
+}
+
+/** GRE (RFC 2784/2890, and the PPTP version 1), including ERSPAN types II and III. */
+function gre(d: Uint8Array, p: number, end: number, origLen: number, out: DecodedPacket): boolean {
+  if (p + 4 > end) return fail(out, NotDecoded.IpProtocol, IPPROTO_GRE);
+  const fv = u16(d, p);
+  const type = u16(d, p + 2);
+  let q = p + 4;
+  if (fv & 0x8000) q += 4;
+  if (fv & 0x2000) q += 4;
+  if (fv & 0x1000) q += 4;
+  if ((fv & 7) === 1 && (fv & 0x0080)) q += 4;
+  if (q > end || (fv & 7) > 1) return fail(out, NotDecoded.IpProtocol, IPPROTO_GRE);
+  if (!enter(out, Encap.Gre)) return false;
+  switch (type) {
+    case ETH_TEB: return ethernet(d, q, origLen, out);
+    case ETH_ERSPAN_2: return enter(out, Encap.Erspan) && ethernet(d, q + 8, origLen, out);
+    case ETH_ERSPAN_3: return enter(out, Encap.Erspan) && ethernet(d, q + 12 + (q + 12 <= end && d[q + 11]! & 1 ? 8 : 0), origLen, out);
+    case ETH_PPP: return ppp(d, u16(d, q) === 0xff03 ? q + 2 : q, origLen, out);
+    default: return etherType(d, q, type, origLen, out);
+  }
+}
+
+function ppp(d: Uint8Array, p: number, origLen: number, out: DecodedPacket): boolean {
+  if (p + 2 > out.end) return fail(out, NotDecoded.TruncatedLink, 0);
+  const proto = u16(d, p);
+  if (proto === 0x0021) return ipv4(d, p + 2, origLen, out);
+  if (proto === 0x0057) return ipv6(d, p + 2, origLen, out);
+  return fail(out, NotDecoded.OtherEthertype, proto);
+}
+
+/** GTP-U (3GPP TS 29.281): a G-PDU's header, its optional fields and extension headers, then IP. */
+function gtpu(d: Uint8Array, q: number, end: number, origLen: number, out: DecodedPacket): boolean {
+  if (q + 8 > end || d[q]! >> 5 !== 1 || d[q + 1] !== 0xff) return fail(out, NotDecoded.IpProtocol, IPPROTO_UDP);
+  let r = q + 8;
+  if (d[q]! & 0x07) {
+    if (q + 12 > end) return fail(out, NotDecoded.IpProtocol, IPPROTO_UDP);
+    let next = d[q + 11]!;
+    r = q + 12;
+    while (next !== 0) {
+      const len = r < end ? d[r]! * 4 : 0;
+      if (len === 0 || r + len > end) return fail(out, NotDecoded.IpProtocol, IPPROTO_UDP);
+      next = d[r + len - 1]!;
+      r += len;
+    }
+  }
+  if (r >= end) return fail(out, NotDecoded.IpProtocol, IPPROTO_UDP);
+  return enter(out, Encap.GtpU) && ipByVersion(d, r, origLen, out);
+}
+
+/** Teredo (RFC 4380): optional authentication and origin indicators, then an IPv6 packet filling the rest. */
+function teredo(d: Uint8Array, q: number, end: number, origLen: number, out: DecodedPacket): boolean {
+  let r = q;
+  if (r + 4 <= end && u16(d, r) === 0x0001) r += 4 + d[r + 2]! + d[r + 3]! + 9;
+  if (r + 2 <= end && u16(d, r) === 0x0000) r += 8;
+  if (r + 40 > end || d[r]! >> 4 !== 6 || u16(d, r + 4) + 40 !== end - r) return fail(out, NotDecoded.IpProtocol, IPPROTO_UDP);
+  return enter(out, Encap.Teredo) && ipv6(d, r, origLen, out);
 }
 
 function tcp(d: Uint8Array, o: number, segLen: number, out: DecodedPacket): boolean {

@@ -15,6 +15,7 @@ export const enum NotDecoded {
   BadTcpHeader,
   LoopbackFamily,
   IpVersion,
+  TunnelDepth,
 }
 
 const IP_PROTOCOLS: Record<number, string> = {
@@ -44,6 +45,7 @@ export function notDecodedName(reason: number, detail: number): string {
     case NotDecoded.BadTcpHeader: return 'bad-tcp-header';
     case NotDecoded.LoopbackFamily: return `loopback-family-${detail}`;
     case NotDecoded.IpVersion: return `ip-version-${detail}`;
+    case NotDecoded.TunnelDepth: return 'tunnels-too-deep';
     default: return `reason-${reason}`;
   }
 }

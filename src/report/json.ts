@@ -1,4 +1,5 @@
 import type { Report } from '../analyze.js';
+import { ENCAP_NAMES } from '../decode/index.js';
 import {
   EVENT_NAMES, STATE_COUNT, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
   type ConnectionRecord, type EndpointRecord,
@@ -69,6 +70,7 @@ export function connectionJson(c: ConnectionRecord, report: Report): string {
     `"endedNormally":${c.normalEnd},"firstPacket":${c.firstPacket},"lastPacket":${c.lastPacket},` +
     `"start":"${isoTimestamp(c.startSec, c.startNsec, p)}","end":"${isoTimestamp(c.endSec, c.endNsec, p)}",` +
     `"duration":${duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)}`;
+  if (c.encap) line += `,"encapsulation":[${encapNames(c.encap).map((n) => `"${n}"`).join(',')}]`;
   if (report.transitionsKept && c.transitions) {
     const t = c.transitions;
     const list: string[] = [];
@@ -82,6 +84,13 @@ export function connectionJson(c: ConnectionRecord, report: Report): string {
     if (c.transitionsDropped) line += `,"transitionsDropped":${c.transitionsDropped}`;
   }
   return `${line}}`;
+}
+
+/** The tunnels of a packed encapsulation, outermost first. */
+export function encapNames(encap: number): string[] {
+  const names: string[] = [];
+  for (let e = encap; e !== 0; e >>>= 4) names.push(ENCAP_NAMES[e & 15] ?? `encap-${e & 15}`);
+  return names;
 }
 
 function endpointJson(c: ConnectionRecord, e: EndpointRecord): string {

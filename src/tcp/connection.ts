@@ -24,6 +24,8 @@ export class Connection {
   readonly server: Endpoint;
   roleInferred = false;
   stateInferred = false;
+  /** Tunnels its first packet came through (DecodedPacket.encap); 0 for none. */
+  encap = 0;
 
   firstPacket = 0;
   lastPacket = 0;
@@ -69,6 +71,7 @@ export class Connection {
     this.server.reset(TcpState.LISTEN);
     this.roleInferred = false;
     this.stateInferred = false;
+    this.encap = 0;
     this.firstPacket = 0;
     this.lastPacket = 0;
     this.startSec = 0;

@@ -18,6 +18,8 @@ export interface ConnectionRecord {
   server: EndpointRecord;
   roleInferred: boolean;
   stateInferred: boolean;
+  /** Tunnels, 4 bits each, outermost first (see decode's Encap); 0 for none. */
+  encap: number;
   firstPacket: number;
   lastPacket: number;
   startSec: number;

@@ -7,7 +7,7 @@ import type { TcpState } from './state.js';
  * millions of connections keeps RECORD_BYTES each (plus 32 bytes per transition when
  * transitions are kept) instead of a graph of objects.
  */
-export const RECORD_BYTES = 132;
+export const RECORD_BYTES = 136;
 const FLAG_ROLE_INFERRED = 1;
 const FLAG_STATE_INFERRED = 2;
 const FLAG_NORMAL_END = 4;
@@ -73,6 +73,7 @@ export class ConnectionStore {
     v.setUint16(o + 114, Math.min(c.transitionsDropped, 0xffff), true);
     v.setFloat64(o + 116, cl.wireBytes, true);
     v.setFloat64(o + 124, sv.wireBytes, true);
+    v.setUint32(o + 132, c.encap, true);
   }
 
   get(i: number): ConnectionRecord {
@@ -95,6 +96,7 @@ export class ConnectionStore {
         packets: v.getUint32(o + 48, true), payloadBytes: v.getFloat64(o + 60, true), wireBytes: v.getFloat64(o + 124, true),
       },
       roleInferred: (flags & FLAG_ROLE_INFERRED) !== 0,
+      encap: v.getUint32(o + 132, true),
       stateInferred: (flags & FLAG_STATE_INFERRED) !== 0,
       normalEnd: (flags & FLAG_NORMAL_END) !== 0,
       firstPacket: v.getFloat64(o + 68, true),
@@ -129,6 +131,7 @@ export function toRecord(c: Connection): ConnectionRecord {
     server: endpointRecord(c, 1),
     roleInferred: c.roleInferred,
     stateInferred: c.stateInferred,
+    encap: c.encap,
     normalEnd: endedNormally(c),
     firstPacket: c.firstPacket,
     lastPacket: c.lastPacket,

@@ -180,6 +180,7 @@ export class ConnectionTable implements TimerHost {
     const c = reused ?? new Connection(id, family);
     if (reused) c.reset(id, family);
     c.hash = hash;
+    c.encap = p.encap;
     c.firstPacket = packet;
     c.startSec = sec;
     c.startNsec = nsec;
