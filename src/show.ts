@@ -65,7 +65,7 @@ class Ladder implements RecordSink {
     this.table.segment(p, n, sec, nsec, this.lastTs);
     const c = this.table.current!;
     if (c.id !== this.id) return;
-    const fromClient = c.client.port === p.sport && c.client.a0 === p.s0 && c.client.a3 === p.s3;
+    const fromClient = this.table.currentFromClient;
     const sender = fromClient ? c.client : c.server;
     const receiver = fromClient ? c.server : c.client;
     // Sequence numbers relative to each side's initial one where it is known, as tcpdump shows them.

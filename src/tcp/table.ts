@@ -31,8 +31,9 @@ export class ConnectionTable implements TimerHost {
   private readonly machine: TcpMachine;
   private nextId = 1;
   live = 0;
-  /** The connection the last segment went to, and both sides' states just before it. */
+  /** The connection the last segment went to, whether the client sent it, and both sides' states just before it. */
   current: Connection | null = null;
+  currentFromClient = true;
   clientBefore: TcpState = TcpState.CLOSED;
   serverBefore: TcpState = TcpState.CLOSED;
   /** Connections seen in total (ids handed out). */
@@ -94,6 +95,7 @@ export class ConnectionTable implements TimerHost {
     c.endNsec = nsec;
     c.at(packet, sec, nsec);
     this.current = c;
+    this.currentFromClient = fromClient;
     this.clientBefore = c.client.state;
     this.serverBefore = c.server.state;
     const s = fromClient ? c.client : c.server;
