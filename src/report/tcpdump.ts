@@ -17,6 +17,10 @@ export class TcpdumpFormatter {
   line(d: Uint8Array, p: DecodedPacket, sec: number, nsec: number, linkType: number): string | null {
     const tcp = p.reason === NotDecoded.None;
     if (!tcp && p.reason !== NotDecoded.TruncatedTcp && p.reason !== NotDecoded.BadTcpHeader) return null;
+    // A zero IPv4 total length (a segment captured before TSO split it): tcpstate reads it, tcpdump refuses it.
+    if (p.ipVersion === 4 && u16(d, p.ipOffset + 2) < p.ipHeaderLen) {
+      return `${timeOfDay(sec, nsec)} ${linkPrefix(d, p, linkType)}IP bad-len ${u16(d, p.ipOffset + 2)}`;
+    }
     return `${timeOfDay(sec, nsec)} ${linkPrefix(d, p, linkType)}${p.ipVersion === 6 ? 'IP6' : 'IP'} ${this.tcpPart(d, p, tcp)}`;
   }
 

@@ -1,0 +1,597 @@
+import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/index.js';
+import { addrToString } from '../report/format.js';
+
+/**
+ * Zeek's view of TCP connections, so that tcpstate can write Zeek's conn.log and say where it
+ * agrees with it. A re-implementation, from Zeek's documented behaviour and source, of its TCP
+ * endpoint states, history letters, sizes, and the timers that end one record and start another.
+ * It runs beside tcpstate's own RFC 793 machines; the two cut connections differently on purpose.
+ */
+export const enum ZState {
+  INACTIVE = 0,
+  SYN_SENT,
+  SYN_ACK_SENT,
+  PARTIAL,
+  ESTABLISHED,
+  CLOSED,
+  RESET,
+}
+
+export interface ZeekOptions {
+  /** zeek -C: take packets with bad TCP checksums. */
+  ignoreChecksums?: boolean;
+  /** Sources whose checksums are never checked (Zeek's ignore_checksums_nets), as [network, prefix bits] IPv4 pairs. */
+  ignoreChecksumNets?: [number, number][];
+  /** Ports Zeek takes for servers when it has to guess roles (its likely_server_ports). */
+  likelyServerPorts?: ReadonlySet<number>;
+}
+
+/** The likely_server_ports of a default Zeek (the ports its analyzers register). */
+export const DEFAULT_SERVER_PORTS: ReadonlySet<number> = new Set([
+  21, 22, 23, 25, 53, 80, 81, 88, 110, 111, 135, 137, 139, 143, 161, 389, 443, 445, 465, 502, 514, 563, 585, 587,
+  614, 631, 636, 989, 990, 992, 993, 995, 1080, 1812, 2049, 2811, 3128, 3268, 3306, 3389, 5060, 5223, 5432, 5900,
+  6379, 6666, 6667, 6668, 6669, 8000, 8080, 8888, 20000,
+]);
+
+const ATTEMPT_DELAY = 5;
+const CLOSE_DELAY = 5;
+const RESET_DELAY = 5;
+const PARTIAL_CLOSE_DELAY = 3;
+const CONNECTION_LINGER = 5;
+const SYN_TIMEOUT = 5;
+const SESSION_TIMER = 6;
+const INACTIVITY = 300;
+const TOO_LARGE_SEQ_DELTA = 1048576;
+
+// Connection::CheckHistory masks (orig in the low half, resp in the high half).
+const HIST_SYN = 0x1;
+const HIST_FIN = 0x2;
+const HIST_RST = 0x4;
+const HIST_FIN_RST = 0x8;
+const HIST_DATA = 0x10;
+const HIST_ACK = 0x20;
+const HIST_MULTI = 0x40;
+
+const delta = (a: number, b: number): number => (a - b) | 0;
+
+class ZEndpoint {
+  state = ZState.INACTIVE;
+  prev = ZState.INACTIVE;
+  startSeq = 0;
+  lastSeq = 0;
+  ackSeq = 0;
+  finCnt = 0;
+  didClose = false;
+  histLastSyn = 0;
+  histLastFin = 0;
+  histLastRst = 0;
+  rxmtCnt = 0;
+  rxmtThresh = 1;
+  win0Cnt = 0;
+  win0Thresh = 1;
+  chkCnt = 0;
+  chkThresh = 1;
+  pkts = 0;
+  ipBytes = 0;
+
+  constructor(public isOrig: boolean, public addr: string, public port: number) {}
+
+  setState(s: ZState): void {
+    if (s !== this.state) {
+      this.prev = this.state;
+      this.state = s;
+    }
+  }
+
+  /** Payload bytes from sequence-number progress, as TCP_Endpoint::Size. */
+  size(peer: ZEndpoint): number {
+    if (this.prev === ZState.SYN_SENT && this.state === ZState.RESET && peer.state === ZState.INACTIVE) return 0;
+    const last = delta(this.lastSeq, this.startSeq);
+    const ack = delta(this.ackSeq, this.startSeq);
+    let size = Math.max(last, ack, 0);
+    if (size !== 0) size--;
+    if (this.finCnt > 0 && size !== 0) size--;
+    return size;
+  }
+}
+
+export interface ZeekRecord {
+  ts: number;
+  uid: string;
+  origAddr: string;
+  origPort: number;
+  respAddr: string;
+  respPort: number;
+  duration: number;
+  origBytes: number;
+  respBytes: number;
+  connState: string;
+  history: string;
+  origPkts: number;
+  origIpBytes: number;
+  respPkts: number;
+  respIpBytes: number;
+  /** The packet number of the record's first packet, to order records. */
+  firstPacket: number;
+}
+
+class ZConn {
+  orig: ZEndpoint;
+  resp: ZEndpoint;
+  history = '';
+  histSeen = 0;
+  start = 0;
+  last = 0;
+  firstPacket = 0;
+  attemptAt = Infinity;
+  closeAt = Infinity;
+  resetAt = Infinity;
+  partialCloseAt = Infinity;
+  expireCheck = false;
+
+  constructor(orig: ZEndpoint, resp: ZEndpoint) {
+    this.orig = orig;
+    this.resp = resp;
+  }
+
+  addHistory(code: string): void {
+    this.history += code;
+  }
+
+  /** Connection::CheckHistory: records `code` the first time, and says whether it was seen before. */
+  checkHistory(ep: ZEndpoint, mask: number, code: string): boolean {
+    const m = ep.isOrig ? mask : mask << 16;
+    const c = ep.isOrig ? code : code.toLowerCase();
+    if ((this.histSeen & m) === 0) {
+      this.histSeen |= m;
+      this.addHistory(c);
+      return false;
+    }
+    return true;
+  }
+
+  addEndpointHistory(ep: ZEndpoint, code: string): void {
+    this.addHistory(ep.isOrig ? code : code.toLowerCase());
+  }
+
+  /** Connection::ScaledHistoryEntry: the letter at the 1st, 10th, 100th ... occurrence. */
+  scaled(ep: ZEndpoint, code: string, which: 'rxmt' | 'win0' | 'chk'): void {
+    const cnt = `${which}Cnt` as 'rxmtCnt' | 'win0Cnt' | 'chkCnt';
+    const thr = `${which}Thresh` as 'rxmtThresh' | 'win0Thresh' | 'chkThresh';
+    if (++ep[cnt] === ep[thr]) {
+      this.addEndpointHistory(ep, code);
+      ep[thr] *= 10;
+    }
+  }
+
+  flip(): void {
+    const o = this.orig;
+    this.orig = this.resp;
+    this.resp = o;
+    this.orig.isOrig = true;
+    this.resp.isOrig = false;
+    this.histSeen = ((this.histSeen >>> 16) | (this.histSeen << 16)) >>> 0;
+    this.addHistory('^');
+  }
+
+  isClosed(): boolean {
+    return this.orig.didClose || this.resp.didClose;
+  }
+}
+
+/** Feeds Zeek's model packet by packet; records come out as Zeek would remove connections. */
+export class ZeekTracker {
+  private readonly conns = new Map<string, ZConn>();
+  readonly records: ZeekRecord[] = [];
+  private readonly serverPorts: ReadonlySet<number>;
+
+  constructor(private readonly options: ZeekOptions = {}) {
+    this.serverPorts = options.likelyServerPorts ?? DEFAULT_SERVER_PORTS;
+  }
+
+  packet(d: Uint8Array, p: DecodedPacket, packetNo: number, t: number): void {
+    const src = addrToString(p.ipVersion === 6 ? 6 : 4, { a0: p.s0, a1: p.s1, a2: p.s2, a3: p.s3 });
+    const dst = addrToString(p.ipVersion === 6 ? 6 : 4, { a0: p.d0, a1: p.d1, a2: p.d2, a3: p.d3 });
+    const a = `${src}|${p.sport}`;
+    const b = `${dst}|${p.dport}`;
+    const key = a < b ? `${a}|${b}` : `${b}|${a}`;
+    let c = this.conns.get(key);
+    if (c && this.expired(c, t)) c = undefined;
+    let reused = false;
+    if (c && this.isReuse(c, p, src, p.sport)) {
+      this.remove(key, c);
+      c = undefined;
+      reused = true;
+    }
+    if (!c) {
+      c = this.create(p, src, dst, packetNo, t, reused);
+      this.conns.set(key, c);
+    }
+    const isOrig = c.orig.addr === src && c.orig.port === p.sport && (c.resp.addr !== src || c.resp.port !== p.sport || c.orig.addr === dst);
+    const ep = isOrig ? c.orig : c.resp;
+    if (!this.options.ignoreChecksums && !this.checksumIgnored(p) && !tcpChecksumOk(d, p)) {
+      c.scaled(ep, 'C', 'chk');
+      return;
+    }
+    ep.pkts++;
+    ep.ipBytes += p.ipTotalLen;
+    this.process(c, ep, isOrig ? c.resp : c.orig, p, t);
+  }
+
+  /** The end of the capture: every connection still open is logged as Zeek does at exit. */
+  finish(): ZeekRecord[] {
+    for (const [key, c] of this.conns) this.remove(key, c);
+    return this.records.sort((x, y) => x.firstPacket - y.firstPacket);
+  }
+
+  private create(p: DecodedPacket, src: string, dst: string, packetNo: number, t: number, reused: boolean): ZConn {
+    const f = p.flags;
+    let flip = false;
+    if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
+      // A tuple first seen through a SYN-ACK: its sender is the responder (unless it reuses a tuple).
+      flip = !reused;
+    } else if (!(f & TH_SYN)) {
+      // TCPAnalyzer::WantConnection: without a SYN, guess the responder by its port.
+      if (this.serverPorts.has(p.sport)) flip = this.serverPorts.has(p.dport) ? p.sport < p.dport : true;
+    }
+    const c = new ZConn(new ZEndpoint(true, src, p.sport), new ZEndpoint(false, dst, p.dport));
+    c.start = t;
+    c.last = t;
+    c.firstPacket = packetNo;
+    if (flip) c.flip();
+    return c;
+  }
+
+  private checksumIgnored(p: DecodedPacket): boolean {
+    const nets = this.options.ignoreChecksumNets;
+    if (!nets || p.ipVersion !== 4) return false;
+    for (const [net, bits] of nets) {
+      const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+      if (((p.s0 >>> 0) & mask) === (net & mask)) return true;
+    }
+    return false;
+  }
+
+  /** Whether Zeek's timers would have removed the connection before time t. */
+  private expired(c: ZConn, t: number): boolean {
+    const key = this.keyOf(c);
+    let at = Infinity;
+    const { orig, resp } = c;
+    if (c.attemptAt <= t && (orig.state === ZState.SYN_SENT || orig.state === ZState.SYN_ACK_SENT) && resp.state === ZState.INACTIVE) at = c.attemptAt;
+    at = Math.min(at, c.closeAt, c.resetAt);
+    if (c.partialCloseAt <= t && orig.state !== ZState.INACTIVE && resp.state !== ZState.INACTIVE && (!orig.didClose || !resp.didClose) &&
+        orig.state !== ZState.RESET && resp.state !== ZState.RESET) at = Math.min(at, c.partialCloseAt);
+    if (c.last + INACTIVITY <= t) at = Math.min(at, c.last + INACTIVITY);
+    // ExpireTimer fires at start + SYN_TIMEOUT, then every SESSION_TIMER seconds.
+    const lingerDone = c.last + CONNECTION_LINGER;
+    const k = Math.max(0, Math.floor((lingerDone - (c.start + SYN_TIMEOUT)) / SESSION_TIMER) + 1);
+    const fire = c.start + SYN_TIMEOUT + k * SESSION_TIMER;
+    if (fire <= t) {
+      const closedish = (orig.didClose || resp.didClose) && ((orig.didClose && resp.didClose) || orig.state === ZState.RESET ||
+        resp.state === ZState.RESET || orig.state === ZState.INACTIVE || resp.state === ZState.INACTIVE);
+      if (closedish || (resp.state === ZState.INACTIVE && orig.state === ZState.INACTIVE)) at = Math.min(at, fire);
+    }
+    if (at > t) return false;
+    this.remove(key, c);
+    return true;
+  }
+
+  private keyOf(c: ZConn): string {
+    const a = `${c.orig.addr}|${c.orig.port}`;
+    const b = `${c.resp.addr}|${c.resp.port}`;
+    return a < b ? `${a}|${b}` : `${b}|${a}`;
+  }
+
+  /** TCPSessionAdapter::IsReuse: a SYN that starts a new connection on a used tuple. */
+  private isReuse(c: ZConn, p: DecodedPacket, src: string, sport: number): boolean {
+    const f = p.flags;
+    if (!(f & TH_SYN)) return false;
+    let connOrig = c.orig;
+    if (f & TH_ACK) {
+      if (c.orig.state !== ZState.INACTIVE) return false;
+      connOrig = c.resp;
+    }
+    if (!c.isClosed()) {
+      const seq = p.seq >>> 0;
+      if (seq === connOrig.startSeq >>> 0) return false;
+      if (!(f & TH_ACK) && connOrig.state === ZState.SYN_ACK_SENT && c.resp.state === ZState.INACTIVE && seq === c.resp.startSeq >>> 0) return false;
+    }
+    void src;
+    void sport;
+    return true;
+  }
+
+  private remove(key: string, c: ZConn): void {
+    if (this.conns.get(key) === c) this.conns.delete(key);
+    const { orig, resp } = c;
+    this.records.push({
+      ts: c.start,
+      uid: uid(key, c.start),
+      origAddr: orig.addr,
+      origPort: orig.port,
+      respAddr: resp.addr,
+      respPort: resp.port,
+      duration: c.last - c.start,
+      origBytes: orig.size(resp),
+      respBytes: resp.size(orig),
+      connState: connState(c),
+      history: c.history,
+      origPkts: orig.pkts,
+      origIpBytes: orig.ipBytes,
+      respPkts: resp.pkts,
+      respIpBytes: resp.ipBytes,
+      firstPacket: c.firstPacket,
+    });
+  }
+
+  /** TCPSessionAdapter::Process, the parts that decide states, history and sizes. */
+  private process(c: ZConn, ep: ZEndpoint, peer: ZEndpoint, p: DecodedPacket, t: number): void {
+    const f = p.flags;
+    const syn = (f & TH_SYN) !== 0;
+    const fin = (f & TH_FIN) !== 0;
+    const rst = (f & TH_RST) !== 0;
+    const ack = (f & TH_ACK) !== 0;
+    const len = p.payloadLen;
+    const base = p.seq | 0;
+    const ackSeq = p.ack | 0;
+    const segLen = len + (syn ? 1 : 0) + (fin ? 1 : 0) - (rst ? len : 0);
+    const onePast = (base + segLen) | 0;
+
+    // init_endpoint
+    switch (ep.state) {
+      case ZState.INACTIVE:
+        if (syn) {
+          ep.ackSeq = base;
+          ep.startSeq = base;
+          ep.lastSeq = onePast;
+        } else {
+          ep.ackSeq = (base - 1) | 0;
+          ep.startSeq = (base - 1) | 0;
+          ep.lastSeq = base;
+        }
+        break;
+      case ZState.SYN_SENT:
+      case ZState.SYN_ACK_SENT:
+        if (syn && base !== ep.startSeq) {
+          ep.startSeq = base;
+          ep.ackSeq = base;
+          ep.lastSeq = onePast;
+        }
+        break;
+      case ZState.ESTABLISHED:
+      case ZState.PARTIAL:
+        if (syn) {
+          ep.startSeq = base;
+          ep.ackSeq = base;
+          ep.lastSeq = onePast;
+        }
+        break;
+      case ZState.RESET:
+        if (syn && ep.prev === ZState.INACTIVE) {
+          ep.startSeq = base;
+          ep.ackSeq = base;
+          ep.lastSeq = onePast;
+        }
+        break;
+      default:
+        break;
+    }
+    const relSeq = delta(base, ep.startSeq);
+
+    // update_history
+    const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+    if (bits > 1) {
+      if (fin && rst) c.checkHistory(ep, HIST_FIN_RST, 'I');
+      else c.checkHistory(ep, HIST_MULTI, 'Q');
+    } else if (bits === 1) {
+      if (syn) {
+        const code = ack ? 'H' : 'S';
+        if (c.checkHistory(ep, HIST_SYN, code) && relSeq !== ep.histLastSyn) c.addEndpointHistory(ep, code);
+        ep.histLastSyn = relSeq;
+      }
+      if (fin) {
+        if (c.checkHistory(ep, HIST_FIN, 'F') && relSeq + len !== ep.histLastFin) c.addEndpointHistory(ep, 'F');
+        ep.histLastFin = relSeq + len;
+      }
+      if (rst) {
+        if (c.checkHistory(ep, HIST_RST, 'R') && relSeq !== ep.histLastRst) c.addEndpointHistory(ep, 'R');
+        ep.histLastRst = relSeq;
+      }
+    } else if (len) {
+      c.checkHistory(ep, HIST_DATA, 'D');
+    } else if (ack) {
+      c.checkHistory(ep, HIST_ACK, 'A');
+    }
+
+    // update_window: zero windows (the scaled 'W').
+    if (p.window === 0 && !rst && peer.state !== ZState.CLOSED && ep.state !== ZState.RESET) c.scaled(ep, 'W', 'win0');
+
+    if (!c.orig.didClose || !c.resp.didClose) c.last = t;
+    if (fin) ep.finCnt++;
+
+    if (ack) {
+      if (peer.state === ZState.INACTIVE) {
+        peer.startSeq = (ackSeq - 1) | 0;
+        peer.ackSeq = (ackSeq - 1) | 0;
+        peer.lastSeq = (ackSeq - 1) | 0;
+      } else if (!rst) {
+        const dAck = delta(ackSeq, peer.ackSeq);
+        if (!(ackSeq === 0 && dAck > TOO_LARGE_SEQ_DELTA) && dAck > 0) peer.ackSeq = ackSeq;
+      }
+    }
+
+    // update_last_seq
+    const dLast = delta(onePast, ep.lastSeq);
+    if ((syn || rst) && (dLast > TOO_LARGE_SEQ_DELTA || dLast < -TOO_LARGE_SEQ_DELTA)) {
+      // untrusted
+    } else if (fin && ep.lastSeq === ((ep.startSeq + 1) | 0)) {
+      ep.lastSeq = onePast;
+    } else if (ep.state === ZState.RESET) {
+      // no later sequence numbers are trusted
+    } else if (dLast > 0) {
+      ep.lastSeq = onePast;
+    } else if (len > 0) {
+      c.scaled(ep, 'T', 'rxmt');
+    }
+
+    const close = this.stateMachine(c, ep, peer, base, len, t, syn, fin, rst, ack);
+    if (close) this.closed(c, ep, peer, t);
+  }
+
+  /** TCPSessionAdapter::UpdateStateMachine; returns whether the endpoint closed. */
+  private stateMachine(c: ZConn, ep: ZEndpoint, peer: ZEndpoint, base: number, len: number, t: number,
+    syn: boolean, fin: boolean, rst: boolean, ack: boolean): boolean {
+    let doClose = false;
+    switch (ep.state) {
+      case ZState.INACTIVE: {
+        if (syn) {
+          if (ep.isOrig) {
+            ep.setState(ack ? ZState.SYN_ACK_SENT : ZState.SYN_SENT);
+            c.attemptAt = Math.min(c.attemptAt, t + ATTEMPT_DELAY);
+          } else {
+            if (!ack && peer.state === ZState.SYN_ACK_SENT && base === ep.startSeq) {
+              // A SYN/SYN-ACK reversal: flip the roles and establish.
+              c.flip();
+              peer.setState(ZState.ESTABLISHED);
+            }
+            if (peer.state === ZState.SYN_SENT) peer.setState(ZState.ESTABLISHED);
+            ep.setState(ZState.ESTABLISHED);
+          }
+        }
+        if (fin) {
+          ep.setState(ZState.CLOSED);
+          doClose = true;
+        }
+        if (rst) {
+          ep.setState(ZState.RESET);
+          doClose = true;
+        }
+        if (ep.state === ZState.INACTIVE) {
+          if (!ep.isOrig && len === 0 && c.orig.state === ZState.SYN_SENT) {
+            // An ACK of the initial SYN ahead of the SYN-ACK: not a partial connection.
+          } else if (ack && peer.state === ZState.ESTABLISHED) {
+            ep.setState(ZState.ESTABLISHED);
+          } else {
+            ep.setState(ZState.PARTIAL);
+          }
+        }
+        break;
+      }
+      case ZState.SYN_SENT:
+      case ZState.SYN_ACK_SENT:
+        if (fin) {
+          ep.setState(ZState.CLOSED);
+          doClose = true;
+        }
+        if (rst) {
+          ep.setState(ZState.RESET);
+          doClose = true;
+        }
+        break;
+      case ZState.ESTABLISHED:
+      case ZState.PARTIAL:
+        if (syn && ep.state === ZState.PARTIAL && peer.state === ZState.INACTIVE && !ack) ep.setState(ZState.SYN_SENT);
+        if (fin && !rst) {
+          ep.setState(ZState.CLOSED);
+          // A FIN after the peer's FIN and RST: the RST closed a normal termination.
+          if (peer.state === ZState.RESET && peer.prev === ZState.CLOSED) peer.setState(ZState.CLOSED);
+          doClose = true;
+        }
+        if (rst) {
+          ep.setState(ZState.RESET);
+          doClose = true;
+        }
+        break;
+      case ZState.CLOSED:
+        if (rst && peer.state !== ZState.CLOSED) {
+          ep.setState(ZState.RESET);
+          if (!ep.didClose) doClose = true;
+          c.resetAt = Math.min(c.resetAt, t + RESET_DELAY);
+        }
+        break;
+      default:
+        break;
+    }
+    if (rst && ep.state === ZState.RESET && c.resetAt === Infinity && doClose) {
+      // A reset ends the record RESET_DELAY later if nothing closes it first.
+    }
+    return doClose;
+  }
+
+  /** TCPSessionAdapter::ConnectionClosed: when the record will be removed. */
+  private closed(c: ZConn, ep: ZEndpoint, peer: ZEndpoint, t: number): void {
+    if (ep.didClose) return;
+    ep.didClose = true;
+    const complete = ep.state === ZState.RESET || peer.didClose || peer.state === ZState.INACTIVE;
+    if (complete) {
+      c.closeAt = Math.min(c.closeAt, c.last + CLOSE_DELAY);
+    } else if (ep.prev === ZState.INACTIVE) {
+      c.partialCloseAt = Math.min(c.partialCloseAt, c.last + PARTIAL_CLOSE_DELAY);
+    }
+    void t;
+  }
+}
+
+/** Zeek's conn_state (base/protocols/conn/main.zeek), a function of the two endpoint states. */
+export function connState(c: { orig: ZEndpoint; resp: ZEndpoint; history: string }): string {
+  const os = c.orig.state;
+  const rs = c.resp.state;
+  const oInactive = os === ZState.INACTIVE || os === ZState.PARTIAL;
+  const rInactive = rs === ZState.INACTIVE || rs === ZState.PARTIAL;
+  if (rs === ZState.RESET) {
+    if (os === ZState.SYN_SENT || os === ZState.SYN_ACK_SENT ||
+        (os === ZState.RESET && c.orig.size(c.resp) === 0 && c.resp.size(c.orig) === 0)) return 'REJ';
+    return oInactive ? 'RSTRH' : 'RSTR';
+  }
+  if (os === ZState.RESET) {
+    if (rInactive) return /^\^?S[^HAFGIQ]*R/.test(c.history) ? 'RSTOS0' : 'OTH';
+    return 'RSTO';
+  }
+  if (rs === ZState.CLOSED && os === ZState.CLOSED) return 'SF';
+  if (os === ZState.CLOSED) return rInactive ? 'SH' : 'S2';
+  if (rs === ZState.CLOSED) return oInactive ? 'SHR' : 'S3';
+  if (os === ZState.SYN_SENT && rs === ZState.INACTIVE) return 'S0';
+  if (os === ZState.ESTABLISHED && rs === ZState.ESTABLISHED) return 'S1';
+  return 'OTH';
+}
+
+/** TCP checksum over the pseudo-header (RFC 9293 section 3.1; RFC 8200 section 8.1 for IPv6). */
+export function tcpChecksumOk(d: Uint8Array, p: DecodedPacket): boolean {
+  const start = p.tcpOffset;
+  const len = p.tcpHeaderLen + p.payloadLen;
+  if (start + len > p.end) return true; // not all captured: Zeek does not judge it either
+  let sum = 0;
+  if (p.ipVersion === 4) {
+    sum += (p.s0 >>> 16) + (p.s0 & 0xffff) + (p.d0 >>> 16) + (p.d0 & 0xffff) + 6 + len;
+  } else {
+    for (const w of [p.s0, p.s1, p.s2, p.s3, p.d0, p.d1, p.d2, p.d3]) sum += (w >>> 16) + (w & 0xffff);
+    sum += 6 + len;
+  }
+  for (let i = 0; i + 1 < len; i += 2) sum += (d[start + i]! << 8) | d[start + i + 1]!;
+  if (len & 1) sum += d[start + len - 1]! << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  return sum === 0xffff;
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** A stable Zeek-style uid ("C" and 17 base-62 characters) from the tuple and start time. */
+function uid(key: string, ts: number): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  const s = `${key}|${ts}`;
+  for (let i = 0; i < s.length; i++) {
+    h1 = Math.imul(h1 ^ s.charCodeAt(i), 0x01000193);
+    h2 = Math.imul(h2 ^ s.charCodeAt(i), 0x5bd1e995);
+  }
+  let out = 'C';
+  let a = h1 >>> 0;
+  let b = h2 >>> 0;
+  for (let i = 0; i < 17; i++) {
+    const x = i % 2 ? a : b;
+    out += BASE62[x % 62];
+    if (i % 2) a = Math.floor(a / 62) ^ Math.imul(b, 31) >>> 0;
+    else b = Math.floor(b / 62) ^ Math.imul(a, 17) >>> 0;
+  }
+  return out;
+}
