@@ -3,6 +3,7 @@ import { DecodedPacket, decodePacket, linkTypeName, notDecodedName } from './dec
 import { type Connection, ConnectionStore, ConnectionTable, type ConnectionSink, endedNormally, isOver, STATE_COUNT, toRecord } from './tcp/index.js';
 import type { ConnectionRecord } from './tcp/index.js';
 import { TOOL_NAME, VERSION } from './version.js';
+import { ZeekTracker, type ZeekOptions, type ZeekRecord } from './zeek/conn.js';
 
 export interface AnalyzeOptions {
   /** Maximum segment lifetime in seconds; TIME_WAIT lasts 2×MSL. Default 30 (Linux's 60 s TIME_WAIT). */
@@ -13,6 +14,11 @@ export interface AnalyzeOptions {
   transitions?: boolean;
   /** How many notable connections of each kind (abnormal, normal) to keep. Default 20. */
   notableLimit?: number;
+  /**
+   * Also follow the capture as Zeek does, for its conn.log records and each connection's Zeek
+   * conn_state/history (false by default: it costs about as much as the rest of the analysis).
+   */
+  zeek?: boolean | ZeekOptions;
 }
 
 export interface Timestamp {
@@ -63,6 +69,8 @@ export interface Report {
   storeBytes: number;
   /** Why reading stopped early, if it did; everything before it is in the report. */
   damage: CaptureError | null;
+  /** Zeek's conn.log records for the TCP connections, when asked for (`zeek` option), in order of first packet. */
+  zeek: ZeekRecord[] | null;
 }
 
 /** Keeps the lowest ids of each class, in bounded memory, whatever order connections finish in. */
@@ -100,6 +108,7 @@ class Analysis implements RecordSink, ConnectionSink {
   readonly store: ConnectionStore | null;
   readonly notable: NotableList;
   readonly matrix = new Uint32Array(STATE_COUNT * STATE_COUNT);
+  readonly zeek: ZeekTracker | null;
   readonly notDecoded = new Map<number, number>();
   packets = 0;
   tcpPackets = 0;
@@ -118,6 +127,7 @@ class Analysis implements RecordSink, ConnectionSink {
     this.table = new ConnectionTable(options.msl, this, options.transitions);
     this.store = options.keep === 'all' ? new ConnectionStore(options.transitions) : null;
     this.notable = new NotableList(options.notableLimit);
+    this.zeek = options.zeek ? new ZeekTracker(options.zeek === true ? { ignoreChecksums: true } : options.zeek) : null;
   }
 
   record(batch: PacketBatch, i: number): void {
@@ -133,11 +143,14 @@ class Analysis implements RecordSink, ConnectionSink {
       this.lastNsec = nsec;
     }
     const p = this.pkt;
-    const tcp = decodePacket(batch.data[i]!, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p);
+    const data = batch.data[i]!;
+    const tcp = decodePacket(data, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p);
     if (p.fragment) this.ipFragments++;
     if (tcp) {
       this.tcpPackets++;
-      this.table.segment(p, n, sec, nsec, sec + nsec * 1e-9);
+      const ts = sec + nsec * 1e-9;
+      this.table.segment(p, n, sec, nsec, ts);
+      if (this.zeek !== null) this.zeek.packet(data, p, n, ts);
     } else {
       const key = p.reason * 0x100000 + (p.reasonDetail & 0xfffff);
       this.notDecoded.set(key, (this.notDecoded.get(key) ?? 0) + 1);
@@ -159,7 +172,7 @@ class Analysis implements RecordSink, ConnectionSink {
   }
 }
 
-const DEFAULTS: Required<AnalyzeOptions> = { msl: 30, keep: 'all', transitions: false, notableLimit: 20 };
+const DEFAULTS: Required<AnalyzeOptions> = { msl: 30, keep: 'all', transitions: false, notableLimit: 20, zeek: false };
 
 /**
  * Reads the captures (merged by timestamp when there are several), tracks both endpoints
@@ -215,5 +228,6 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     transitionsKept: opts.transitions,
     storeBytes: store ? store.bytes : 0,
     damage,
+    zeek: a.zeek ? a.zeek.finish() : null,
   };
 }

@@ -78,6 +78,22 @@ describe('tcpstate CLI', () => {
     expect(JSON.parse(readFileSync(file, 'utf8')).schema).toBe('tcpstate.report/1');
   });
 
+  it('-f zeek writes a conn.log, and --zeek puts Zeek\'s verdict on each JSON connection', async () => {
+    const log = await run('analyze', '-f', 'zeek', join(CAP, 'refused.pcap'));
+    expect(log.code).toBe(0);
+    const lines = log.out.trimEnd().split('\n');
+    expect(lines[0]).toBe('#separator \\x09');
+    expect(lines.find((l) => l.startsWith('#fields\t'))).toContain('\tconn_state\t');
+    const rows = lines.filter((l) => !l.startsWith('#'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.split('\t').slice(2, 6)).toEqual(['10.77.0.1', '44308', '10.77.0.2', '8080']);
+    expect(rows[0]!.split('\t')[11]).toBe('REJ');
+    const json = JSON.parse((await run('analyze', '-f', 'json', '--zeek', join(CAP, 'refused.pcap'))).out);
+    expect(json.connections[0].zeek).toMatchObject({ conn_state: 'REJ', history: 'Sr', uid: rows[0]!.split('\t')[1] });
+    const plain = JSON.parse((await run('analyze', '-f', 'json', join(CAP, 'refused.pcap'))).out);
+    expect(plain.connections[0].zeek).toBeUndefined();
+  });
+
   it('exit 2 with one line on bad usage', async () => {
     for (const args of [['analyze'], ['analyze', '-f', 'xml', 'x.pcap'], ['analyze', '--msl', 'soon', 'x.pcap'], ['frobnicate']]) {
       const r = await run(...args);

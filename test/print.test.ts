@@ -42,6 +42,7 @@ describe('print --no-states is tcpdump -nn, line for line', () => {
   }
   it('compared thousands of lines', () => {
     expect(lines).toBeGreaterThan(2000);
+    console.log(`print --no-states: ${lines} of ${lines} TCP lines identical to tcpdump's (${files.length} golden files)`);
   });
 });
 

@@ -6,7 +6,7 @@ import { analyze } from '../analyze.js';
 import { printCapture } from '../print.js';
 import { showConnection } from '../show.js';
 import { CaptureError } from '../capture/index.js';
-import { renderJson, renderText } from '../report/index.js';
+import { renderJson, renderText, renderZeek } from '../report/index.js';
 import { VERSION } from '../version.js';
 
 export interface CliIo {
@@ -19,6 +19,7 @@ Examples:
   $ tcpstate analyze capture.pcap                     end states and notable connections
   $ tcpstate analyze --all capture.pcapng.gz          every connection (gzip is detected by content)
   $ tcpstate analyze -f json -o report.json --transitions capture.pcap
+  $ tcpstate analyze -f zeek capture.pcap > conn.log         Zeek's conn.log, records cut as Zeek cuts them
   $ tcpstate analyze rotated.pcap0 rotated.pcap1      several files, merged by timestamp
   $ tcpdump -i eth0 -w - 'tcp port 443' | tcpstate analyze -
   $ tcpstate print capture.pcap                       each packet as tcpdump -nn prints it, with both sides' states
@@ -52,7 +53,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   program.command('analyze')
     .description('Read captures (pcap, pcapng, gzip, - for stdin) and report each connection\'s end states')
     .argument('<capture...>', 'capture files; several are merged in timestamp order as one capture; - reads stdin')
-    .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-f, --format <format>', 'report format: text, json, or zeek (a conn.log)').choices(['text', 'json', 'zeek']).default('text'))
+    .option('--zeek', 'also follow the capture as Zeek does: each JSON connection gets Zeek\'s uid, conn_state and history', false)
+    .option('--zeek-checksums', 'with --zeek or -f zeek, drop packets with bad TCP checksums as plain zeek does (default: like zeek -C)', false)
     .option('-o, --output <file>', 'write the report to FILE instead of standard output')
     .option('--all', 'list every connection, not just the notable ones', false)
     .option('--transitions', 'include every state transition of every connection in the JSON', false)
@@ -60,17 +63,21 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--limit <n>', 'how many notable connections the text report lists', positiveInt, 20)
     .addHelpText('after', EXAMPLES)
     .exitOverride()
-    .action(async (captures: string[], opts: { format: 'text' | 'json'; output?: string; all: boolean; transitions: boolean; msl: number; limit: number }) => {
+    .action(async (captures: string[], opts: {
+      format: 'text' | 'json' | 'zeek'; output?: string; all: boolean; transitions: boolean; msl: number; limit: number;
+      zeek: boolean; zeekChecksums: boolean;
+    }) => {
       const keepAll = opts.format === 'json' || opts.all;
+      const zeek = opts.zeek || opts.format === 'zeek' ? { ignoreChecksums: !opts.zeekChecksums } : false;
       const report = await analyze(captures, {
-        msl: opts.msl, keep: keepAll ? 'all' : 'notable', transitions: opts.transitions, notableLimit: opts.limit,
+        msl: opts.msl, keep: keepAll ? 'all' : 'notable', transitions: opts.transitions, notableLimit: opts.limit, zeek,
       });
       if (report.damage) {
         io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);
         code = 2;
         return;
       }
-      const chunks = opts.format === 'json' ? renderJson(report) : renderText(report, { all: opts.all });
+      const chunks = opts.format === 'json' ? renderJson(report) : opts.format === 'zeek' ? renderZeek(report) : renderText(report, { all: opts.all });
       await writeAll(chunks, opts.output, io.stdout);
     });
 

@@ -1,3 +1,4 @@
 export { renderJson, connectionJson, JSON_SCHEMA } from './json.js';
 export { renderText, type TextOptions } from './text.js';
+export { renderZeek, zeekMatcher } from './zeek.js';
 export { addrToString, endpointToString, ipv4ToString, ipv6ToString, isoTimestamp, duration } from './format.js';

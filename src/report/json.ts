@@ -1,5 +1,7 @@
 import type { Report } from '../analyze.js';
 import { ENCAP_NAMES } from '../decode/index.js';
+import { zeekMatcher, zeekUid } from './zeek.js';
+import type { ZeekRecord } from '../zeek/conn.js';
 import {
   EVENT_NAMES, STATE_COUNT, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
   type ConnectionRecord, type EndpointRecord,
@@ -40,8 +42,9 @@ export function* renderJson(report: Report): Generator<string> {
   yield `${text.slice(0, text.length - 2)},\n  "connections": [`;
   let first = true;
   const rows = report.connections ? report.connections() : report.notable;
+  const zeekOf = report.zeek ? zeekMatcher(report.zeek) : null;
   for (const c of rows) {
-    yield `${first ? '\n' : ',\n'}    ${connectionJson(c, report)}`;
+    yield `${first ? '\n' : ',\n'}    ${connectionJson(c, report, zeekOf ? zeekOf(c) : undefined)}`;
     first = false;
   }
   yield `${first ? '' : '\n  '}],\n  "findings": []\n}\n`;
@@ -63,7 +66,7 @@ function endStates(report: Report): { client: string; server: string; count: num
  * One connection as a JSON line. Built by hand: every value is a number or text that needs no
  * escaping (canonical addresses, RFC state names, ISO timestamps), and this runs per connection.
  */
-export function connectionJson(c: ConnectionRecord, report: Report): string {
+export function connectionJson(c: ConnectionRecord, report: Report, zeek?: ZeekRecord | null): string {
   const p = report.precision;
   let line = `{"id":${c.id},"client":${endpointJson(c, c.client)},"server":${endpointJson(c, c.server)},` +
     `"ipVersion":${c.family},"roleInferred":${c.roleInferred},"stateInferred":${c.stateInferred},` +
@@ -71,6 +74,8 @@ export function connectionJson(c: ConnectionRecord, report: Report): string {
     `"start":"${isoTimestamp(c.startSec, c.startNsec, p)}","end":"${isoTimestamp(c.endSec, c.endNsec, p)}",` +
     `"duration":${duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)}`;
   if (c.encap) line += `,"encapsulation":[${encapNames(c.encap).map((n) => `"${n}"`).join(',')}]`;
+  if (zeek) line += `,"zeek":{"uid":"${zeekUid(zeek)}","conn_state":"${zeek.connState}","history":"${zeek.history}"}`;
+  else if (zeek === null) line += ',"zeek":null';
   if (report.transitionsKept && c.transitions) {
     const t = c.transitions;
     const list: string[] = [];

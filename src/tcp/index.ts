@@ -1,7 +1,7 @@
 export { Connection, endedNormally, isOver, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo } from './connection.js';
 export { Endpoint } from './endpoint.js';
 export { TcpMachine } from './machine.js';
-export { ConnectionTable, type ConnectionSink } from './table.js';
+export { ConnectionTable, type ConnectionSink, tupleHash } from './table.js';
 export { ConnectionStore, RECORD_BYTES, toRecord } from './store.js';
 export type { ConnectionRecord, EndpointRecord } from './record.js';
 export { EVENT_NAMES, STATE_COUNT, STATE_NAMES, type StateName, Side, TcpEvent, TcpState } from './state.js';

@@ -282,6 +282,6 @@ function mix(a0: number, a1: number, a2: number, a3: number, port: number): numb
 }
 
 /** The same hash for both directions of a four-tuple (kept in small-integer range). */
-function tupleHash(p: DecodedPacket): number {
+export function tupleHash(p: DecodedPacket): number {
   return (mix(p.s0, p.s1, p.s2, p.s3, p.sport) + mix(p.d0, p.d1, p.d2, p.d3, p.dport)) & 0x3fffffff;
 }

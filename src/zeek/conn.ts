@@ -1,5 +1,6 @@
 import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/index.js';
 import { addrToString } from '../report/format.js';
+import { tupleHash } from '../tcp/table.js';
 
 /**
  * Zeek's view of TCP connections, so that tcpstate can write Zeek's conn.log and say where it
@@ -32,6 +33,12 @@ export const DEFAULT_SERVER_PORTS: ReadonlySet<number> = new Set([
   614, 631, 636, 989, 990, 992, 993, 995, 1080, 1812, 2049, 2811, 3128, 3268, 3306, 3389, 5060, 5223, 5432, 5900,
   6379, 6666, 6667, 6668, 6669, 8000, 8080, 8888, 20000,
 ]);
+
+/** The ports each of Zeek's protocol scripts registers: in bare mode (zeek -b) only the loaded ones are likely server ports. */
+export const ANALYZER_PORTS: Record<string, number[]> = {
+  http: [80, 81, 631, 1080, 3128, 8000, 8080, 8888], ftp: [21, 2811], ssh: [22], irc: [6666, 6667, 6668, 6669], pop3: [110],
+  dns: [53], modbus: [502], redis: [6379], ssl: [443, 563, 585, 614, 636, 989, 990, 992, 993, 995, 5223], dhcp: [],
+};
 
 const ATTEMPT_DELAY = 5;
 const CLOSE_DELAY = 5;
@@ -74,7 +81,20 @@ class ZEndpoint {
   pkts = 0;
   ipBytes = 0;
 
-  constructor(public isOrig: boolean, public addr: string, public port: number) {}
+  a0 = 0; a1 = 0; a2 = 0; a3 = 0;
+
+  constructor(public isOrig: boolean, public port: number) {}
+
+  /** Whether this endpoint is the packet's source (true) or destination (false); null if neither. */
+  is(p: DecodedPacket, source: boolean): boolean {
+    return source
+      ? this.port === p.sport && this.a0 === p.s0 && this.a1 === p.s1 && this.a2 === p.s2 && this.a3 === p.s3
+      : this.port === p.dport && this.a0 === p.d0 && this.a1 === p.d1 && this.a2 === p.d2 && this.a3 === p.d3;
+  }
+
+  addr(family: 4 | 6): string {
+    return addrToString(family, this);
+  }
 
   setState(s: ZState): void {
     if (s !== this.state) {
@@ -97,7 +117,6 @@ class ZEndpoint {
 
 export interface ZeekRecord {
   ts: number;
-  uid: string;
   origAddr: string;
   origPort: number;
   respAddr: string;
@@ -111,18 +130,23 @@ export interface ZeekRecord {
   origIpBytes: number;
   respPkts: number;
   respIpBytes: number;
-  /** The packet number of the record's first packet, to order records. */
+  /** The numbers of the record's first and last packets. */
   firstPacket: number;
+  lastPacket: number;
 }
 
 class ZConn {
   orig: ZEndpoint;
   resp: ZEndpoint;
+  family: 4 | 6 = 4;
+  hash = 0;
+  next: ZConn | null = null;
   history = '';
   histSeen = 0;
   start = 0;
   last = 0;
   firstPacket = 0;
+  lastPacket = 0;
   attemptAt = Infinity;
   closeAt = Infinity;
   resetAt = Infinity;
@@ -181,7 +205,8 @@ class ZConn {
 
 /** Feeds Zeek's model packet by packet; records come out as Zeek would remove connections. */
 export class ZeekTracker {
-  private readonly conns = new Map<string, ZConn>();
+  /** Chained by ZConn.next, keyed by the same direction-free tuple hash as tcpstate's table. */
+  private readonly buckets = new Map<number, ZConn>();
   readonly records: ZeekRecord[] = [];
   private readonly serverPorts: ReadonlySet<number>;
 
@@ -190,41 +215,44 @@ export class ZeekTracker {
   }
 
   packet(d: Uint8Array, p: DecodedPacket, packetNo: number, t: number): void {
-    const src = addrToString(p.ipVersion === 6 ? 6 : 4, { a0: p.s0, a1: p.s1, a2: p.s2, a3: p.s3 });
-    const dst = addrToString(p.ipVersion === 6 ? 6 : 4, { a0: p.d0, a1: p.d1, a2: p.d2, a3: p.d3 });
-    const a = `${src}|${p.sport}`;
-    const b = `${dst}|${p.dport}`;
-    const key = a < b ? `${a}|${b}` : `${b}|${a}`;
-    let c = this.conns.get(key);
-    if (c && this.expired(c, t)) c = undefined;
+    const hash = tupleHash(p);
+    let c = this.buckets.get(hash) ?? null;
+    while (c !== null && !((c.orig.is(p, true) && c.resp.is(p, false)) || (c.resp.is(p, true) && c.orig.is(p, false)))) c = c.next;
+    if (c !== null && this.expired(c, t)) c = null;
     let reused = false;
-    if (c && this.isReuse(c, p, src, p.sport)) {
-      this.remove(key, c);
-      c = undefined;
+    if (c !== null && this.isReuse(c, p)) {
+      this.remove(c);
+      c = null;
       reused = true;
     }
-    if (!c) {
-      c = this.create(p, src, dst, packetNo, t, reused);
-      this.conns.set(key, c);
+    if (c === null) {
+      c = this.create(p, packetNo, t, reused);
+      c.hash = hash;
+      c.next = this.buckets.get(hash) ?? null;
+      this.buckets.set(hash, c);
     }
-    const isOrig = c.orig.addr === src && c.orig.port === p.sport && (c.resp.addr !== src || c.resp.port !== p.sport || c.orig.addr === dst);
-    const ep = isOrig ? c.orig : c.resp;
+    const ep = c.orig.is(p, true) ? c.orig : c.resp;
+    const peer = ep === c.orig ? c.resp : c.orig;
+    c.lastPacket = packetNo;
     if (!this.options.ignoreChecksums && !this.checksumIgnored(p) && !tcpChecksumOk(d, p)) {
       c.scaled(ep, 'C', 'chk');
       return;
     }
     ep.pkts++;
     ep.ipBytes += p.ipTotalLen;
-    this.process(c, ep, isOrig ? c.resp : c.orig, p, t);
+    this.process(c, ep, peer, p, t);
   }
 
   /** The end of the capture: every connection still open is logged as Zeek does at exit. */
   finish(): ZeekRecord[] {
-    for (const [key, c] of this.conns) this.remove(key, c);
+    for (const head of [...this.buckets.values()]) {
+      for (let c: ZConn | null = head; c !== null; c = c.next) this.record(c);
+    }
+    this.buckets.clear();
     return this.records.sort((x, y) => x.firstPacket - y.firstPacket);
   }
 
-  private create(p: DecodedPacket, src: string, dst: string, packetNo: number, t: number, reused: boolean): ZConn {
+  private create(p: DecodedPacket, packetNo: number, t: number, reused: boolean): ZConn {
     const f = p.flags;
     let flip = false;
     if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
@@ -234,7 +262,12 @@ export class ZeekTracker {
       // TCPAnalyzer::WantConnection: without a SYN, guess the responder by its port.
       if (this.serverPorts.has(p.sport)) flip = this.serverPorts.has(p.dport) ? p.sport < p.dport : true;
     }
-    const c = new ZConn(new ZEndpoint(true, src, p.sport), new ZEndpoint(false, dst, p.dport));
+    const o = new ZEndpoint(true, p.sport);
+    o.a0 = p.s0; o.a1 = p.s1; o.a2 = p.s2; o.a3 = p.s3;
+    const r = new ZEndpoint(false, p.dport);
+    r.a0 = p.d0; r.a1 = p.d1; r.a2 = p.d2; r.a3 = p.d3;
+    const c = new ZConn(o, r);
+    c.family = p.ipVersion === 6 ? 6 : 4;
     c.start = t;
     c.last = t;
     c.firstPacket = packetNo;
@@ -252,9 +285,8 @@ export class ZeekTracker {
     return false;
   }
 
-  /** Whether Zeek's timers would have removed the connection before time t. */
+  /** Whether Zeek's timers would have removed the connection before time t (then it is logged). */
   private expired(c: ZConn, t: number): boolean {
-    const key = this.keyOf(c);
     let at = Infinity;
     const { orig, resp } = c;
     if (c.attemptAt <= t && (orig.state === ZState.SYN_SENT || orig.state === ZState.SYN_ACK_SENT) && resp.state === ZState.INACTIVE) at = c.attemptAt;
@@ -272,18 +304,12 @@ export class ZeekTracker {
       if (closedish || (resp.state === ZState.INACTIVE && orig.state === ZState.INACTIVE)) at = Math.min(at, fire);
     }
     if (at > t) return false;
-    this.remove(key, c);
+    this.remove(c);
     return true;
   }
 
-  private keyOf(c: ZConn): string {
-    const a = `${c.orig.addr}|${c.orig.port}`;
-    const b = `${c.resp.addr}|${c.resp.port}`;
-    return a < b ? `${a}|${b}` : `${b}|${a}`;
-  }
-
   /** TCPSessionAdapter::IsReuse: a SYN that starts a new connection on a used tuple. */
-  private isReuse(c: ZConn, p: DecodedPacket, src: string, sport: number): boolean {
+  private isReuse(c: ZConn, p: DecodedPacket): boolean {
     const f = p.flags;
     if (!(f & TH_SYN)) return false;
     let connOrig = c.orig;
@@ -292,24 +318,34 @@ export class ZeekTracker {
       connOrig = c.resp;
     }
     if (!c.isClosed()) {
-      const seq = p.seq >>> 0;
-      if (seq === connOrig.startSeq >>> 0) return false;
-      if (!(f & TH_ACK) && connOrig.state === ZState.SYN_ACK_SENT && c.resp.state === ZState.INACTIVE && seq === c.resp.startSeq >>> 0) return false;
+      const seq = p.seq | 0;
+      if (seq === connOrig.startSeq) return false;
+      if (!(f & TH_ACK) && connOrig.state === ZState.SYN_ACK_SENT && c.resp.state === ZState.INACTIVE && seq === c.resp.startSeq) return false;
     }
-    void src;
-    void sport;
     return true;
   }
 
-  private remove(key: string, c: ZConn): void {
-    if (this.conns.get(key) === c) this.conns.delete(key);
+  private remove(c: ZConn): void {
+    let prev = this.buckets.get(c.hash) ?? null;
+    if (prev === c) {
+      if (c.next) this.buckets.set(c.hash, c.next);
+      else this.buckets.delete(c.hash);
+    } else {
+      while (prev !== null && prev.next !== c) prev = prev.next;
+      if (prev !== null) prev.next = c.next;
+    }
+    this.record(c);
+  }
+
+  private record(c: ZConn): void {
     const { orig, resp } = c;
+    const origAddr = orig.addr(c.family);
+    const respAddr = resp.addr(c.family);
     this.records.push({
       ts: c.start,
-      uid: uid(key, c.start),
-      origAddr: orig.addr,
+      origAddr,
       origPort: orig.port,
-      respAddr: resp.addr,
+      respAddr,
       respPort: resp.port,
       duration: c.last - c.start,
       origBytes: orig.size(resp),
@@ -321,6 +357,7 @@ export class ZeekTracker {
       respPkts: resp.pkts,
       respIpBytes: resp.ipBytes,
       firstPacket: c.firstPacket,
+      lastPacket: c.lastPacket,
     });
   }
 
@@ -575,8 +612,10 @@ export function tcpChecksumOk(d: Uint8Array, p: DecodedPacket): boolean {
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-/** A stable Zeek-style uid ("C" and 17 base-62 characters) from the tuple and start time. */
-function uid(key: string, ts: number): string {
+/** A stable Zeek-style uid ("C" and 17 base-62 characters) from the record's tuple and start time. */
+export function zeekUid(r: ZeekRecord): string {
+  const key = `${r.origAddr}|${r.origPort}|${r.respAddr}|${r.respPort}`;
+  const ts = r.ts;
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
   const s = `${key}|${ts}`;
@@ -584,14 +623,15 @@ function uid(key: string, ts: number): string {
     h1 = Math.imul(h1 ^ s.charCodeAt(i), 0x01000193);
     h2 = Math.imul(h2 ^ s.charCodeAt(i), 0x5bd1e995);
   }
+  // Seed a xorshift generator with both hashes and draw 17 base-62 digits.
+  let x = (h1 ^ Math.imul(h2, 0x9e3779b1)) >>> 0 || 1;
   let out = 'C';
-  let a = h1 >>> 0;
-  let b = h2 >>> 0;
   for (let i = 0; i < 17; i++) {
-    const x = i % 2 ? a : b;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     out += BASE62[x % 62];
-    if (i % 2) a = Math.floor(a / 62) ^ Math.imul(b, 31) >>> 0;
-    else b = Math.floor(b / 62) ^ Math.imul(a, 17) >>> 0;
   }
   return out;
 }
