@@ -85,7 +85,7 @@ class ZEndpoint {
 
   constructor(public isOrig: boolean, public port: number) {}
 
-  /** Whether this endpoint is the packet's source (true) or destination (false); null if neither. */
+  /** Whether this endpoint is the packet's source (`source` true) or its destination (`source` false). */
   is(p: DecodedPacket, source: boolean): boolean {
     return source
       ? this.port === p.sport && this.a0 === p.s0 && this.a1 === p.s1 && this.a2 === p.s2 && this.a3 === p.s3
@@ -472,7 +472,7 @@ export class ZeekTracker {
     }
 
     const close = this.stateMachine(c, ep, peer, base, len, t, syn, fin, rst, ack);
-    if (close) this.closed(c, ep, peer, t);
+    if (close) this.closed(c, ep, peer);
   }
 
   /** TCPSessionAdapter::UpdateStateMachine; returns whether the endpoint closed. */
@@ -549,14 +549,11 @@ export class ZeekTracker {
       default:
         break;
     }
-    if (rst && ep.state === ZState.RESET && c.resetAt === Infinity && doClose) {
-      // A reset ends the record RESET_DELAY later if nothing closes it first.
-    }
     return doClose;
   }
 
   /** TCPSessionAdapter::ConnectionClosed: when the record will be removed. */
-  private closed(c: ZConn, ep: ZEndpoint, peer: ZEndpoint, t: number): void {
+  private closed(c: ZConn, ep: ZEndpoint, peer: ZEndpoint): void {
     if (ep.didClose) return;
     ep.didClose = true;
     const complete = ep.state === ZState.RESET || peer.didClose || peer.state === ZState.INACTIVE;
@@ -565,7 +562,6 @@ export class ZeekTracker {
     } else if (ep.prev === ZState.INACTIVE) {
       c.partialCloseAt = Math.min(c.partialCloseAt, c.last + PARTIAL_CLOSE_DELAY);
     }
-    void t;
   }
 }
 
