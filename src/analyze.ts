@@ -2,6 +2,8 @@ import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type P
 import { DecodedPacket, decodePacket, linkTypeName, notDecodedName } from './decode/index.js';
 import { type Connection, ConnectionStore, ConnectionTable, type ConnectionSink, endedNormally, isOver, STATE_COUNT, toRecord } from './tcp/index.js';
 import type { ConnectionRecord } from './tcp/index.js';
+import { DEFAULT_CONFIG, type DetectConfig, Detectors, type Finding } from './detect/index.js';
+import { EvidencePrinter } from './print.js';
 import { TOOL_NAME, VERSION } from './version.js';
 import { ZeekTracker, type ZeekOptions, type ZeekRecord } from './zeek/conn.js';
 
@@ -19,6 +21,8 @@ export interface AnalyzeOptions {
    * conn_state/history (false by default: it costs about as much as the rest of the analysis).
    */
   zeek?: boolean | ZeekOptions;
+  /** Detector thresholds (see detect/config.ts); false to detect nothing. Default DEFAULT_CONFIG. */
+  detect?: DetectConfig | false;
 }
 
 export interface Timestamp {
@@ -51,6 +55,17 @@ export interface Summary {
   lastTs: Timestamp | null;
 }
 
+/** One evidence packet of a finding, printed as `tcpstate print` prints it. */
+export interface EvidenceLine {
+  packet: number;
+  ts: Timestamp;
+  line: string;
+}
+
+export interface ReportFinding extends Omit<Finding, 'evidence'> {
+  evidence: EvidenceLine[];
+}
+
 export interface Report {
   tool: { name: string; version: string };
   inputs: InputReport[];
@@ -71,6 +86,10 @@ export interface Report {
   damage: CaptureError | null;
   /** Zeek's conn.log records for the TCP connections, when asked for (`zeek` option), in order of first packet. */
   zeek: ZeekRecord[] | null;
+  /** Findings, most severe first; empty when detection was turned off. */
+  findings: ReportFinding[];
+  /** The thresholds the findings were judged by (null when detection was off). */
+  thresholds: DetectConfig | null;
 }
 
 /** Keeps the lowest ids of each class, in bounded memory, whatever order connections finish in. */
@@ -109,6 +128,7 @@ class Analysis implements RecordSink, ConnectionSink {
   readonly notable: NotableList;
   readonly matrix = new Uint32Array(STATE_COUNT * STATE_COUNT);
   readonly zeek: ZeekTracker | null;
+  readonly detectors: Detectors | null;
   readonly notDecoded = new Map<number, number>();
   packets = 0;
   tcpPackets = 0;
@@ -128,6 +148,7 @@ class Analysis implements RecordSink, ConnectionSink {
     this.store = options.keep === 'all' ? new ConnectionStore(options.transitions) : null;
     this.notable = new NotableList(options.notableLimit);
     this.zeek = options.zeek ? new ZeekTracker(options.zeek === true ? { ignoreChecksums: true } : options.zeek) : null;
+    this.detectors = options.detect ? new Detectors(options.detect, options.msl) : null;
   }
 
   record(batch: PacketBatch, i: number): void {
@@ -149,7 +170,12 @@ class Analysis implements RecordSink, ConnectionSink {
     if (tcp) {
       this.tcpPackets++;
       const ts = sec + nsec * 1e-9;
-      this.table.segment(p, n, sec, nsec, ts);
+      const t = this.table;
+      t.segment(p, n, sec, nsec, ts);
+      if (this.detectors !== null) {
+        this.detectors.evidence.packet(t.current!, t.currentFromClient, p, data, batch.linkType[i]!, n, sec, nsec,
+          t.analysis, t.clientBefore, t.serverBefore);
+      }
       if (this.zeek !== null) this.zeek.packet(data, p, n, ts);
     } else {
       const key = p.reason * 0x100000 + (p.reasonDetail & 0xfffff);
@@ -167,12 +193,13 @@ class Analysis implements RecordSink, ConnectionSink {
     if (!isOver(c)) this.openAtEnd++;
     if (c.roleInferred) this.roleInferred++;
     if (c.stateInferred) this.stateInferred++;
+    this.detectors?.finished(c, this.table.finishTime);
     this.store?.add(c);
     this.notable.add(c, normal);
   }
 }
 
-const DEFAULTS: Required<AnalyzeOptions> = { msl: 30, keep: 'all', transitions: false, notableLimit: 20, zeek: false };
+const DEFAULTS: Required<AnalyzeOptions> = { msl: 30, keep: 'all', transitions: false, notableLimit: 20, zeek: false, detect: DEFAULT_CONFIG };
 
 /**
  * Reads the captures (merged by timestamp when there are several), tracks both endpoints
@@ -229,5 +256,15 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     storeBytes: store ? store.bytes : 0,
     damage,
     zeek: a.zeek ? a.zeek.finish() : null,
+    findings: a.detectors ? printFindings(a.detectors.findings()) : [],
+    thresholds: opts.detect || null,
   };
+}
+
+function printFindings(findings: Finding[]): ReportFinding[] {
+  const printer = new EvidencePrinter();
+  return findings.map((f) => ({
+    ...f,
+    evidence: f.evidence.map((e) => ({ packet: e.packet, ts: { sec: e.sec, nsec: e.nsec }, line: printer.line(e) })),
+  }));
 }

@@ -1,5 +1,6 @@
 import { CaptureError, type CaptureInput, type PacketBatch, readCaptures, type RecordSink } from './capture/index.js';
 import { DecodedPacket, decodePacket } from './decode/index.js';
+import type { EvidencePacket } from './detect/index.js';
 import { TcpdumpFormatter } from './report/tcpdump.js';
 import { type Connection, ConnectionTable, STATE_NAMES, type TcpState } from './tcp/index.js';
 
@@ -24,7 +25,7 @@ export interface PrintResult {
  * states of both sides after it: `  client SYN_SENT→ESTABLISHED  server SYN_RCVD`.
  * Lines go to `write` as they are made.
  */
-export async function printCapture(inputs: readonly CaptureInput[], options: PrintOptions, write: (line: string) => void): Promise<PrintResult> {
+export async function printCapture(inputs: readonly CaptureInput[], options: PrintOptions, write: (line: string, packet: number) => void): Promise<PrintResult> {
   const printer = new Printer(options, write);
   let damage: CaptureError | null = null;
   try {
@@ -45,7 +46,7 @@ class Printer implements RecordSink {
   packets = 0;
   printed = 0;
 
-  constructor(options: PrintOptions, private readonly write: (line: string) => void) {
+  constructor(options: PrintOptions, private readonly write: (line: string, packet: number) => void) {
     this.table = new ConnectionTable(options.msl ?? 30, { finished: () => {} }, false);
     this.formatter = new TcpdumpFormatter(options.absolute === true);
     this.states = options.states !== false;
@@ -71,13 +72,26 @@ class Printer implements RecordSink {
     if (line === null) return;
     this.printed++;
     if (!this.states || c === null) {
-      this.write(`${line}\n`);
+      this.write(`${line}\n`, n);
       return;
     }
-    this.write(`${line}  client ${change(this.table.clientBefore, c.client.state)}  server ${change(this.table.serverBefore, c.server.state)}\n`);
+    this.write(`${line}  client ${change(this.table.clientBefore, c.client.state)}  server ${change(this.table.serverBefore, c.server.state)}\n`, n);
   }
 }
 
 function change(before: TcpState, after: TcpState): string {
   return before === after ? STATE_NAMES[after]! : `${STATE_NAMES[before]}→${STATE_NAMES[after]}`;
+}
+
+/** A finding's evidence packet as `print` shows it: the tcpdump line, then both sides' states after it. */
+export class EvidencePrinter {
+  private readonly pkt = new DecodedPacket();
+  private readonly formatter = new TcpdumpFormatter(false);
+
+  line(e: EvidencePacket): string {
+    const p = this.pkt;
+    decodePacket(e.bytes, 0, e.bytes.length, e.origLen, e.linkType, p);
+    const line = this.formatter.lineWithBases(e.bytes, p, e.sec, e.nsec, e.linkType, e.senderBase, e.receiverBase) ?? '(not printable)';
+    return `${line}  client ${change(e.clientBefore, e.clientAfter)}  server ${change(e.serverBefore, e.serverAfter)}`;
+  }
 }

@@ -62,6 +62,47 @@ describe('tcpstate CLI', () => {
     }
   });
 
+  it('prints the SYN flood report the README shows, up to the end-state matrix', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const shown = readme.split('`tcpstate analyze captures/syn-flood.pcap`:\n\n```\n')[1]!.split('\n…\n```')[0]!;
+    const cwd = process.cwd();
+    process.chdir(ROOT);
+    try {
+      const r = await run('analyze', 'captures/syn-flood.pcap');
+      expect(r.out.split('\nEnd states')[0]!.trimEnd()).toBe(shown);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('takes thresholds from --config and --threshold, and rejects bad ones with exit code 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpstate-config-'));
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify({ closeWait: { seconds: 1, critical: 2 } }));
+    const crit = await run('analyze', '--config', good, join(CAP, 'server-never-closes.pcap'));
+    expect(crit.code).toBe(0);
+    expect(crit.out).toMatch(/^CRITICAL  close_wait_leak  10\.77\.0\.2:8080$/m);
+    const info = await run('analyze', '--config', good, '--threshold', 'closeWait.seconds=60', join(CAP, 'server-never-closes.pcap'));
+    expect(info.out).toMatch(/^INFO      close_wait_leak  10\.77\.0\.2:8080$/m);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"closeWait": {"secs": 1}}');
+    const r1 = await run('analyze', '--config', bad, join(CAP, 'refused.pcap'));
+    expect(r1.code).toBe(2);
+    expect(r1.err).toBe(`tcpstate: error: ${bad}: unknown setting "closeWait.secs" (known: closeWait.seconds, closeWait.warning, closeWait.critical)\n`);
+    writeFileSync(bad, '{"closeWait": ');
+    const r2 = await run('analyze', '--config', bad, join(CAP, 'refused.pcap'));
+    expect(r2.code).toBe(2);
+    expect(r2.err).toMatch(new RegExp(`^tcpstate: error: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON`));
+    const r3 = await run('analyze', '--threshold', 'synFlood.rate=fast', join(CAP, 'refused.pcap'));
+    expect(r3.code).toBe(2);
+    expect(r3.err).toBe('tcpstate: error: --threshold synFlood.rate=fast: "synFlood.rate" must be a non-negative number, not "fast"\n');
+    const r4 = await run('analyze', '--config', join(dir, 'missing.json'), join(CAP, 'refused.pcap'));
+    expect(r4.code).toBe(2);
+    expect(r4.err).toBe(`tcpstate: error: ${join(dir, 'missing.json')}: cannot read it: ENOENT\n`);
+    const none = await run('analyze', '--no-findings', join(CAP, 'server-never-closes.pcap'));
+    expect(none.out).not.toContain('Findings');
+  });
+
   it('bounds the table, and --all lists every connection', async () => {
     const few = await run('analyze', '--limit', '2', join(CAP, 'time-wait-pileup.pcap'));
     expect(few.out).toContain('Notable connections (2 of 8');

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze, renderJson, STATE_NAMES } from '../src/index.js';
+import { analyze, FINDING_KINDS, renderJson, STATE_NAMES } from '../src/index.js';
 
 const CAP = join(import.meta.dirname, '..', 'captures');
 const ISO = { us: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/, ns: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/ };
@@ -25,11 +25,32 @@ describe('JSON report contract tcpstate.report/1', () => {
       expect(s.firstTs).toMatch(iso);
       expect(s.lastTs).toMatch(iso);
       expect(typeof s.notDecoded).toBe('object');
-      expect(doc.findings).toEqual([]);
+      const ids = new Set(doc.connections.map((c: any) => c.id));
+      for (const f of doc.findings) {
+        expect(Object.keys(f)).toEqual(['kind', 'severity', 'summary', 'endpoint', 'connections', 'first', 'last', 'counts', 'evidence']);
+        expect(FINDING_KINDS).toContain(f.kind);
+        expect(['critical', 'warning', 'info']).toContain(f.severity);
+        expect(f.summary).toMatch(/^[A-Z0-9[].*\.$/);
+        expect(f.connections.length).toBeGreaterThan(0);
+        for (const id of f.connections) expect(ids.has(id)).toBe(true);
+        expect(f.counts.connections).toBeGreaterThanOrEqual(f.connections.length);
+        expect(f.first).toMatch(iso);
+        expect(f.last).toMatch(iso);
+        expect(f.evidence.length).toBeGreaterThan(0);
+        expect(f.evidence.length).toBeLessThanOrEqual(10);
+        for (const e of f.evidence) {
+          expect(Object.keys(e)).toEqual(['packet', 'ts', 'line']);
+          expect(e.ts).toMatch(iso);
+          expect(e.line).toMatch(/^\d\d:\d\d:\d\d\.\d+ .*IP6? .* > .*: Flags \[[^\]]+\].*length \d+.*  client \S+  server \S+$/);
+        }
+      }
+      const order = doc.findings.map((f: any) => ['critical', 'warning', 'info'].indexOf(f.severity));
+      expect(order).toEqual([...order].sort());
       doc.connections.forEach((c: any, i: number) => {
         expect(c.id).toBe(i + 1);
         for (const side of [c.client, c.server]) {
-          expect(Object.keys(side)).toEqual(['addr', 'port', 'state', 'packets', 'payloadBytes', 'wireBytes']);
+          expect(Object.keys(side)).toEqual(['addr', 'port', 'state', 'packets', 'payloadBytes', 'wireBytes', 'analysis']);
+          expect(Object.keys(side.analysis)).toEqual(['retransmissions', 'outOfOrder', 'duplicateAcks', 'zeroWindows', 'keepAlives', 'ackedUnseen', 'lostSegments']);
           expect(STATE_NAMES).toContain(side.state);
           expect(side.addr).toMatch(/^(\d+\.\d+\.\d+\.\d+|[0-9a-f:.]+)$/);
         }

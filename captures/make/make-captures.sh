@@ -69,15 +69,14 @@ stop_captures() {
 
 # truth NAME NOTE: what the kernel believes, read from ss in every namespace.
 truth() {
-  local name=$1 note=${2:-}
-  local ns_list=($C $S)
-  python3 - "$OUT/$name.truth.json" "$name" "$note" "$(uname -r)" \
+  local name=$1 note=${2:-} unowned=${3:-}
+  python3 - "$OUT/$name.truth.json" "$name" "$note" "$(uname -r)" "$unowned" \
     "client=$(ip netns exec $C ss -tanH | base64 -w0)" \
     "server=$(ip netns exec $S ss -tanH | base64 -w0)" <<'PY'
 import base64, json, sys
-out, name, note, kernel = sys.argv[1:5]
+out, name, note, kernel, unowned = sys.argv[1:6]
 hosts = {}
-for arg in sys.argv[5:]:
+for arg in sys.argv[6:]:
     host, b64 = arg.split("=", 1)
     rows = []
     for line in base64.b64decode(b64).decode().splitlines():
@@ -89,6 +88,9 @@ doc = {"scenario": name, "made_by": "captures/make/make-captures.sh", "kernel": 
        "hosts": hosts}
 if note:
     doc["note"] = note
+if unowned:
+    # Addresses no namespace owns (spoofed sources): no host's ss can speak for them.
+    doc["unowned"] = [unowned]
 with open(out, "w") as fh:
     json.dump(doc, fh, indent=2)
     fh.write("\n")
@@ -102,6 +104,7 @@ scenario() {
   [[ "$1" == dumpcap ]] && ext=pcapng
   echo "== $name"
   setup
+  [[ -n "${PREP:-}" ]] && $PREP
   capture "$cns" "$OUT/$name.$ext" "$@"
   timeout 40 ip netns exec $S python3 "$PEER" server "$scen" "$addr" $PORT &
   local sp=$!
@@ -110,7 +113,7 @@ scenario() {
   local cp=$!
   sleep "$secs"
   stop_captures
-  truth "$name" "${NOTE:-}"
+  truth "$name" "${NOTE:-}" "${UNOWNED:-}"
   kill "$sp" "$cp" 2>/dev/null || true
   wait "$sp" "$cp" 2>/dev/null || true
   cleanup
@@ -122,7 +125,7 @@ want() { [[ $# -eq 0 ]] || [[ " $* " == *" $NAME "* ]]; }
 run() {
   NAME=client-closes-first;  want "$@" && scenario $NAME client-closes-first 10.77.0.2 1.5 $C "${TD[@]}"
   NAME=server-closes-first;  want "$@" && scenario $NAME server-closes-first 10.77.0.2 1.5 $C "${TD[@]}"
-  NAME=server-never-closes;  want "$@" && scenario $NAME server-never-closes 10.77.0.2 2 $C "${TD[@]}"
+  NAME=server-never-closes;  want "$@" && scenario $NAME server-never-closes 10.77.0.2 6.5 $C "${TD[@]}"
   NAME=refused;              want "$@" && scenario $NAME refused 10.77.0.2 1 $C "${TD[@]}"
   NAME=abort-linger0;        want "$@" && scenario $NAME abort-linger0 10.77.0.2 1.5 $C "${TD[@]}"
   # Captured at the server, where the dropped ACK is seen arriving before nft discards it.
@@ -139,10 +142,26 @@ run() {
   NAME=any-sll;              want "$@" && scenario $NAME sll 10.77.0.2 1.5 $C tcpdump --immediate-mode -U -n -i any -y LINUX_SLL
   NAME=any-sll2;             want "$@" && scenario $NAME sll2 10.77.0.2 1.5 $C tcpdump --immediate-mode -U -n -i any -y LINUX_SLL2
   NAME=pcapng;               want "$@" && scenario $NAME pcapng 10.77.0.2 1.5 $C dumpcap -q -i tcps-c
+  NAME=syn-flood;            want "$@" && NOTE="5000 SYNs from spoofed sources in 10.78.0.0/16 (no host owns them) at a listener with backlog 8 and tcp_syncookies=0; two real clients then find the SYN queue full" \
+                                UNOWNED=10.78. PREP=flood_prep scenario $NAME syn-flood 10.77.0.2 5 $S tcpdump --immediate-mode -U -n -i tcps-s -s 96
+  NAME=fin-wait-1-stuck;     want "$@" && NOTE="nft in the client drops everything from the server after the response; the client's FIN is acknowledged on the wire but the ACKs never reach it" \
+                                scenario $NAME fin-wait-1-stuck 10.77.0.2 3.5 $C "${TD[@]}"
+  NAME=handshake-ack-lost;   want "$@" && NOTE="captured at the server; nft inside the server drops the client's ACKs (the handshake's last one first); the server retransmits its SYN,ACK" \
+                                scenario $NAME handshake-ack-lost 10.77.0.2 4.5 $S tcpdump --immediate-mode -U -n -i tcps-s
+  NAME=normal-traffic;       want "$@" && scenario $NAME normal-traffic 10.77.0.2 3 $C "${TD[@]}" -s 128
+  NAME=mixed;                want "$@" && NOTE="300 ordinary requests; meanwhile 3 leaked sockets (CLOSE_WAIT), 4 refused, 2 filtered SYNs, 2 aborts (RST)" \
+                                scenario $NAME mixed 10.77.0.2 7 $C "${TD[@]}" -s 128
   NAME=two-interfaces;       want "$@" && two_interfaces
   NAME=vlan;                 want "$@" && vlan
   NAME=rotated;              want "$@" && rotated
   return 0
+}
+
+# The flood's SYN,ACKs go back into the client namespace, which owns none of the spoofed
+# addresses and does not forward: they end there. The listener keeps no syncookies.
+flood_prep() {
+  ip netns exec $S sysctl -q -w net.ipv4.tcp_syncookies=0
+  ip -n $S route add 10.78.0.0/16 via 10.77.0.1 dev tcps-s
 }
 
 # pcapng with two interfaces (veth and loopback) of the client host.

@@ -70,7 +70,7 @@ def linger0(s):
 
 def server(scenario, addr, port):
     # In the refused scenario nothing listens on the port the client tries.
-    ls = listener(addr, port + 1 if scenario == "refused" else port)
+    ls = listener(addr, port + 1 if scenario == "refused" else port, 8 if scenario == "syn-flood" else 16)
     kept = []
     if scenario in ("client-closes-first", "ipv6", "pcapng", "nanosecond"):
         for _ in range(1 if scenario != "nanosecond" else 2):
@@ -151,10 +151,90 @@ def server(scenario, addr, port):
         c.sendall(b"ok\r\n")
         read_all(c)
         c.close()
+    elif scenario == "syn-flood":
+        # One real request before the flood; during it the listener's SYN queue (backlog 8,
+        # no syncookies) fills with spoofed requests and every later SYN is dropped.
+        c, _ = ls.accept()
+        c.recv(4096)
+        c.sendall(b"HTTP/1.0 200 OK\r\n\r\nbefore the flood\r\n")
+        c.close()
+    elif scenario == "fin-wait-1-stuck":
+        c, _ = ls.accept()
+        c.recv(4096)
+        c.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + b"z" * 200)
+        kept.append(c)           # reads nothing more: the client's FIN arrives, its ACKs are lost
+    elif scenario == "handshake-ack-lost":
+        # The client's ACK of our SYN,ACK (and everything after it) never reaches this host's TCP.
+        nft("add", "table", "inet", "tcpstate_drop")
+        nft("add", "chain", "inet", "tcpstate_drop", "in", "{ type filter hook input priority 0; }")
+        nft("add", "rule", "inet", "tcpstate_drop", "in", "tcp", "dport", str(port), "tcp", "flags", "&", "(syn|ack)", "==", "ack", "drop")
+        kept.append(ls)
+    elif scenario == "normal-traffic":
+        import threading
+        ls6 = listener("fd77::2", port)
+        t6 = threading.Thread(target=serve_threads, args=(ls6, port, 6, kept), daemon=True)
+        t6.start()
+        serve_threads(ls, port, 34, kept)
+        t6.join(12)
+    elif scenario == "mixed":
+        # SYNs to port+2 are filtered; nothing listens on port+1.
+        nft("add", "table", "inet", "tcpstate_drop")
+        nft("add", "chain", "inet", "tcpstate_drop", "in", "{ type filter hook input priority 0; }")
+        nft("add", "rule", "inet", "tcpstate_drop", "in", "tcp", "dport", str(port + 2), "drop")
+        serve_threads(ls, port, 307, kept)
     else:
         raise SystemExit(f"unknown scenario {scenario}")
     log("holding")
     hold(ls, *kept)
+
+
+def serve_threads(ls, port, count, kept):
+    """A small threaded HTTP/1.0-style server: `GET /` answered and closed after the client
+    closes, `GET /close` closed by the server first, `GET /keep` several requests on one
+    connection, `GET /bulk` 256 KiB, `GET /leak` answered and never closed (the bug)."""
+    import threading
+
+    def handle(c):
+        try:
+            c.settimeout(10)
+            while True:
+                req = c.recv(4096)
+                if not req:
+                    c.close()
+                    return
+                path = req.split(b" ")[1] if b" " in req else b"/"
+                if path == b"/bulk":
+                    c.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + b"b" * 262144)
+                elif path == b"/leak":
+                    c.sendall(b"HTTP/1.0 200 OK\r\n\r\nleak\r\n")
+                    read_all(c)
+                    kept.append(c)       # never closed: CLOSE_WAIT
+                    return
+                else:
+                    c.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + b"k" * 100)
+                if path == b"/close":
+                    c.close()
+                    return
+                if path != b"/keep":
+                    read_all(c)
+                    c.close()
+                    return
+        except OSError as e:
+            log("handler:", e)
+            c.close()
+
+    ls.settimeout(20)
+    threads = []
+    for _ in range(count):
+        try:
+            c, _ = ls.accept()
+        except socket.timeout:
+            break
+        t = threading.Thread(target=handle, args=(c,), daemon=True)
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join(12)
 
 
 def simultaneous_shutdown(c, port, which):
@@ -267,10 +347,146 @@ def client(scenario, addr, port):
         c2.sendall(b"via lo\r\n")
         c2.recv(4096)
         c2.close()
+    elif scenario == "syn-flood":
+        c = connect(addr, port)
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        read_all(c)
+        c.close()
+        time.sleep(0.3)
+        flood(addr, port, 5000, 2.5)
+        # Two real clients during the flood: their SYNs find the queue full.
+        for _ in range(2):
+            k = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            k.setblocking(False)
+            k.connect_ex((addr, port))
+            kept.append(k)
+    elif scenario == "fin-wait-1-stuck":
+        c = connect(addr, port)
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        c.recv(4096)
+        time.sleep(0.2)
+        # From now on nothing from the server reaches this host: the ACK of our FIN is lost.
+        nft("add", "table", "inet", "tcpstate_drop")
+        nft("add", "chain", "inet", "tcpstate_drop", "in", "{ type filter hook input priority 0; }")
+        nft("add", "rule", "inet", "tcpstate_drop", "in", "tcp", "sport", str(port), "drop")
+        c.shutdown(socket.SHUT_WR)   # FIN_WAIT_1, retransmitting the FIN
+        kept.append(c)
+    elif scenario == "handshake-ack-lost":
+        c = connect(addr, port)      # ESTABLISHED here; the server never sees our ACK
+        kept.append(c)
+    elif scenario in ("normal-traffic", "mixed"):
+        run_mix(scenario, addr, port, kept)
     else:
         raise SystemExit(f"unknown scenario {scenario}")
     log("holding")
     hold(*kept)
+
+
+def request(addr, port, path, close_first=True):
+    c = connect(addr, port)
+    c.sendall(b"GET " + path + b" HTTP/1.0\r\n\r\n")
+    if path == b"/keep":
+        for _ in range(3):
+            c.recv(4096)
+            time.sleep(0.01)
+            c.sendall(b"GET /keep HTTP/1.0\r\n\r\n")
+        c.recv(4096)
+    elif path == b"/close":
+        read_all(c)
+    else:
+        want = 262144 if path == b"/bulk" else 1
+        got = 0
+        c.settimeout(10)
+        while got < want:
+            b = c.recv(65536)
+            if not b:
+                break
+            got += len(b)
+    c.close()
+    return c
+
+
+def run_mix(scenario, addr, port, kept):
+    import threading
+    v6 = "fd77::2"
+    plan = []
+    if scenario == "normal-traffic":
+        plan = [(addr, b"/")] * 20 + [(addr, b"/close")] * 8 + [(addr, b"/keep")] * 4 + \
+               [(addr, b"/bulk")] * 2 + [(v6, b"/")] * 4 + [(v6, b"/close")] * 2
+    else:
+        plan = [(addr, b"/")] * 300 + [(addr, b"/leak")] * 3 + [(addr, b"/bulk")] * 2
+        # The problems come early, so that the leaked sockets sit in CLOSE_WAIT for seconds.
+        for i in range(3):
+            c = connect(addr, port)
+            c.sendall(b"GET /leak HTTP/1.0\r\n\r\n")
+            c.recv(4096)
+            c.shutdown(socket.SHUT_WR)
+            kept.append(c)
+        plan = [x for x in plan if x[1] != b"/leak"]
+        for _ in range(4):
+            try_refused(addr, port + 1)
+        for _ in range(2):
+            k = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            k.setblocking(False)
+            k.connect_ex((addr, port + 2))
+            kept.append(k)
+        for _ in range(2):
+            c = connect(addr, port)
+            c.sendall(b"GET /keep HTTP/1.0\r\n\r\n")
+            c.recv(4096)
+            linger0(c)
+            c.close()            # abort in the middle of a conversation: RST
+    lock = threading.Lock()
+
+    def worker(items):
+        for a, path in items:
+            try:
+                request(a, port, path)
+            except OSError as e:
+                with lock:
+                    log("request:", a, path, e)
+            time.sleep(0.005)
+
+    threads = [threading.Thread(target=worker, args=(plan[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+
+
+def flood(addr, port, count, seconds):
+    """SYNs from spoofed sources in 10.78.0.0/16: the server's replies are routed back into this
+    namespace, which owns none of those addresses and forwards nothing, so nobody answers them."""
+    import random
+    rnd = random.Random(20261121)
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    dst = socket.inet_aton(addr)
+    start = time.time()
+    for i in range(count):
+        src = bytes([10, 78, rnd.randrange(256), rnd.randrange(1, 255)])
+        sport = rnd.randrange(1024, 65535)
+        seq = rnd.randrange(1 << 32)
+        opts = struct.pack("!BBH", 2, 4, 1460)
+        tcp = struct.pack("!HHIIBBHHH", sport, port, seq, 0, (5 + 1) << 4, 0x02, 64240, 0, 0) + opts
+        pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
+        tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), rnd.randrange(65536), 0, 64, 6, 0, src, dst)
+        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+        s.sendto(ip + tcp, (addr, 0))
+        # Paced: `count` SYNs spread over `seconds`.
+        ahead = start + seconds * (i + 1) / count - time.time()
+        if ahead > 0:
+            time.sleep(ahead)
+    s.close()
+
+
+def checksum(b):
+    if len(b) % 2:
+        b += b"\0"
+    t = sum(struct.unpack(f"!{len(b) // 2}H", b))
+    while t >> 16:
+        t = (t & 0xFFFF) + (t >> 16)
+    return ~t & 0xFFFF
 
 
 def try_refused(addr, port):

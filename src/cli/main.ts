@@ -1,4 +1,4 @@
-import { closeSync, createWriteStream, openSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readFileSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -8,6 +8,7 @@ import { showConnection } from '../show.js';
 import { CaptureError } from '../capture/index.js';
 import { renderJson, renderText, renderZeek } from '../report/index.js';
 import { VERSION } from '../version.js';
+import { ConfigError, DEFAULT_CONFIG, type DetectConfig, mergeConfig, setThreshold, THRESHOLD_DOCS } from '../detect/index.js';
 
 export interface CliIo {
   stdout: Writable;
@@ -26,6 +27,24 @@ Examples:
   $ tcpstate print --conn 3 --no-states capture.pcap
   $ tcpstate show --conn 3 capture.pcap               one connection's life as a ladder diagram
 `;
+
+function collect(v: string, previous: string[]): string[] {
+  return [...previous, v];
+}
+
+function isFsError(e: unknown): e is Error {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';
+}
+
+function thresholdHelp(): string {
+  const rows = Object.entries(THRESHOLD_DOCS).map(([name, doc]) => {
+    const [group, key] = name.split('.');
+    const groupValue = (DEFAULT_CONFIG as unknown as Record<string, number | Record<string, number>>)[group!]!;
+    const value = key === undefined ? groupValue : (groupValue as Record<string, number>)[key];
+    return `  ${`${name}=${value}`.padEnd(30)} ${doc}`;
+  });
+  return `\nDetector thresholds (--threshold NAME=VALUE, or in a --config JSON file as {"closeWait": {"seconds": 2}}):\n${rows.join('\n')}\n`;
+}
 
 function positiveNumber(v: string): number {
   const n = Number(v);
@@ -61,16 +80,32 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--transitions', 'include every state transition of every connection in the JSON', false)
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
     .option('--limit <n>', 'how many notable connections the text report lists', positiveInt, 20)
-    .addHelpText('after', EXAMPLES)
+    .option('--config <file>', 'detector thresholds from a JSON file (see the README; unknown names are errors)')
+    .option('--threshold <name=value>', 'set one detector threshold, e.g. closeWait.seconds=2 (repeatable; after --config)', collect, [])
+    .option('--no-findings', 'skip the detectors: states and connections only')
+    .addHelpText('after', EXAMPLES + thresholdHelp())
     .exitOverride()
     .action(async (captures: string[], opts: {
       format: 'text' | 'json' | 'zeek'; output?: string; all: boolean; transitions: boolean; msl: number; limit: number;
-      zeek: boolean; zeekChecksums: boolean;
+      zeek: boolean; zeekChecksums: boolean; config?: string; threshold: string[]; findings: boolean;
     }) => {
       const keepAll = opts.format === 'json' || opts.all;
       const zeek = opts.zeek || opts.format === 'zeek' ? { ignoreChecksums: !opts.zeekChecksums } : false;
+      let detect: DetectConfig | false = DEFAULT_CONFIG;
+      try {
+        if (opts.config !== undefined) detect = mergeConfig(DEFAULT_CONFIG, JSON.parse(readFileSync(opts.config, 'utf8')), opts.config);
+        for (const t of opts.threshold) detect = setThreshold(detect, t);
+      } catch (e) {
+        if (!(e instanceof ConfigError || e instanceof SyntaxError || isFsError(e))) throw e;
+        const why = e instanceof SyntaxError ? `${opts.config}: not valid JSON: ${e.message}`
+          : isFsError(e) ? `${opts.config}: cannot read it: ${(e as NodeJS.ErrnoException).code}` : (e as Error).message;
+        io.stderr.write(`tcpstate: error: ${why}\n`);
+        code = 2;
+        return;
+      }
+      if (!opts.findings) detect = false;
       const report = await analyze(captures, {
-        msl: opts.msl, keep: keepAll ? 'all' : 'notable', transitions: opts.transitions, notableLimit: opts.limit, zeek,
+        msl: opts.msl, keep: keepAll ? 'all' : 'notable', transitions: opts.transitions, notableLimit: opts.limit, zeek, detect,
       });
       if (report.damage) {
         io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);

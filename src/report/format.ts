@@ -35,7 +35,7 @@ export function addrToString(family: 4 | 6, e: Pick<EndpointRecord, 'a0' | 'a1' 
 }
 
 /** `addr:port`, with IPv6 in brackets (RFC 5952 section 6). */
-export function endpointToString(family: 4 | 6, e: EndpointRecord): string {
+export function endpointToString(family: 4 | 6, e: Pick<EndpointRecord, 'a0' | 'a1' | 'a2' | 'a3' | 'port'>): string {
   const a = addrToString(family, e);
   return family === 4 ? `${a}:${e.port}` : `[${a}]:${e.port}`;
 }

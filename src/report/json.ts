@@ -1,10 +1,10 @@
-import type { Report } from '../analyze.js';
+import type { Report, ReportFinding } from '../analyze.js';
 import { ENCAP_NAMES } from '../decode/index.js';
 import { zeekMatcher, zeekUid } from './zeek.js';
 import type { ZeekRecord } from '../zeek/conn.js';
 import {
   EVENT_NAMES, STATE_COUNT, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
-  type ConnectionRecord, type EndpointRecord,
+  type ConnectionRecord, type EndpointRecord, type SegmentAnalysis,
 } from '../tcp/index.js';
 import { addrToString, duration, isoTimestamp } from './format.js';
 
@@ -47,7 +47,16 @@ export function* renderJson(report: Report): Generator<string> {
     yield `${first ? '\n' : ',\n'}    ${connectionJson(c, report, zeekOf ? zeekOf(c) : undefined)}`;
     first = false;
   }
-  yield `${first ? '' : '\n  '}],\n  "findings": []\n}\n`;
+  const findings = report.findings.map((f) => JSON.stringify(findingJson(f, ts)));
+  yield `${first ? '' : '\n  '}],\n  "findings": [${findings.length ? `\n    ${findings.join(',\n    ')}\n  ` : ''}]\n}\n`;
+}
+
+function findingJson(f: ReportFinding, ts: (t: { sec: number; nsec: number } | null) => string | null): object {
+  return {
+    kind: f.kind, severity: f.severity, summary: f.summary, endpoint: f.endpoint, connections: f.connections,
+    first: ts(f.first), last: ts(f.last), counts: f.counts,
+    evidence: f.evidence.map((e) => ({ packet: e.packet, ts: ts(e.ts), line: e.line })),
+  };
 }
 
 /** Non-zero cells of the client × server end-state matrix. */
@@ -100,5 +109,10 @@ export function encapNames(encap: number): string[] {
 
 function endpointJson(c: ConnectionRecord, e: EndpointRecord): string {
   return `{"addr":"${addrToString(c.family, e)}","port":${e.port},"state":"${STATE_NAMES[e.state]}",` +
-    `"packets":${e.packets},"payloadBytes":${e.payloadBytes},"wireBytes":${e.wireBytes}}`;
+    `"packets":${e.packets},"payloadBytes":${e.payloadBytes},"wireBytes":${e.wireBytes},"analysis":${analysisJson(e.analysis)}}`;
+}
+
+function analysisJson(a: SegmentAnalysis): string {
+  return `{"retransmissions":${a.retransmissions},"outOfOrder":${a.outOfOrder},"duplicateAcks":${a.duplicateAcks},` +
+    `"zeroWindows":${a.zeroWindows},"keepAlives":${a.keepAlives},"ackedUnseen":${a.ackedUnseen},"lostSegments":${a.lostSegments}}`;
 }

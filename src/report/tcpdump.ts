@@ -11,10 +11,31 @@ export class TcpdumpFormatter {
   /** tcpdump's tcp_seq_hash: per conversation (in its collating order), the base seq and ack. */
   private readonly bases = new Map<string, { seq: number; ack: number }>();
 
+  /** Printing one packet with the bases given (null: the packet that sets them, printed absolute). */
+  private explicit = false;
+  private senderBase: number | null = null;
+  private receiverBase = 0;
+
   constructor(private readonly absolute = false) {}
 
   /** The line for a packet decodePacket accepted as TCP, or one it refused as a truncated/bad TCP header. */
   line(d: Uint8Array, p: DecodedPacket, sec: number, nsec: number, linkType: number): string | null {
+    this.explicit = false;
+    return this.render(d, p, sec, nsec, linkType);
+  }
+
+  /**
+   * The line of a packet printed out of its context (report evidence): relative sequence numbers
+   * from the bases tcpdump would hold for its conversation at that point (sender's, receiver's).
+   */
+  lineWithBases(d: Uint8Array, p: DecodedPacket, sec: number, nsec: number, linkType: number, senderBase: number | null, receiverBase: number): string | null {
+    this.explicit = true;
+    this.senderBase = senderBase;
+    this.receiverBase = receiverBase;
+    return this.render(d, p, sec, nsec, linkType);
+  }
+
+  private render(d: Uint8Array, p: DecodedPacket, sec: number, nsec: number, linkType: number): string | null {
     const tcp = p.reason === NotDecoded.None;
     if (!tcp && p.reason !== NotDecoded.TruncatedTcp && p.reason !== NotDecoded.BadTcpHeader) return null;
     // A zero IPv4 total length (a segment captured before TSO split it): tcpstate reads it, tcpdump refuses it.
@@ -43,7 +64,15 @@ export class TcpdumpFormatter {
     let rev = false;
     let baseSeq = 0;
     let baseAck = 0;
-    if (!this.absolute && (f & TH_ACK)) {
+    if (this.explicit) {
+      if (!this.absolute && (f & TH_ACK) && this.senderBase !== null) {
+        rev = sport > dport || (sport === dport && compareAddr(p) > 0);
+        baseSeq = rev ? this.receiverBase >>> 0 : this.senderBase >>> 0;
+        baseAck = rev ? this.senderBase >>> 0 : this.receiverBase >>> 0;
+        seq = (seq - this.senderBase) >>> 0;
+        ack = (ack - this.receiverBase) >>> 0;
+      }
+    } else if (!this.absolute && (f & TH_ACK)) {
       // print-tcp.c: one entry per conversation, keyed with the lower port (then address) first.
       rev = sport > dport || (sport === dport && compareAddr(p) > 0);
       const key = rev ? `${dst}|${src}|${dport}|${sport}` : `${src}|${dst}|${sport}|${dport}`;

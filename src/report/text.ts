@@ -1,6 +1,12 @@
 import type { Report } from '../analyze.js';
-import { type ConnectionRecord, STATE_COUNT, STATE_NAMES } from '../tcp/index.js';
+import { type ConnectionRecord, type SegmentAnalysis, STATE_COUNT, STATE_NAMES } from '../tcp/index.js';
 import { duration, endpointToString, isoTimestamp } from './format.js';
+
+/** Wireshark's analysis counts in the table's notes, client/server: `retx 3/0`. */
+const ANALYSIS_NOTES: [keyof SegmentAnalysis, string][] = [
+  ['retransmissions', 'retx'], ['outOfOrder', 'ooo'], ['duplicateAcks', 'dup-ack'], ['zeroWindows', 'zero-win'],
+  ['keepAlives', 'keep-alive'], ['ackedUnseen', 'acked-unseen'], ['lostSegments', 'not-captured'],
+];
 
 const PRECISION_WORDS = { s: 'second', ms: 'millisecond', us: 'microsecond', ns: 'nanosecond' } as const;
 
@@ -32,9 +38,36 @@ export function* renderText(report: Report, options: TextOptions = {}): Generato
     (s.roleInferred ? `, ${s.roleInferred} with roles inferred (handshake not captured)` : '') + '\n';
   yield `TIME_WAIT    2MSL = ${2 * report.msl} s\n`;
   yield '\n';
+  yield* findings(report);
   yield* matrix(report);
   yield '\n';
   yield* table(report, options.all === true);
+}
+
+/** Findings, most severe first, each with its summary and evidence lines. */
+function* findings(report: Report): Generator<string> {
+  if (!report.thresholds) return;
+  const f = report.findings;
+  const by = (sev: string) => f.filter((x) => x.severity === sev).length;
+  if (f.length === 0) {
+    yield 'Findings     none\n\n';
+    return;
+  }
+  yield `Findings     ${f.length}: ${by('critical')} critical, ${by('warning')} warning, ${by('info')} info\n\n`;
+  const p = report.precision;
+  for (const x of f) {
+    yield `${x.severity.toUpperCase().padEnd(8)}  ${x.kind}${x.endpoint ? `  ${x.endpoint}` : ''}\n`;
+    yield `  ${x.summary}\n`;
+    const n = typeof x.counts.connections === 'number' ? x.counts.connections : x.connections.length;
+    const ids = x.connections.slice(0, 12).join(', ') + (n > 12 ? ', …' : '');
+    const span = x.first && x.last ? `, ${isoTimestamp(x.first.sec, x.first.nsec, p)} to ${isoTimestamp(x.last.sec, x.last.nsec, p)}` : '';
+    yield `  ${n === 1 ? 'connection' : `${n.toLocaleString('en-US')} connections`}: ${ids}${span}\n`;
+    if (x.evidence.length) {
+      yield '  evidence:\n';
+      for (const e of x.evidence) yield `    ${e.line}\n`;
+    }
+    yield '\n';
+  }
 }
 
 function* matrix(report: Report): Generator<string> {
@@ -90,6 +123,13 @@ function* table(report: Report, all: boolean): Generator<string> {
     if (!c.normalEnd) notes.push('abnormal');
     if (c.roleInferred) notes.push('roles inferred');
     if (c.stateInferred) notes.push('state inferred');
+    const a = c.client.analysis;
+    const b = c.server.analysis;
+    for (const [name, label] of ANALYSIS_NOTES) {
+      const x = a[name];
+      const y = b[name];
+      if (x || y) notes.push(`${label} ${x}/${y}`);
+    }
     lines.push([
       String(c.id), endpointToString(c.family, c.client), endpointToString(c.family, c.server),
       STATE_NAMES[c.client.state]!, STATE_NAMES[c.server.state]!,

@@ -12,6 +12,9 @@ export const transitionSide = (packed: number): number => packed & 1;
 export const transitionFrom = (packed: number): number => (packed >> 1) & 15;
 export const transitionTo = (packed: number): number => (packed >> 5) & 15;
 export const transitionEvent = (packed: number): number => packed >> 9;
+/** How many evidence packets a connection can hold (see detect/evidence.ts for what each slot is). */
+export const EVIDENCE_SLOTS = 12;
+
 /** A connection that keeps changing state (resets answered by resets, ...) stops recording past this. */
 export const MAX_TRANSITIONS = 64;
 
@@ -46,6 +49,15 @@ export class Connection {
   readonly transitions: number[] = [];
   transitionLen = 0;
   transitionsDropped = 0;
+
+  /** Handshake round trip (first SYN to the ACK that completes it), in seconds; 0 until known. */
+  irtt = 0;
+  /** tcpdump's relative-sequence bases (set by the first ACK-bearing segment and by every SYN,ACK). */
+  relBaseKnown = false;
+  relBaseClient = 0;
+  relBaseServer = 0;
+  /** Packets kept as evidence for later stages: indices into their packet store, -1 for none. */
+  readonly evidence = new Int32Array(EVIDENCE_SLOTS).fill(-1);
 
   /** Hash-bucket chain of the connection table. */
   hash = 0;
@@ -83,6 +95,11 @@ export class Connection {
     this.curNsec = 0;
     this.transitionLen = 0;
     this.transitionsDropped = 0;
+    this.irtt = 0;
+    this.relBaseKnown = false;
+    this.relBaseClient = 0;
+    this.relBaseServer = 0;
+    this.evidence.fill(-1);
     this.hash = 0;
     this.bucketNext = null;
     this.lingering = false;

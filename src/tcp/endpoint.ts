@@ -16,6 +16,8 @@ const FIN_ACK_LOSS_SEEN = 1 << 10;
 const PENDING_FIN_ACK = 1 << 11;
 const SENT_RST = 1 << 12;
 const ACCEPTED_RST = 1 << 13;
+const SYN_ACK_LOSS_SEEN = 1 << 14;
+const PENDING_ACK_OF_SYN = 1 << 15;
 
 /** What one side of a connection has shown on the wire, and the state that follows from it. */
 export class Endpoint {
@@ -52,14 +54,49 @@ export class Endpoint {
   /** Interval between this side's last two FIN transmissions, in µs: its retransmission timeout, roughly. */
   finRtoUs = 0;
 
+  /** When this side last sent its SYN,ACK, and the interval before that (its SYN,ACK timeout, roughly), in seconds. */
+  lastSynAckAt = 0;
+  synAckRto = 0;
   synRetransmits = 0;
   finRetransmits = 0;
   rstIgnored = 0;
   /** Bumped to cancel a pending TIME_WAIT expiry. */
   timerGen = 0;
 
+  /** Every state this side has been in, one bit per TcpState. */
+  visited = 0;
+  /** When the current state was entered (seconds), and how long the side spent in the closing states it left. */
+  stateSince = 0;
+  closeWaitSeconds = 0;
+  finWait1Seconds = 0;
+  finWait2Seconds = 0;
+  lastAckSeconds = 0;
+
+  // Wireshark's TCP sequence analysis of the segments this side sends (see analysis.ts).
+  waNextSeq = 0;
+  waNextSeqTime = 0;
+  waMaxSeqToBeAcked = 0;
+  waLastAck = 0;
+  waLastAckTime = 0;
+  waWindow = -1;
+  waDupAcks = 0;
+  waLastFlags = 0;
+  /** What Wireshark's analysis flagged in the segments this side sent. */
+  retransmissions = 0;
+  outOfOrder = 0;
+  dupAcks = 0;
+  zeroWindows = 0;
+  keepAlives = 0;
+  ackedUnseen = 0;
+  lostSegments = 0;
+  /** Retransmissions and keep-alives sent since the peer last sent anything, and the first of them. */
+  unanswered = 0;
+  unansweredPacket = 0;
+  unansweredSince = 0;
+
   constructor(readonly side: 0 | 1, state: TcpState) {
     this.state = state;
+    this.visited = 1 << state;
   }
 
   /**
@@ -88,10 +125,40 @@ export class Endpoint {
     this.lastFinSec = 0;
     this.lastFinNsec = 0;
     this.finRtoUs = 0;
+    this.lastSynAckAt = 0;
+    this.synAckRto = 0;
     this.synRetransmits = 0;
     this.finRetransmits = 0;
     this.rstIgnored = 0;
     this.timerGen = 0;
+    this.visited = 1 << state;
+    this.stateSince = 0;
+    this.closeWaitSeconds = 0;
+    this.finWait1Seconds = 0;
+    this.finWait2Seconds = 0;
+    this.lastAckSeconds = 0;
+    this.waNextSeq = 0;
+    this.waNextSeqTime = 0;
+    this.waMaxSeqToBeAcked = 0;
+    this.waLastAck = 0;
+    this.waLastAckTime = 0;
+    this.waWindow = -1;
+    this.waDupAcks = 0;
+    this.waLastFlags = 0;
+    this.retransmissions = 0;
+    this.outOfOrder = 0;
+    this.dupAcks = 0;
+    this.zeroWindows = 0;
+    this.keepAlives = 0;
+    this.ackedUnseen = 0;
+    this.lostSegments = 0;
+    this.unanswered = 0;
+    this.unansweredPacket = 0;
+    this.unansweredSince = 0;
+  }
+
+  hasVisited(s: TcpState): boolean {
+    return (this.visited & (1 << s)) !== 0;
   }
 
   private flag(bit: number, on: boolean): void {
@@ -127,6 +194,13 @@ export class Endpoint {
   set finAckLossSeen(v: boolean) { this.flag(FIN_ACK_LOSS_SEEN, v); }
   get pendingFinAck(): boolean { return (this.flags & PENDING_FIN_ACK) !== 0; }
   set pendingFinAck(v: boolean) { this.flag(PENDING_FIN_ACK, v); }
+  /** Like finAckLossSeen, for the ACK of this side's SYN,ACK: it sent the SYN,ACK again after that ACK was captured. */
+  get synAckLossSeen(): boolean { return (this.flags & SYN_ACK_LOSS_SEEN) !== 0; }
+  set synAckLossSeen(v: boolean) { this.flag(SYN_ACK_LOSS_SEEN, v); }
+  get pendingAckOfSyn(): boolean { return (this.flags & PENDING_ACK_OF_SYN) !== 0; }
+  set pendingAckOfSyn(v: boolean) { this.flag(PENDING_ACK_OF_SYN, v); }
+  /** An ACK reached this side in the capture but is held until no retransmission shows it was lost. */
+  get holdsAck(): boolean { return (this.flags & (PENDING_FIN_ACK | PENDING_ACK_OF_SYN)) !== 0; }
   get sentRst(): boolean { return (this.flags & SENT_RST) !== 0; }
   set sentRst(v: boolean) { this.flag(SENT_RST, v); }
   get acceptedRst(): boolean { return (this.flags & ACCEPTED_RST) !== 0; }

@@ -24,6 +24,10 @@ export class TcpMachine {
     const from = ep.state;
     if (from === next) return;
     ep.state = next;
+    ep.visited |= 1 << next;
+    const now = c.curSec + c.curNsec * 1e-9;
+    if (from >= TcpState.FIN_WAIT_1) addDwell(ep, from, now - ep.stateSince);
+    ep.stateSince = now;
     const t = c.transitions;
     const n = c.transitionLen;
     if (!this.record) {
@@ -97,13 +101,20 @@ export class TcpMachine {
         s.iss = p.seq;
         s.issKnown = true;
         s.synAckSent = true;
+        s.lastSynAckAt = c.curSec + c.curNsec * 1e-9;
         this.setState(c, s, TcpState.SYN_RCVD, TcpEvent.SendSynAck);
       } else if (!s.synAckSent) {
         // The SYN,ACK of a simultaneous open, after the side's own SYN.
         s.synAckSent = true;
       } else if (s.issKnown && p.seq === s.iss) {
         s.synRetransmits++;
+        const now = c.curSec + c.curNsec * 1e-9;
+        s.synAckRto = now - s.lastSynAckAt;
+        s.lastSynAckAt = now;
+        s.pendingAckOfSyn = false;
         if (s.state === TcpState.ESTABLISHED && !s.sentData && !s.finSent) {
+          // The ACK of it was captured but never reached this side: later ones are held (see settle).
+          s.synAckLossSeen = true;
           this.setState(c, s, TcpState.SYN_RCVD, TcpEvent.SendSynAckAgain);
         }
       }
@@ -179,7 +190,10 @@ export class TcpMachine {
       switch (r.state) {
         case TcpState.SYN_RCVD:
           // SYN_RCVD --rcv ACK of SYN--> ESTABLISHED
-          if (!r.issKnown || seqGt(ack, r.iss)) this.setState(c, r, TcpState.ESTABLISHED, TcpEvent.RcvAckOfSyn);
+          if (!r.issKnown || seqGt(ack, r.iss)) {
+            if (r.synAckLossSeen && p.payloadLen === 0 && !(f & TH_FIN)) this.holdAckOfSyn(c, r);
+            else this.setState(c, r, TcpState.ESTABLISHED, TcpEvent.RcvAckOfSyn);
+          }
           break;
         case TcpState.FIN_WAIT_1:
         case TcpState.CLOSING:
@@ -248,21 +262,35 @@ export class TcpMachine {
     r.pendingNsec = c.curNsec;
   }
 
+  private holdAckOfSyn(c: Connection, r: Endpoint): void {
+    if (r.pendingAckOfSyn) return;
+    r.pendingAckOfSyn = true;
+    r.pendingPacket = c.curPacket;
+    r.pendingSec = c.curSec;
+    r.pendingNsec = c.curNsec;
+  }
+
   /**
-   * Decides held ACKs of FIN at time `now`: an ACK followed by no retransmission of the FIN for
-   * twice the last retransmission interval did arrive, and takes effect at its own packet.
+   * Decides held ACKs (of a FIN, or of a SYN,ACK) at time `now`: an ACK followed by no
+   * retransmission for twice the last retransmission interval did arrive, and takes effect at its own packet.
    */
   settle(c: Connection, now: number): void {
     for (let side = 0; side < 2; side++) {
       const ep = c.endpoint(side);
-      if (!ep.pendingFinAck) continue;
+      if (!ep.holdsAck) continue;
+      const rto = ep.pendingFinAck ? ep.finRtoUs * 1e-6 : ep.synAckRto;
       const age = now - (ep.pendingSec + ep.pendingNsec * 1e-9);
-      if (age <= 2 * ep.finRtoUs * 1e-6 + 0.2) continue;
+      if (age <= 2 * rto + 0.2) continue;
       const packet = c.curPacket;
       const sec = c.curSec;
       const nsec = c.curNsec;
       c.at(ep.pendingPacket, ep.pendingSec, ep.pendingNsec);
-      this.finAcked(c, ep, false);
+      if (ep.pendingFinAck) {
+        this.finAcked(c, ep, false);
+      } else {
+        ep.pendingAckOfSyn = false;
+        if (ep.state === TcpState.SYN_RCVD) this.setState(c, ep, TcpState.ESTABLISHED, TcpEvent.RcvAckOfSyn);
+      }
       c.at(packet, sec, nsec);
     }
   }
@@ -300,6 +328,17 @@ export class TcpMachine {
   private acceptRst(c: Connection, r: Endpoint): void {
     r.acceptedRst = true;
     this.setState(c, r, TcpState.CLOSED, TcpEvent.RcvRst);
+  }
+}
+
+/** Time spent in a closing state the side has just left (or is in when the capture ends). */
+export function addDwell(ep: Endpoint, state: TcpState, seconds: number): void {
+  switch (state) {
+    case TcpState.FIN_WAIT_1: ep.finWait1Seconds += seconds; break;
+    case TcpState.FIN_WAIT_2: ep.finWait2Seconds += seconds; break;
+    case TcpState.CLOSE_WAIT: ep.closeWaitSeconds += seconds; break;
+    case TcpState.LAST_ACK: ep.lastAckSeconds += seconds; break;
+    default: break;
   }
 }
 

@@ -9,7 +9,23 @@ export interface EndpointRecord {
   packets: number;
   payloadBytes: number;
   wireBytes: number;
+  /** Wireshark's TCP analysis of the segments this side sent (tcp.analysis.*). */
+  analysis: SegmentAnalysis;
 }
+
+export interface SegmentAnalysis {
+  retransmissions: number;
+  outOfOrder: number;
+  duplicateAcks: number;
+  zeroWindows: number;
+  keepAlives: number;
+  /** ACKs of segments the capture never saw (capture loss, not network loss). */
+  ackedUnseen: number;
+  /** Segments after a gap the capture did not see ("previous segment not captured"). */
+  lostSegments: number;
+}
+
+export const ANALYSIS_FIELDS = ['retransmissions', 'outOfOrder', 'duplicateAcks', 'zeroWindows', 'keepAlives', 'ackedUnseen', 'lostSegments'] as const;
 
 export interface ConnectionRecord {
   id: number;
@@ -34,5 +50,11 @@ export interface ConnectionRecord {
 
 export function endpointRecord(c: Connection, side: 0 | 1): EndpointRecord {
   const e = c.endpoint(side);
-  return { a0: e.a0, a1: e.a1, a2: e.a2, a3: e.a3, port: e.port, state: e.state, packets: e.packets, payloadBytes: e.payloadBytes, wireBytes: e.wireBytes };
+  return {
+    a0: e.a0, a1: e.a1, a2: e.a2, a3: e.a3, port: e.port, state: e.state, packets: e.packets, payloadBytes: e.payloadBytes, wireBytes: e.wireBytes,
+    analysis: {
+      retransmissions: e.retransmissions, outOfOrder: e.outOfOrder, duplicateAcks: e.dupAcks, zeroWindows: e.zeroWindows,
+      keepAlives: e.keepAlives, ackedUnseen: e.ackedUnseen, lostSegments: e.lostSegments,
+    },
+  };
 }

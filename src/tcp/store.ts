@@ -1,5 +1,5 @@
 import { type Connection, endedNormally, TRANSITION_FIELDS } from './connection.js';
-import { type ConnectionRecord, endpointRecord } from './record.js';
+import { type ConnectionRecord, endpointRecord, type SegmentAnalysis } from './record.js';
 import type { TcpState } from './state.js';
 
 /**
@@ -7,7 +7,7 @@ import type { TcpState } from './state.js';
  * millions of connections keeps RECORD_BYTES each (plus 32 bytes per transition when
  * transitions are kept) instead of a graph of objects.
  */
-export const RECORD_BYTES = 136;
+export const RECORD_BYTES = 192;
 const FLAG_ROLE_INFERRED = 1;
 const FLAG_STATE_INFERRED = 2;
 const FLAG_NORMAL_END = 4;
@@ -74,6 +74,26 @@ export class ConnectionStore {
     v.setFloat64(o + 116, cl.wireBytes, true);
     v.setFloat64(o + 124, sv.wireBytes, true);
     v.setUint32(o + 132, c.encap, true);
+    for (let side = 0; side < 2; side++) {
+      const e = side === 0 ? cl : sv;
+      const b = o + 136 + side * 28;
+      v.setUint32(b, e.retransmissions, true);
+      v.setUint32(b + 4, e.outOfOrder, true);
+      v.setUint32(b + 8, e.dupAcks, true);
+      v.setUint32(b + 12, e.zeroWindows, true);
+      v.setUint32(b + 16, e.keepAlives, true);
+      v.setUint32(b + 20, e.ackedUnseen, true);
+      v.setUint32(b + 24, e.lostSegments, true);
+    }
+  }
+
+  private analysis(o: number): SegmentAnalysis {
+    const v = this.view;
+    return {
+      retransmissions: v.getUint32(o, true), outOfOrder: v.getUint32(o + 4, true), duplicateAcks: v.getUint32(o + 8, true),
+      zeroWindows: v.getUint32(o + 12, true), keepAlives: v.getUint32(o + 16, true), ackedUnseen: v.getUint32(o + 20, true),
+      lostSegments: v.getUint32(o + 24, true),
+    };
   }
 
   get(i: number): ConnectionRecord {
@@ -89,11 +109,13 @@ export class ConnectionStore {
         a0: v.getInt32(o + 12, true), a1: v.getInt32(o + 16, true), a2: v.getInt32(o + 20, true), a3: v.getInt32(o + 24, true),
         port: v.getUint16(o + 8, true), state: v.getUint8(o + 6) as TcpState,
         packets: v.getUint32(o + 44, true), payloadBytes: v.getFloat64(o + 52, true), wireBytes: v.getFloat64(o + 116, true),
+        analysis: this.analysis(o + 136),
       },
       server: {
         a0: v.getInt32(o + 28, true), a1: v.getInt32(o + 32, true), a2: v.getInt32(o + 36, true), a3: v.getInt32(o + 40, true),
         port: v.getUint16(o + 10, true), state: v.getUint8(o + 7) as TcpState,
         packets: v.getUint32(o + 48, true), payloadBytes: v.getFloat64(o + 60, true), wireBytes: v.getFloat64(o + 124, true),
+        analysis: this.analysis(o + 164),
       },
       roleInferred: (flags & FLAG_ROLE_INFERRED) !== 0,
       encap: v.getUint32(o + 132, true),

@@ -1,6 +1,7 @@
 import { type DecodedPacket, TH_ACK, TH_RST, TH_SYN } from '../decode/packet.js';
 import { Connection, isFullyClosed, isOver } from './connection.js';
 import type { Endpoint } from './endpoint.js';
+import { analyzeSegment } from './analysis.js';
 import { TcpMachine, type TimerHost } from './machine.js';
 import { TcpEvent, TcpState } from './state.js';
 import { TimerQueue } from './timers.js';
@@ -36,6 +37,10 @@ export class ConnectionTable implements TimerHost {
   currentFromClient = true;
   clientBefore: TcpState = TcpState.CLOSED;
   serverBefore: TcpState = TcpState.CLOSED;
+  /** Wireshark's analysis flags of the last segment (A_* in analysis.ts). */
+  analysis = 0;
+  /** When the connection being handed to the sink stopped being followed: its last timer, or the end of the capture. */
+  finishTime = 0;
   /** Connections seen in total (ids handed out). */
   get created(): number {
     return this.nextId - 1;
@@ -89,7 +94,7 @@ export class ConnectionTable implements TimerHost {
       c = this.create(p, hash, packet, sec, nsec);
       fromClient = c.client.port === p.sport && c.client.a0 === p.s0 && c.client.a3 === p.s3 && c.client.a1 === p.s1 && c.client.a2 === p.s2;
     }
-    if (c.client.pendingFinAck || c.server.pendingFinAck) this.machine.settle(c, ts);
+    if (c.client.holdsAck || c.server.holdsAck) this.machine.settle(c, ts);
     c.lastPacket = packet;
     c.endSec = sec;
     c.endNsec = nsec;
@@ -103,17 +108,21 @@ export class ConnectionTable implements TimerHost {
     s.packets++;
     s.payloadBytes += p.payloadLen;
     s.wireBytes += p.wireLen;
+    this.analysis = analyzeSegment(c, s, r, p, ts);
     this.machine.segment(c, s, r, p);
     if (!c.lingering && isFullyClosed(c)) this.schedule(c, TIMER_LINGER, 0, sec, nsec);
   }
 
   /** The capture ended at `now`: every connection still in the table is handed on as it stands. */
   flush(now: number): void {
-    for (const head of this.buckets) {
-      for (let c: Connection | null = head; c !== null; c = c.bucketNext) {
-        if (c.client.pendingFinAck || c.server.pendingFinAck) this.machine.settle(c, now);
-        this.sink.finished(c);
-      }
+    this.finishTime = now;
+    const live: Connection[] = [];
+    for (const head of this.buckets) for (let c: Connection | null = head; c !== null; c = c.bucketNext) live.push(c);
+    // In the order they began, so that what keeps "the first N" (evidence, ids) keeps the earliest.
+    live.sort((a, b) => a.id - b.id);
+    for (const c of live) {
+      if (c.client.holdsAck || c.server.holdsAck) this.machine.settle(c, now);
+      this.sink.finished(c);
     }
     this.buckets.fill(null);
     this.live = 0;
@@ -144,7 +153,7 @@ export class ConnectionTable implements TimerHost {
       const c = q.conn!;
       // The object may have been finished, or reused by a later connection, since the timer was set.
       if (c.finalized || c.id !== q.id) continue;
-      if (c.client.pendingFinAck || c.server.pendingFinAck) this.machine.settle(c, now);
+      if (c.client.holdsAck || c.server.holdsAck) this.machine.settle(c, now);
       if (q.kind === TIMER_LINGER) {
         c.lingering = false;
         if (!isFullyClosed(c)) continue;
@@ -255,6 +264,8 @@ export class ConnectionTable implements TimerHost {
     c.bucketNext = null;
     c.finalized = true;
     this.live--;
+    // Only a connection over at both ends finishes before the capture does: nothing of it is still waiting.
+    this.finishTime = c.endSec + c.endNsec * 1e-9;
     this.sink.finished(c);
     this.pool.push(c);
   }

@@ -15,6 +15,10 @@ export interface Seg {
   options?: number[];
   /** The client's port, when not CLIENT.port. */
   cport?: number;
+  /** The server's port and address, when not SERVER's; the client's address, when not CLIENT's. */
+  sport?: number;
+  sip?: number[];
+  cip?: number[];
 }
 
 const FLAG_BITS: Record<string, number> = { F: 1, S: 2, R: 4, P: 8, '.': 16, U: 32, E: 64, W: 128 };
@@ -43,8 +47,9 @@ export function frame(seg: Seg): Buffer {
   b.writeUInt16BE(ipLen, ip + 2);
   b[ip + 8] = 64;
   b[ip + 9] = 6;
-  const client = seg.cport === undefined ? CLIENT : { ...CLIENT, port: seg.cport };
-  const [src, dst] = seg.from === 'c' ? [client, SERVER] : [SERVER, client];
+  const client = { ip: seg.cip ?? CLIENT.ip, port: seg.cport ?? CLIENT.port };
+  const server = { ip: seg.sip ?? SERVER.ip, port: seg.sport ?? SERVER.port };
+  const [src, dst] = seg.from === 'c' ? [client, server] : [server, client];
   b.set(src.ip, ip + 12);
   b.set(dst.ip, ip + 16);
   const t = ip + 20;

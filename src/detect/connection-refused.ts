@@ -1,0 +1,33 @@
+import type { Connection } from '../tcp/connection.js';
+import { refused } from './classify.js';
+import type { DetectConfig } from './config.js';
+import { Slot, type EvidenceStore } from './evidence.js';
+import { AggregateMap, endpointKey, type Finding, plural, secs, severityOf } from './finding.js';
+import type { Folded } from './folded.js';
+
+/** connection_refused: RST answering a SYN (a closed port), per server endpoint. */
+export class ConnectionRefusedDetector {
+  private readonly byServer = new AggregateMap();
+
+  constructor(private readonly config: DetectConfig, private readonly evidence: EvidenceStore) {}
+
+  connection(c: Connection): void {
+    if (!refused(c)) return;
+    const a = this.byServer.get(endpointKey(c.family, c.server), c.family, c.server);
+    a.add(c, true, this.config.connectionIds);
+    a.bump('syns', 1 + c.client.synRetransmits);
+    a.takeEvidence(this.evidence, c, [Slot.Syn, Slot.Rst], this.config.evidence);
+  }
+
+  findings(folded: Folded): Finding[] {
+    const out: Finding[] = [];
+    for (const [key, a] of this.byServer.map) {
+      if (folded.has(key, a)) continue;
+      const span = a.lastSec - a.firstSec + (a.lastNsec - a.firstNsec) * 1e-9;
+      const summary = `${a.endpoint} refused ${plural(a.count, 'connection')}: each SYN was answered with RST (nothing listening on the port, or a firewall rejecting)` +
+        (span >= 1 ? `, over ${secs(span)}.` : '.');
+      out.push(a.finding('connection_refused', severityOf(a.count, this.config.connectionRefused), summary, { ...a.counts }));
+    }
+    return out;
+  }
+}

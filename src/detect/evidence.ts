@@ -1,0 +1,235 @@
+import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
+import { A_ANY_RETRANSMISSION, A_KEEP_ALIVE, A_ZERO_WINDOW, A_ZERO_WINDOW_PROBE } from '../tcp/analysis.js';
+import { type Connection, EVIDENCE_SLOTS } from '../tcp/connection.js';
+import { seqAdd, seqGe } from '../tcp/seq.js';
+import type { TcpState } from '../tcp/state.js';
+
+/** What each of a connection's evidence slots holds: the packets findings point to. */
+export const enum Slot {
+  Syn = 0,
+  SynAck,
+  FinClient,
+  FinServer,
+  /** The server's first ACK covering the client's FIN, and the other way round. */
+  AckOfFinClient,
+  AckOfFinServer,
+  Rst,
+  /** First and latest retransmission, keep-alive or zero-window probe, by side. */
+  TroubleFirstClient,
+  TroubleLastClient,
+  TroubleFirstServer,
+  TroubleLastServer,
+  ZeroWindow,
+}
+
+/**
+ * Headers only: link, IP and TCP headers with options are all a tcpdump line needs. A frame whose
+ * headers run longer (deep tunnels) keeps its first SLOT_BYTES and prints as tcpdump prints a cut one.
+ */
+const SLOT_BYTES = 160;
+/** packet, sec, nsec, origLen, stored length | linkType << 8, sender's and receiver's relative base, states | direction. */
+const META = 8;
+const TROUBLE = A_ANY_RETRANSMISSION | A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE;
+
+/** One evidence packet, copied out of the store: enough to print its tcpdump line later. */
+export interface EvidencePacket {
+  packet: number;
+  sec: number;
+  nsec: number;
+  bytes: Uint8Array;
+  origLen: number;
+  linkType: number;
+  /** tcpdump's relative-sequence bases of the sender and the receiver; null for the packet that sets them (printed absolute). */
+  senderBase: number | null;
+  receiverBase: number;
+  clientBefore: TcpState;
+  clientAfter: TcpState;
+  serverBefore: TcpState;
+  serverAfter: TcpState;
+}
+
+/**
+ * The header bytes of the few packets per live connection that findings may cite (its SYN,
+ * FINs, RST, retransmissions...), in fixed slots of one growing arena with a free list: no
+ * allocation per packet, and memory bounded by live connections.
+ */
+export class EvidenceStore {
+  private bytes = new Uint8Array(SLOT_BYTES * 1024);
+  private meta = new Float64Array(META * 1024);
+  private free = new Int32Array(1024);
+  private freeLen = 0;
+  private used = 0;
+
+  get slotsInUse(): number {
+    return this.used - this.freeLen;
+  }
+
+  /**
+   * Called for every TCP segment after the connection table applied it: keeps it if it fills
+   * one of the connection's slots. `analysis` holds Wireshark's flags for the segment.
+   */
+  packet(c: Connection, fromClient: boolean, p: DecodedPacket, data: Uint8Array, linkType: number, packet: number,
+    sec: number, nsec: number, analysis: number, clientBefore: TcpState, serverBefore: TcpState): void {
+    const f = p.flags;
+    let setsBase = false;
+    if ((f & TH_ACK) !== 0 && (!c.relBaseKnown || (f & TH_SYN) !== 0)) {
+      setsBase = true;
+      // tcpdump's relative numbering: the first segment with an ACK, and every SYN,ACK, set both bases.
+      c.relBaseKnown = true;
+      if (fromClient) {
+        c.relBaseClient = p.seq;
+        c.relBaseServer = (p.ack - 1) | 0;
+      } else {
+        c.relBaseServer = p.seq;
+        c.relBaseClient = (p.ack - 1) | 0;
+      }
+    }
+    const ev = c.evidence;
+    let slot = -1;
+    let slot2 = -1;
+    if (f & TH_RST) {
+      if (ev[Slot.Rst] === -1) slot = Slot.Rst;
+    } else if (f & TH_SYN) {
+      if ((f & TH_ACK) === 0 && fromClient && ev[Slot.Syn] === -1) slot = Slot.Syn;
+      else if ((f & TH_ACK) !== 0 && !fromClient && ev[Slot.SynAck] === -1) slot = Slot.SynAck;
+    }
+    if (f & TH_FIN) {
+      const s = fromClient ? Slot.FinClient : Slot.FinServer;
+      if (ev[s] === -1) slot = s;
+    }
+    if ((f & TH_ACK) !== 0) {
+      const peer = fromClient ? c.server : c.client;
+      const s = fromClient ? Slot.AckOfFinServer : Slot.AckOfFinClient;
+      if (peer.finSent && ev[s] === -1 && seqGe(p.ack, seqAdd(peer.finSeq, 1))) slot2 = s;
+    }
+    if (analysis !== 0) {
+      if (analysis & TROUBLE) {
+        const first = fromClient ? Slot.TroubleFirstClient : Slot.TroubleFirstServer;
+        const s = ev[first] === -1 ? first : fromClient ? Slot.TroubleLastClient : Slot.TroubleLastServer;
+        if (slot === -1) slot = s;
+        else slot2 = s;
+      } else if ((analysis & A_ZERO_WINDOW) !== 0 && ev[Slot.ZeroWindow] === -1 && slot2 === -1) {
+        slot2 = Slot.ZeroWindow;
+      }
+    }
+    if (slot === -1 && slot2 === -1) return;
+    const index = this.store(c, fromClient, p, data, linkType, packet, sec, nsec, clientBefore, serverBefore, setsBase);
+    // One packet may fill two slots (a FIN that acknowledges the peer's FIN); the second shares its copy.
+    if (slot !== -1) this.assign(ev, slot, index);
+    if (slot2 !== -1) this.assign(ev, slot2, slot !== -1 ? this.share(index) : index);
+  }
+
+  private assign(ev: Int32Array, slot: number, index: number): void {
+    const old = ev[slot]!;
+    if (old !== -1) this.release(old);
+    ev[slot] = index;
+  }
+
+  private store(c: Connection, fromClient: boolean, p: DecodedPacket, data: Uint8Array, linkType: number, packet: number,
+    sec: number, nsec: number, clientBefore: TcpState, serverBefore: TcpState, setsBase: boolean): number {
+    const i = this.alloc();
+    const start = p.frameStart;
+    let end = p.tcpOffset + p.tcpHeaderLen;
+    if (end > p.end) end = p.end;
+    let len = end - start;
+    if (len > SLOT_BYTES) len = SLOT_BYTES;
+    const b = this.bytes;
+    const o = i * SLOT_BYTES;
+    for (let k = 0; k < len; k++) b[o + k] = data[start + k]!;
+    const m = this.meta;
+    const mo = i * META;
+    m[mo] = packet;
+    m[mo + 1] = sec;
+    m[mo + 2] = nsec;
+    m[mo + 3] = p.wireLen;
+    m[mo + 4] = len | (linkType << 8);
+    m[mo + 5] = fromClient ? c.relBaseClient : c.relBaseServer;
+    m[mo + 6] = fromClient ? c.relBaseServer : c.relBaseClient;
+    m[mo + 7] = clientBefore | (c.client.state << 4) | (serverBefore << 8) | (c.server.state << 12) | (setsBase ? 1 << 16 : 0) |
+      (fromClient ? 1 << 17 : 0) | ((p.flags & TH_ACK) !== 0 ? 1 << 18 : 0);
+    return i;
+  }
+
+  /** A second slot holding the same packet gets its own copy, so that slots are released independently. */
+  private share(index: number): number {
+    const i = this.alloc();
+    this.bytes.copyWithin(i * SLOT_BYTES, index * SLOT_BYTES, (index + 1) * SLOT_BYTES);
+    this.meta.copyWithin(i * META, index * META, (index + 1) * META);
+    return i;
+  }
+
+  private alloc(): number {
+    if (this.freeLen > 0) return this.free[--this.freeLen]!;
+    const i = this.used++;
+    if (this.used * SLOT_BYTES > this.bytes.length) {
+      const bytes = new Uint8Array(this.bytes.length * 2);
+      bytes.set(this.bytes);
+      this.bytes = bytes;
+      const meta = new Float64Array(this.meta.length * 2);
+      meta.set(this.meta);
+      this.meta = meta;
+    }
+    return i;
+  }
+
+  private release(i: number): void {
+    if (this.freeLen === this.free.length) {
+      const bigger = new Int32Array(this.free.length * 2);
+      bigger.set(this.free);
+      this.free = bigger;
+    }
+    this.free[this.freeLen++] = i;
+  }
+
+  /** The connection is leaving the table: its slots go back to the free list. */
+  releaseAll(c: Connection): void {
+    const ev = c.evidence;
+    for (let s = 0; s < EVIDENCE_SLOTS; s++) {
+      if (ev[s] !== -1) {
+        this.release(ev[s]!);
+        ev[s] = -1;
+      }
+    }
+  }
+
+  /** Whether the packet in `slot` was sent by the client and had the ACK bit; null when the slot is empty. */
+  direction(c: Connection, slot: Slot): { fromClient: boolean; ack: boolean } | null {
+    const i = c.evidence[slot]!;
+    if (i === -1) return null;
+    const bits = this.meta[i * META + 7]!;
+    return { fromClient: (bits & (1 << 17)) !== 0, ack: (bits & (1 << 18)) !== 0 };
+  }
+
+  /** A copy of the packet in `slot` of `c`, or null when the slot is empty. */
+  get(c: Connection, slot: Slot): EvidencePacket | null {
+    const i = c.evidence[slot]!;
+    if (i === -1) return null;
+    const m = this.meta;
+    const mo = i * META;
+    const lenLink = m[mo + 4]!;
+    const states = m[mo + 7]!;
+    const len = lenLink & 0xff;
+    return {
+      packet: m[mo]!,
+      sec: m[mo + 1]!,
+      nsec: m[mo + 2]!,
+      origLen: m[mo + 3]!,
+      bytes: this.bytes.slice(i * SLOT_BYTES, i * SLOT_BYTES + len),
+      linkType: lenLink >>> 8,
+      senderBase: (states & (1 << 16)) !== 0 ? null : m[mo + 5]!,
+      receiverBase: m[mo + 6]!,
+      clientBefore: (states & 15) as TcpState,
+      clientAfter: ((states >> 4) & 15) as TcpState,
+      serverBefore: ((states >> 8) & 15) as TcpState,
+      serverAfter: ((states >> 12) & 15) as TcpState,
+    };
+  }
+}
+
+/** Evidence in packet order, without repeats, at most `limit`. */
+export function evidenceList(packets: (EvidencePacket | null)[], limit: number): EvidencePacket[] {
+  const out: EvidencePacket[] = [];
+  for (const e of packets) if (e !== null && !out.some((x) => x.packet === e.packet)) out.push(e);
+  out.sort((a, b) => a.packet - b.packet);
+  return out.slice(0, limit);
+}

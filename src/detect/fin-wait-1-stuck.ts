@@ -1,0 +1,30 @@
+import { TcpState } from '../tcp/state.js';
+import type { ClosingKind } from './closing.js';
+import { Slot } from './evidence.js';
+import { num, plural, secs } from './finding.js';
+
+/** fin_wait_1_stuck: the active closer's FIN retransmitted or never acknowledged (lost, or held behind a zero window). */
+export const FIN_WAIT_1_STUCK: ClosingKind = {
+  kind: 'fin_wait_1_stuck',
+  thresholds: (c) => c.finWait1,
+  judge(e, _peer, config) {
+    if (!e.hasVisited(TcpState.FIN_WAIT_1)) return null;
+    const stillThere = e.state === TcpState.FIN_WAIT_1;
+    if (!stillThere && e.finRetransmits === 0) return null;
+    const seconds = e.finWait1Seconds;
+    return { qualifies: e.finRetransmits >= config.finWait1.retransmits || seconds >= config.finWait1.seconds, seconds, stillThere };
+  },
+  count(e, peer, bump) {
+    bump('finRetransmissions', e.finRetransmits);
+    if (peer.window === 0) bump('peerZeroWindow');
+  },
+  evidence: (side) => (side === 0 ? [Slot.FinClient, Slot.TroubleFirstClient, Slot.TroubleLastClient, Slot.AckOfFinClient, Slot.ZeroWindow]
+    : [Slot.FinServer, Slot.TroubleFirstServer, Slot.TroubleLastServer, Slot.AckOfFinServer, Slot.ZeroWindow]),
+  summary(who, endpoint, k, n) {
+    const peer = who === 'server' ? 'client' : 'server';
+    const why = (k.peerZeroWindow ?? 0) > 0 ? `; the ${peer} advertised a zero window: the FIN is held behind it` : '';
+    return `The ${who} closed ${plural(n, 'connection')} with ${endpoint} first and its FIN ` +
+      `${k.atEnd ? 'was never acknowledged' : 'had to be retransmitted'} (${num(k.finRetransmissions ?? 0)} FIN retransmissions, ` +
+      `up to ${secs(k.maxSeconds ?? 0)} in FIN_WAIT_1${k.atEnd ? `; ${k.atEnd} still in FIN_WAIT_1 at the end` : ''})${why}: the FIN or its ACK is being lost.`;
+  },
+};

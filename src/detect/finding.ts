@@ -1,0 +1,169 @@
+import { endpointToString } from '../report/format.js';
+import type { Connection } from '../tcp/connection.js';
+import type { Endpoint } from '../tcp/endpoint.js';
+import type { EvidencePacket, EvidenceStore, Slot } from './evidence.js';
+
+/** The finding kinds; the names are a contract of the JSON report. */
+export const FINDING_KINDS = [
+  'syn_flood', 'port_scan', 'half_open', 'connection_refused', 'reset', 'close_wait_leak', 'fin_wait_2_stuck',
+  'fin_wait_1_stuck', 'last_ack_lost', 'syn_unanswered', 'time_wait_pileup', 'simultaneous_close',
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+
+export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface Timestamp {
+  sec: number;
+  nsec: number;
+}
+
+/** One finding as detectors produce it; evidence still as packets, printed by the report. */
+export interface Finding {
+  kind: FindingKind;
+  severity: Severity;
+  /** One sentence a person can paste into an incident report. */
+  summary: string;
+  /** The address:port concerned (a server endpoint, or a scanning source's address), or null. */
+  endpoint: string | null;
+  /** Connection ids, ascending, at most `connectionIds` of the config; `counts.connections` is the exact number. */
+  connections: number[];
+  first: Timestamp | null;
+  last: Timestamp | null;
+  counts: Record<string, number | boolean | string | Record<string, number>>;
+  evidence: EvidencePacket[];
+}
+
+/** critical ≥ critical count, warning ≥ warning count, info below. */
+export function severityOf(count: number, t: { warning: number; critical: number }): Severity {
+  if (count >= t.critical) return 'critical';
+  if (count >= t.warning) return 'warning';
+  return 'info';
+}
+
+/** A map key for an endpoint (address and port) without building a string for IPv4. */
+export function endpointKey(family: 4 | 6, e: Endpoint): number | string {
+  return family === 4 ? (e.a0 >>> 0) * 65536 + e.port : `${e.a0},${e.a1},${e.a2},${e.a3},${e.port}`;
+}
+
+/** A map key for an address alone. */
+export function addressKey(family: 4 | 6, e: Endpoint): number | string {
+  return family === 4 ? e.a0 >>> 0 : `${e.a0},${e.a1},${e.a2},${e.a3}`;
+}
+
+export function endpointName(family: 4 | 6, e: Endpoint): string {
+  return endpointToString(family, e);
+}
+
+/**
+ * The connections behind one finding on one endpoint: exact counts, the first ids, the time span
+ * and up to `evidence` packets from the first connections. Its size is bounded whatever the capture.
+ */
+export class Aggregate {
+  readonly ids: number[] = [];
+  count = 0;
+  /** Connections past the kind's per-connection threshold (they set the severity). */
+  qualifying = 0;
+  firstSec = Infinity;
+  firstNsec = 0;
+  lastSec = -Infinity;
+  lastNsec = 0;
+  readonly counts: Record<string, number> = {};
+  readonly evidence: EvidencePacket[] = [];
+  /** The clients' address when they all share one (a scanner's), else null; undefined before the first. */
+  source: number | string | null | undefined = undefined;
+  readonly endpoint: string;
+
+  constructor(family: 4 | 6, e: Endpoint) {
+    this.endpoint = endpointName(family, e);
+  }
+
+  add(c: Connection, qualifies: boolean, idLimit: number): void {
+    this.count++;
+    if (qualifies) this.qualifying++;
+    if (this.ids.length < idLimit) this.ids.push(c.id);
+    if (c.startSec < this.firstSec || (c.startSec === this.firstSec && c.startNsec < this.firstNsec)) {
+      this.firstSec = c.startSec;
+      this.firstNsec = c.startNsec;
+    }
+    if (c.endSec > this.lastSec || (c.endSec === this.lastSec && c.endNsec > this.lastNsec)) {
+      this.lastSec = c.endSec;
+      this.lastNsec = c.endNsec;
+    }
+    const src = addressKey(c.family, c.client);
+    if (this.source === undefined) this.source = src;
+    else if (this.source !== src) this.source = null;
+  }
+
+  /** A connection known only by its id and start, from before this aggregate existed. */
+  addEarlier(id: number, startSec: number, startNsec: number, qualifies: boolean, idLimit: number): void {
+    this.count++;
+    if (qualifies) this.qualifying++;
+    if (this.ids.length < idLimit) this.ids.push(id);
+    if (startSec < this.firstSec || (startSec === this.firstSec && startNsec < this.firstNsec)) {
+      this.firstSec = startSec;
+      this.firstNsec = startNsec;
+    }
+  }
+
+  bump(name: string, n = 1): void {
+    this.counts[name] = (this.counts[name] ?? 0) + n;
+  }
+
+  max(name: string, v: number): void {
+    if (!(name in this.counts) || v > this.counts[name]!) this.counts[name] = v;
+  }
+
+  /** Adds the packets of `slots` of `c`, while the finding has room; one connection gives at most `perConnection`. */
+  takeEvidence(store: EvidenceStore, c: Connection, slots: readonly Slot[], limit: number, perConnection = slots.length): void {
+    let taken = 0;
+    for (const s of slots) {
+      if (this.evidence.length >= limit || taken >= perConnection) return;
+      const e = store.get(c, s);
+      if (e === null || this.evidence.some((x) => x.packet === e.packet)) continue;
+      this.evidence.push(e);
+      taken++;
+    }
+  }
+
+  finding(kind: FindingKind, severity: Severity, summary: string, counts: Finding['counts']): Finding {
+    const ids = [...this.ids].sort((a, b) => a - b);
+    return {
+      kind, severity, summary, endpoint: this.endpoint, connections: ids,
+      first: this.count ? { sec: this.firstSec, nsec: this.firstNsec } : null,
+      last: this.count ? { sec: this.lastSec, nsec: this.lastNsec } : null,
+      counts: { connections: this.count, ...counts },
+      evidence: [...this.evidence].sort((a, b) => a.packet - b.packet),
+    };
+  }
+}
+
+/** Aggregates by key, made on first use. */
+export class AggregateMap {
+  readonly map = new Map<number | string, Aggregate>();
+
+  get(key: number | string, family: 4 | 6, e: Endpoint): Aggregate {
+    let a = this.map.get(key);
+    if (a === undefined) {
+      a = new Aggregate(family, e);
+      this.map.set(key, a);
+    }
+    return a;
+  }
+}
+
+/** 1234567 → "1,234,567". */
+export function num(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** Seconds for a sentence: 0.042 s, 3.5 s, 75 s. */
+export function secs(s: number): string {
+  if (s < 1) return `${s.toFixed(3)} s`;
+  if (s < 10) return `${s.toFixed(1)} s`;
+  return `${Math.round(s)} s`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${num(n)} ${n === 1 ? one : many}`;
+}

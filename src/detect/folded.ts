@@ -1,0 +1,14 @@
+import type { Aggregate } from './finding.js';
+
+/**
+ * Server endpoints under a SYN flood and sources found scanning: failed handshakes there are
+ * reported inside the syn_flood or port_scan finding rather than once more on their own.
+ */
+export class Folded {
+  constructor(private readonly flooded: ReadonlySet<number | string>, private readonly scanners: ReadonlySet<number | string>) {}
+
+  has(serverKey: number | string, a: Aggregate): boolean {
+    if (this.flooded.has(serverKey)) return true;
+    return a.source !== undefined && a.source !== null && this.scanners.has(a.source);
+  }
+}

@@ -1,0 +1,114 @@
+import type { Connection } from '../tcp/connection.js';
+import { TcpState } from '../tcp/state.js';
+import { sideName, synchronized } from './classify.js';
+import type { DetectConfig } from './config.js';
+import { Slot, type EvidenceStore } from './evidence.js';
+import { AggregateMap, endpointKey, type Finding, plural, secs, severityOf } from './finding.js';
+import type { Folded } from './folded.js';
+
+const CAUSES = ['handshake_ack_lost', 'unanswered', 'peer_lost_connection', 'reset_not_accepted'] as const;
+type Cause = (typeof CAUSES)[number];
+
+/**
+ * half_open: one side believes the connection is open while the other no longer does (or never did):
+ * - handshake_ack_lost: ESTABLISHED against SYN_RCVD, the SYN,ACK retransmitted;
+ * - unanswered: a side retransmitting or sending keep-alives with no answer until the end of the capture;
+ * - peer_lost_connection: a RST without ACK, the way a stack answers a segment for a connection it does not
+ *   have (rebooted, or dropped it), on a connection that was established;
+ * - reset_not_accepted: one side reset and is CLOSED, the other ignored the RST (out of window) and is still open.
+ */
+export class HalfOpenDetector {
+  private readonly byCause = new Map<Cause, AggregateMap>(CAUSES.map((c) => [c, new AggregateMap()]));
+
+  constructor(private readonly config: DetectConfig, private readonly evidence: EvidenceStore) {}
+
+  connection(c: Connection): void {
+    const cl = c.client;
+    const sv = c.server;
+    const cfg = this.config.halfOpen;
+    let cause: Cause | null = null;
+    let qualifies = true;
+    let side = 0;
+    const lost = lostBy(c, this.evidence);
+    if (lost !== null) {
+      cause = 'peer_lost_connection';
+      side = lost === 0 ? 1 : 0;
+    } else if ((cl.state === TcpState.ESTABLISHED && sv.state === TcpState.SYN_RCVD) || (sv.state === TcpState.ESTABLISHED && cl.state === TcpState.SYN_RCVD)) {
+      cause = 'handshake_ack_lost';
+      side = cl.state === TcpState.ESTABLISHED ? 0 : 1;
+      qualifies = (side === 0 ? sv : cl).synRetransmits > 0;
+    } else if (isOpen(cl.state) !== isOpen(sv.state) && (cl.rstIgnored > 0 || sv.rstIgnored > 0) && (cl.sentRst || sv.sentRst)) {
+      cause = 'reset_not_accepted';
+      side = isOpen(cl.state) ? 0 : 1;
+    } else {
+      for (const e of [cl, sv]) {
+        if (e.unanswered > 0 && synchronized(c) && (e.state === TcpState.ESTABLISHED || e.state === TcpState.CLOSE_WAIT)) {
+          cause = 'unanswered';
+          side = e.side;
+          qualifies = e.unanswered >= cfg.unanswered;
+          break;
+        }
+      }
+    }
+    if (cause === null) return;
+    const a = this.byCause.get(cause)!.get(endpointKey(c.family, sv), c.family, sv);
+    a.add(c, qualifies, this.config.connectionIds);
+    a.bump(`${sideName(side)}Open`);
+    const open = c.endpoint(side);
+    if (cause === 'unanswered') {
+      a.bump('unansweredSegments', open.unanswered);
+      a.max('silentSeconds', Math.round((c.endSec + c.endNsec * 1e-9 - open.unansweredSince) * 1000) / 1000);
+    }
+    const trouble = side === 0 ? [Slot.TroubleFirstClient, Slot.TroubleLastClient] : [Slot.TroubleFirstServer, Slot.TroubleLastServer];
+    const peerTrouble = side === 0 ? [Slot.TroubleFirstServer, Slot.TroubleLastServer] : [Slot.TroubleFirstClient, Slot.TroubleLastClient];
+    const slots = cause === 'handshake_ack_lost' ? [Slot.Syn, Slot.SynAck, ...peerTrouble]
+      : cause === 'peer_lost_connection' ? [...trouble, Slot.Rst]
+        : cause === 'reset_not_accepted' ? [Slot.Rst, ...trouble] : [...trouble];
+    a.takeEvidence(this.evidence, c, slots, this.config.evidence, 4);
+  }
+
+  findings(folded: Folded): Finding[] {
+    const out: Finding[] = [];
+    const cfg = this.config.halfOpen;
+    for (const [cause, map] of this.byCause) {
+      for (const [key, a] of map.map) {
+        if (cause === 'handshake_ack_lost' && folded.has(key, a)) continue;
+        out.push(a.finding('half_open', severityOf(a.qualifying, cfg), summary(cause, a.endpoint, a.count, a.counts), { cause, ...a.counts }));
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * Which side answered with a bare RST (no ACK bit: how a stack answers a segment for a connection it
+ * does not have) a connection that was established and that it had not closed; null if none did.
+ */
+export function lostBy(c: Connection, evidence: EvidenceStore): 0 | 1 | null {
+  const rst = evidence.direction(c, Slot.Rst);
+  if (rst === null || rst.ack || !synchronized(c)) return null;
+  const sender = rst.fromClient ? c.client : c.server;
+  return sender.finSent ? null : sender.side;
+}
+
+function isOpen(s: TcpState): boolean {
+  return s !== TcpState.CLOSED && s !== TcpState.LISTEN && s !== TcpState.TIME_WAIT;
+}
+
+function summary(cause: Cause, endpoint: string, n: number, counts: Record<string, number>): string {
+  const conns = plural(n, 'connection');
+  switch (cause) {
+    case 'handshake_ack_lost':
+      return `${conns} to ${endpoint} half-open: the client is ESTABLISHED but the server is still in SYN_RCVD, ` +
+        'retransmitting its SYN,ACK: the handshake\'s last ACK never reached it.';
+    case 'unanswered':
+      return `${conns} to ${endpoint} half-open: ${(counts.serverOpen ?? 0) >= (counts.clientOpen ?? 0) ? 'the server' : 'the client'} kept retransmitting ` +
+        `or probing (${plural(counts.unansweredSegments ?? 0, 'segment')}) with no answer until the end of the capture ` +
+        `(silent peer for up to ${secs(counts.silentSeconds ?? 0)}): the peer is gone or the path drops its packets.`;
+    case 'peer_lost_connection':
+      return `${conns} to ${endpoint} half-open until a segment was answered with a bare RST: the ${(counts.clientOpen ?? 0) >= (counts.serverOpen ?? 0) ? 'server' : 'client'} ` +
+        'no longer had the connection (rebooted, or dropped it) while its peer still believed it open.';
+    case 'reset_not_accepted':
+      return `${conns} to ${endpoint} half-open: one side reset and closed, the other ignored the RST (outside its window) and still holds the connection open.`;
+  }
+}

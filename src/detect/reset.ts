@@ -1,0 +1,80 @@
+import { STATE_NAMES } from '../tcp/state.js';
+import type { Connection } from '../tcp/connection.js';
+import type { Endpoint } from '../tcp/endpoint.js';
+import { seqDiff } from '../tcp/seq.js';
+import { peerOf, refused, sideName, synchronized } from './classify.js';
+import type { DetectConfig } from './config.js';
+import { Slot, type EvidenceStore } from './evidence.js';
+import { AggregateMap, endpointKey, type Finding, num, plural, severityOf } from './finding.js';
+import { lostBy } from './half-open.js';
+
+/**
+ * reset: a RST aborting a synchronized connection. Aggregated per server endpoint and resetting
+ * side, with the states both sides were in, the data exchanged, whether the RST was in window
+ * and whether data was still unacknowledged or arrived after the resetting side had closed.
+ */
+export class ResetDetector {
+  private readonly bySide = [new AggregateMap(), new AggregateMap()];
+  private readonly states = new Map<object, Map<string, number>>();
+
+  constructor(private readonly config: DetectConfig, private readonly evidence: EvidenceStore) {}
+
+  connection(c: Connection): void {
+    if (!(c.client.sentRst || c.server.sentRst) || !synchronized(c) || refused(c) || lostBy(c, this.evidence) !== null) return;
+    const rst = this.evidence.get(c, Slot.Rst);
+    const dir = this.evidence.direction(c, Slot.Rst);
+    const r = dir === null ? (c.client.sentRst ? c.client : c.server) : dir.fromClient ? c.client : c.server;
+    const peer = peerOf(c, r);
+    const a = this.bySide[r.side]!.get(endpointKey(c.family, c.server), c.family, c.server);
+    a.add(c, true, this.config.connectionIds);
+    const stateKey = rst ? `${STATE_NAMES[rst.clientBefore]}/${STATE_NAMES[rst.serverBefore]}` : 'unknown';
+    let states = this.states.get(a);
+    if (states === undefined) {
+      states = new Map();
+      this.states.set(a, states);
+    }
+    states.set(stateKey, (states.get(stateKey) ?? 0) + 1);
+    if (peer.acceptedRst) a.bump('inWindow');
+    else if (peer.rstIgnored > 0) a.bump('outOfWindow');
+    const unacked = unacknowledged(peer, r) + unacknowledged(r, peer);
+    if (unacked > 0) {
+      a.bump('withUnacknowledgedData');
+      a.bump('unacknowledgedBytes', unacked);
+    }
+    if (r.finSent) a.bump('afterOwnFin');
+    a.bump('clientBytes', c.client.payloadBytes);
+    a.bump('serverBytes', c.server.payloadBytes);
+    a.takeEvidence(this.evidence, c, [Slot.Rst, r.side === 0 ? Slot.FinClient : Slot.FinServer, Slot.Syn], this.config.evidence, 2);
+  }
+
+  findings(): Finding[] {
+    const out: Finding[] = [];
+    for (let side = 0; side < 2; side++) {
+      for (const a of this.bySide[side]!.map.values()) {
+        const states = [...(this.states.get(a) ?? new Map<string, number>())].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
+        const who = sideName(side);
+        const k = a.counts;
+        const stateText = states.map(([s, n]) => (a.count === 1 ? s : `${s} ×${n}`)).join(', ');
+        const data = a.count === 1
+          ? `after ${num(k.clientBytes ?? 0)} bytes from the client and ${num(k.serverBytes ?? 0)} from the server`
+          : `after ${num(k.clientBytes ?? 0)} client and ${num(k.serverBytes ?? 0)} server bytes in all`;
+        const window = (k.outOfWindow ?? 0) > 0 ? `; ${num(k.outOfWindow ?? 0)} RST${k.outOfWindow === 1 ? ' was' : 's were'} outside the receiver's window and ignored` : '; the RST was in window';
+        const lost = (k.withUnacknowledgedData ?? 0) > 0 ? `; ${num(k.unacknowledgedBytes ?? 0)} bytes were still unacknowledged (discarded)` : '';
+        const afterFin = (k.afterOwnFin ?? 0) > 0 ? `; ${a.count === 1 ? 'it came' : `${num(k.afterOwnFin ?? 0)} came`} after the ${who}'s own FIN (data arrived after it closed)` : '';
+        const summary = `The ${who} ${a.count === 1 ? `reset a connection with ${a.endpoint}` : `reset ${plural(a.count, 'connection')} with ${a.endpoint}`} ` +
+          `in ${stateText} (client/server) ${data}${window}${lost}${afterFin}.`;
+        out.push(a.finding('reset', severityOf(a.count, this.config.reset), summary, {
+          resetBy: who, ...k, statesAtReset: Object.fromEntries(states),
+        }));
+      }
+    }
+    return out;
+  }
+}
+
+/** Bytes `sender` sent that `receiver` had not acknowledged (its FIN not counted). */
+function unacknowledged(sender: Endpoint, receiver: Endpoint): number {
+  if (!sender.sentData || !receiver.ackSent) return 0;
+  const n = seqDiff(sender.sndNxt, receiver.lastAck) - (sender.finSent ? 1 : 0);
+  return n > 0 && n < 0x40000000 ? n : 0;
+}

@@ -1,0 +1,26 @@
+import type { Connection } from '../tcp/connection.js';
+import { TcpState } from '../tcp/state.js';
+import type { DetectConfig } from './config.js';
+import { Slot, type EvidenceStore } from './evidence.js';
+import { AggregateMap, endpointKey, type Finding, plural } from './finding.js';
+
+/** simultaneous_close: both sides sent FIN before seeing the other's (CLOSING). Legal, and worth knowing: info. */
+export class SimultaneousCloseDetector {
+  private readonly byServer = new AggregateMap();
+
+  constructor(private readonly config: DetectConfig, private readonly evidence: EvidenceStore) {}
+
+  connection(c: Connection): void {
+    if (!c.client.hasVisited(TcpState.CLOSING) && !c.server.hasVisited(TcpState.CLOSING)) return;
+    const a = this.byServer.get(endpointKey(c.family, c.server), c.family, c.server);
+    a.add(c, true, this.config.connectionIds);
+    if (c.client.state === TcpState.TIME_WAIT && c.server.state === TcpState.TIME_WAIT) a.bump('bothTimeWait');
+    a.takeEvidence(this.evidence, c, [Slot.FinClient, Slot.FinServer, Slot.AckOfFinClient, Slot.AckOfFinServer], this.config.evidence, 4);
+  }
+
+  findings(): Finding[] {
+    return [...this.byServer.map.values()].map((a) => a.finding('simultaneous_close', 'info',
+      `${plural(a.count, 'connection')} with ${a.endpoint} closed simultaneously: both sides sent FIN before receiving the other's ` +
+      '(FIN_WAIT_1 → CLOSING → TIME_WAIT on both sides, so both hold TIME_WAIT).', { ...a.counts }));
+  }
+}

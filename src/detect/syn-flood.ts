@@ -1,0 +1,136 @@
+import type { Connection } from '../tcp/connection.js';
+import { TcpState } from '../tcp/state.js';
+import { clientOpened, handshakeFailed, refused } from './classify.js';
+import type { DetectConfig } from './config.js';
+import { Slot, type EvidenceStore } from './evidence.js';
+import { Aggregate, addressKey, endpointKey, type Finding, num, secs } from './finding.js';
+
+/** Distinct sources are counted exactly up to this many per endpoint (memory bound), then reported as "at least". */
+const MAX_SOURCES = 100000;
+
+class FloodTracker {
+  readonly failed: Aggregate;
+  /** SYNs of failed handshakes per whole second of their connection's start. */
+  readonly buckets = new Map<number, number>();
+  readonly sources = new Set<number | string>();
+  syns = 0;
+  synAcked = 0;
+  neverAnswered = 0;
+  synAckRetransmits = 0;
+  serverResets = 0;
+  unanswered = 0;
+  halfOpen = 0;
+  synEvidence = 0;
+  otherEvidence = 0;
+
+  constructor(c: Connection) {
+    this.failed = new Aggregate(c.family, c.server);
+  }
+}
+
+/**
+ * syn_flood: a server endpoint receiving SYNs whose handshakes do not complete, at a rate above
+ * the threshold averaged over the window. Completed handshakes never count: a legitimate burst is not a flood.
+ */
+export class SynFloodDetector {
+  private readonly trackers = new Map<number | string, FloodTracker>();
+  private readonly completed = new Map<number | string, number>();
+  /** Endpoints found flooded, for other detectors to fold their failed handshakes into the flood. */
+  readonly flooded = new Set<number | string>();
+
+  constructor(private readonly config: DetectConfig, private readonly evidence: EvidenceStore) {}
+
+  connection(c: Connection): void {
+    if (!clientOpened(c)) return;
+    const key = endpointKey(c.family, c.server);
+    if (!handshakeFailed(c)) {
+      this.completed.set(key, (this.completed.get(key) ?? 0) + 1);
+      return;
+    }
+    let t = this.trackers.get(key);
+    if (t === undefined) {
+      t = new FloodTracker(c);
+      this.trackers.set(key, t);
+    }
+    const cl = c.client;
+    const sv = c.server;
+    const syns = 1 + cl.synRetransmits;
+    t.failed.add(c, true, this.config.connectionIds);
+    t.syns += syns;
+    t.buckets.set(c.startSec, (t.buckets.get(c.startSec) ?? 0) + syns);
+    if (t.sources.size < MAX_SOURCES) t.sources.add(addressKey(c.family, cl));
+    if (sv.synAckSent) {
+      t.synAcked++;
+      if (cl.packets === syns && !cl.sentRst) t.neverAnswered++;
+    }
+    t.synAckRetransmits += sv.synRetransmits;
+    if (refused(c)) t.serverResets++;
+    else if (sv.packets === 0) t.unanswered++;
+    else if (sv.state === TcpState.SYN_RCVD) t.halfOpen++;
+    const limit = this.config.evidence;
+    if (t.synEvidence < Math.ceil(limit / 2)) {
+      const before = t.failed.evidence.length;
+      t.failed.takeEvidence(this.evidence, c, [Slot.Syn], limit);
+      t.synEvidence += t.failed.evidence.length - before;
+    }
+    if (t.otherEvidence < Math.floor(limit / 2) && (sv.synRetransmits > 0 || sv.sentRst)) {
+      const before = t.failed.evidence.length;
+      t.failed.takeEvidence(this.evidence, c, [Slot.SynAck, Slot.TroubleLastServer, Slot.Rst], limit, 2);
+      t.otherEvidence += t.failed.evidence.length - before;
+    }
+  }
+
+  /** Decides which endpoints were flooded; call before the other detectors' findings. */
+  findings(): Finding[] {
+    const out: Finding[] = [];
+    const cfg = this.config.synFlood;
+    const window = Math.max(1, Math.ceil(cfg.window));
+    for (const [key, t] of this.trackers) {
+      const seconds = [...t.buckets.keys()].sort((a, b) => a - b);
+      let peakSecond = 0;
+      let peakWindow = 0;
+      let sum = 0;
+      let lo = 0;
+      for (let hi = 0; hi < seconds.length; hi++) {
+        const n = t.buckets.get(seconds[hi]!)!;
+        if (n > peakSecond) peakSecond = n;
+        sum += n;
+        while (seconds[lo]! <= seconds[hi]! - window) sum -= t.buckets.get(seconds[lo++]!)!;
+        if (sum > peakWindow) peakWindow = sum;
+      }
+      const windowRate = peakWindow / window;
+      if (windowRate < cfg.rate) continue;
+      this.flooded.add(key);
+      const a = t.failed;
+      const span = Math.max(1, a.lastSec - a.firstSec + (a.lastNsec - a.firstNsec) * 1e-9);
+      const completed = this.completed.get(key) ?? 0;
+      const completedShare = completed / (completed + a.count);
+      const sources = t.sources.size;
+      const spoofed = (t.synAcked === 0 || t.neverAnswered / t.synAcked >= 0.9) && sources >= 0.5 * a.count;
+      const severity = windowRate >= cfg.criticalRate ? 'critical' : 'warning';
+      const sourceText = sources >= MAX_SOURCES ? `at least ${num(sources)}` : num(sources);
+      const summary = `${a.endpoint} received ${num(t.syns)} SYNs whose handshakes never completed, from ${sourceText} ` +
+        `${sources === 1 ? 'source' : 'sources'} over ${secs(span)} (peak ${num(peakSecond)}/s, ${num(windowRate)}/s averaged over ${window} s); ` +
+        `${(completedShare * 100).toFixed(1)}% of handshakes to it completed` +
+        (spoofed ? '; the sources look spoofed: they sent nothing but SYNs' + (t.synAcked ? ' and never answered the SYN,ACK' : '') : '') + '.';
+      out.push(a.finding('syn_flood', severity, summary, {
+        syns: t.syns,
+        peakRate: peakSecond,
+        windowRate: Math.round(windowRate * 10) / 10,
+        meanRate: Math.round((t.syns / span) * 10) / 10,
+        sources,
+        sourcesCapped: sources >= MAX_SOURCES,
+        completedHandshakes: completed,
+        completedShare: Math.round(completedShare * 10000) / 10000,
+        synAckRetransmissions: t.synAckRetransmits,
+        serverResets: t.serverResets,
+        unanswered: t.unanswered,
+        halfOpen: t.halfOpen,
+        synAcked: t.synAcked,
+        neverAnsweredSynAck: t.neverAnswered,
+        spoofed,
+      }));
+    }
+    return out;
+  }
+}

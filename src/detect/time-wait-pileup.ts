@@ -1,0 +1,62 @@
+import type { Connection } from '../tcp/connection.js';
+import { TcpState } from '../tcp/state.js';
+import type { DetectConfig } from './config.js';
+import { Slot, type EvidenceStore } from './evidence.js';
+import { Aggregate, endpointKey, type Finding, num, plural, severityOf } from './finding.js';
+
+class Pileup {
+  readonly agg: Aggregate;
+  /** Connections whose server entered TIME_WAIT, per whole second. */
+  readonly entries = new Map<number, number>();
+  atEnd = 0;
+
+  constructor(c: Connection) {
+    this.agg = new Aggregate(c.family, c.server);
+  }
+}
+
+/**
+ * time_wait_pileup: the server closes actively, so it is the side holding TIME_WAIT for 2MSL.
+ * Severity follows the peak number held at once on one server endpoint.
+ */
+export class TimeWaitPileupDetector {
+  private readonly byServer = new Map<number | string, Pileup>();
+
+  constructor(private readonly config: DetectConfig, private readonly evidence: EvidenceStore, private readonly msl: number) {}
+
+  connection(c: Connection): void {
+    if (!c.server.hasVisited(TcpState.TIME_WAIT)) return;
+    const key = endpointKey(c.family, c.server);
+    let p = this.byServer.get(key);
+    if (p === undefined) {
+      p = new Pileup(c);
+      this.byServer.set(key, p);
+    }
+    p.agg.add(c, true, this.config.connectionIds);
+    // The server enters TIME_WAIT on the client's FIN, at (or just before) the connection's last packet.
+    p.entries.set(c.endSec, (p.entries.get(c.endSec) ?? 0) + 1);
+    if (c.server.state === TcpState.TIME_WAIT) p.atEnd++;
+    p.agg.takeEvidence(this.evidence, c, [Slot.FinServer, Slot.FinClient, Slot.AckOfFinClient], this.config.evidence, 3);
+  }
+
+  findings(): Finding[] {
+    const out: Finding[] = [];
+    const hold = Math.max(1, Math.ceil(2 * this.msl));
+    for (const p of this.byServer.values()) {
+      const seconds = [...p.entries.keys()].sort((a, b) => a - b);
+      let peak = 0;
+      let sum = 0;
+      let lo = 0;
+      for (let hi = 0; hi < seconds.length; hi++) {
+        sum += p.entries.get(seconds[hi]!)!;
+        while (seconds[lo]! <= seconds[hi]! - hold) sum -= p.entries.get(seconds[lo++]!)!;
+        if (sum > peak) peak = sum;
+      }
+      const a = p.agg;
+      const summary = `The server ${a.endpoint} closed ${plural(a.count, 'connection')} first and so holds their TIME_WAIT ` +
+        `(2MSL = ${2 * this.msl} s): up to ${num(peak)} at once${p.atEnd ? `, ${num(p.atEnd)} at the end of the capture` : ''}.`;
+      out.push(a.finding('time_wait_pileup', severityOf(peak, this.config.timeWait), summary, { peak, atEnd: p.atEnd }));
+    }
+    return out;
+  }
+}
