@@ -173,8 +173,10 @@ class Analysis implements RecordSink, ConnectionSink {
       const t = this.table;
       t.segment(p, n, sec, nsec, ts);
       if (this.detectors !== null) {
-        this.detectors.evidence.packet(t.current!, t.currentFromClient, p, data, batch.linkType[i]!, n, sec, nsec,
-          t.analysis, t.clientBefore, t.serverBefore);
+        const c = t.current!;
+        this.detectors.evidence.packet(c, t.currentFromClient, p, data, batch.path, batch.dataOffset[i]!, batch.linkType[i]!,
+          n, sec, nsec, t.analysis, t.clientBefore, t.serverBefore);
+        this.detectors.afterSegment(c, ts);
       }
       if (this.zeek !== null) this.zeek.packet(data, p, n, ts);
     } else {
@@ -263,8 +265,12 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
 
 function printFindings(findings: Finding[]): ReportFinding[] {
   const printer = new EvidencePrinter();
-  return findings.map((f) => ({
-    ...f,
-    evidence: f.evidence.map((e) => ({ packet: e.packet, ts: { sec: e.sec, nsec: e.nsec }, line: printer.line(e) })),
-  }));
+  try {
+    return findings.map((f) => ({
+      ...f,
+      evidence: f.evidence.map((e) => ({ packet: e.packet, ts: { sec: e.sec, nsec: e.nsec }, line: printer.line(e) })),
+    }));
+  } finally {
+    printer.close();
+  }
 }

@@ -35,8 +35,9 @@ async function walk(file: string, detectors?: Detectors): Promise<Map<number, nu
       last = sec + nsec * 1e-9;
       if (!decodePacket(b.data[i]!, b.start[i]!, b.caplen[i]!, b.origLen[i]!, b.linkType[i]!, p)) return;
       table.segment(p, n, sec, nsec, last);
-      detectors?.evidence.packet(table.current!, table.currentFromClient, p, b.data[i]!, b.linkType[i]!, n, sec, nsec,
-        table.analysis, table.clientBefore, table.serverBefore);
+      detectors?.evidence.packet(table.current!, table.currentFromClient, p, b.data[i]!, b.path, b.dataOffset[i]!, b.linkType[i]!,
+        n, sec, nsec, table.analysis, table.clientBefore, table.serverBefore);
+      detectors?.afterSegment(table.current!, last);
       if (table.analysis) flags.set(n, table.analysis);
     },
   });

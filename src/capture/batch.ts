@@ -16,8 +16,12 @@ export class PacketBatch {
   readonly linkType: number[] = [];
   /** Byte offset of the record in its capture stream (for error messages). */
   readonly offset: number[] = [];
+  /** Byte offset of the packet's own bytes in the capture stream. */
+  readonly dataOffset: number[] = [];
+  /** The file the records come from when their bytes can be read again at dataOffset (not stdin, not gzip), else null. */
+  path: string | null = null;
 
-  push(data: Uint8Array, start: number, caplen: number, sec: number, nsec: number, origLen: number, linkType: number, offset: number): void {
+  push(data: Uint8Array, start: number, caplen: number, sec: number, nsec: number, origLen: number, linkType: number, offset: number, dataOffset: number): void {
     const i = this.length++;
     this.data[i] = data;
     this.start[i] = start;
@@ -27,6 +31,7 @@ export class PacketBatch {
     this.origLen[i] = origLen;
     this.linkType[i] = linkType;
     this.offset[i] = offset;
+    this.dataOffset[i] = dataOffset;
   }
 
   /** Forgets the records' bytes too, so that no old chunk stays reachable (and promoted) through a stale slot. */

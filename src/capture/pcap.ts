@@ -132,7 +132,7 @@ export class PcapParser implements RecordParser {
     const h = p.header;
     const frac = h.timestampMicroseconds;
     this.out.push(p.data, 0, p.data.length, h.timestampSeconds, this.nanos ? frac : frac * 1000,
-      h.originalLength < h.capturedLength ? h.capturedLength : h.originalLength, this.linkType, this.consumed);
+      h.originalLength < h.capturedLength ? h.capturedLength : h.originalLength, this.linkType, this.consumed, this.consumed + RECORD_HEADER);
     this.records++;
     this.consumed += RECORD_HEADER + h.capturedLength;
     this.pendingCaplen = -1;

@@ -141,7 +141,7 @@ export class PcapngParser implements RecordParser {
         this.timestamp(ifc, this.u32(pos + 12), this.u32(pos + 16));
         const orig = this.u32(pos + 24);
         out.push(this.buf, pos + 28, caplen, this.lastSec, this.lastNsec,
-          orig < caplen ? caplen : orig, ifc.linkType, this.base + pos);
+          orig < caplen ? caplen : orig, ifc.linkType, this.base + pos, this.base + pos + 28);
         this.records++;
         return;
       }
@@ -153,7 +153,7 @@ export class PcapngParser implements RecordParser {
         if (orig < caplen) caplen = orig;
         if (ifc.snaplen > 0 && ifc.snaplen < caplen) caplen = ifc.snaplen;
         // A simple packet block has no timestamp: it keeps the previous packet's time.
-        out.push(this.buf, pos + 12, caplen, this.lastSec, this.lastNsec, orig, ifc.linkType, this.base + pos);
+        out.push(this.buf, pos + 12, caplen, this.lastSec, this.lastNsec, orig, ifc.linkType, this.base + pos, this.base + pos + 12);
         this.records++;
         return;
       }

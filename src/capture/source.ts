@@ -40,9 +40,12 @@ export class CaptureSource implements Source {
   private parser: RecordParser | null = null;
   private done = false;
   readonly batch = new PacketBatch();
+  /** A file that can be read again by offset (gzip, known after the first chunk, cannot). */
+  private readonly path: string | null;
 
   constructor(input: CaptureInput) {
     const name = typeof input === 'string' ? input : input.name;
+    this.path = typeof input === 'string' && input !== '-' ? input : null;
     this.info = { file: name, format: 'unknown', compressed: false, precision: 'us', linkTypes: [], packets: 0 };
     this.chunks = decompressed(rawChunks(input), name, this.info)[Symbol.asyncIterator]();
   }
@@ -67,6 +70,7 @@ export class CaptureSource implements Source {
         return false;
       }
       const parser = this.parser ?? this.sniff(r.value);
+      batch.path = this.info.compressed ? null : this.path;
       parser.feed(r.value, batch);
       this.sync();
     }

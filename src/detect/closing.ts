@@ -1,6 +1,6 @@
 import type { Connection } from '../tcp/connection.js';
 import type { Endpoint } from '../tcp/endpoint.js';
-import { peerOf, sideName } from './classify.js';
+import { sideName } from './classify.js';
 import type { DetectConfig } from './config.js';
 import type { EvidenceStore, Slot } from './evidence.js';
 import { AggregateMap, endpointKey, type Finding, type FindingKind, severityOf } from './finding.js';
@@ -24,10 +24,14 @@ export class ClosingDetector {
   constructor(private readonly spec: ClosingKind, private readonly config: DetectConfig, private readonly evidence: EvidenceStore) {}
 
   connection(c: Connection): void {
-    for (const e of [c.client, c.server]) {
-      const peer = peerOf(c, e);
+    this.side(c, c.client, c.server);
+    this.side(c, c.server, c.client);
+  }
+
+  private side(c: Connection, e: Endpoint, peer: Endpoint): void {
+    {
       const verdict = this.spec.judge(e, peer, this.config);
-      if (verdict === null) continue;
+      if (verdict === null) return;
       const a = this.bySide[e.side]!.get(endpointKey(c.family, c.server), c.family, c.server);
       a.add(c, verdict.qualifies, this.config.connectionIds);
       if (verdict.stillThere) a.bump('atEnd');

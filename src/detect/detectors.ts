@@ -1,4 +1,5 @@
-import type { Connection } from '../tcp/connection.js';
+import { type Connection, endedNormally, isOver } from '../tcp/connection.js';
+import type { Endpoint } from '../tcp/endpoint.js';
 import { addDwell } from '../tcp/machine.js';
 import { CLOSE_WAIT_LEAK } from './close-wait-leak.js';
 import { ClosingDetector } from './closing.js';
@@ -18,13 +19,39 @@ import { SynFloodDetector } from './syn-flood.js';
 import { SynUnansweredDetector } from './syn-unanswered.js';
 import { TimeWaitPileupDetector } from './time-wait-pileup.js';
 
+/** The state a side is still in counts up to `now`. */
+function dwellUntil(e: Endpoint, now: number): void {
+  if (now > e.stateSince) addDwell(e, e.state, now - e.stateSince);
+  e.stateSince = now;
+}
+
 /**
  * The detector stage: sees every connection once, as it leaves the connection table, and keeps
  * per-endpoint aggregates (bounded by endpoints, not by connections). Evidence packets are kept
  * by `evidence`, which the analysis feeds with every segment.
  */
+/** Connections that ended normally, in the order they did, waiting to have their evidence settled. */
+class SettleQueue {
+  length = 0;
+  readonly conn: (Connection | null)[] = [];
+  readonly id: number[] = [];
+  readonly time: number[] = [];
+
+  push(c: Connection, id: number, time: number): void {
+    const i = this.length++;
+    this.conn[i] = c;
+    this.id[i] = id;
+    this.time[i] = time;
+  }
+}
+
+/** Seconds after a normal end before its evidence is settled (a FIN retransmitted after a lost ACK comes sooner). */
+const SETTLE_SECONDS = 0.5;
+
 export class Detectors {
   readonly evidence = new EvidenceStore();
+  private readonly settleQueue = new SettleQueue();
+  private settleHead = 0;
   private readonly flood: SynFloodDetector;
   private readonly scan: PortScanDetector;
   private readonly refused: ConnectionRefusedDetector;
@@ -48,13 +75,43 @@ export class Detectors {
     this.timeWait = new TimeWaitPileupDetector(config, ev, msl);
   }
 
+  /**
+   * After each segment of `c`, at time `now`. A connection that ended normally lingers in the
+   * table for 2MSL; its evidence is settled SETTLE_SECONDS after it ended (late enough for a
+   * retransmitted FIN to show a lost ACK first): the detectors that may still report it take
+   * what they want, and the rest is freed. Memory for evidence then follows open connections only.
+   */
+  afterSegment(c: Connection, now: number): void {
+    const q = this.settleQueue;
+    while (q.length > this.settleHead && q.time[this.settleHead]! <= now - SETTLE_SECONDS) {
+      const h = this.settleHead++;
+      const old = q.conn[h]!;
+      q.conn[h] = null;
+      if (old.id === q.id[h] && !old.finalized) {
+        old.settleQueued = false;
+        if (isOver(old) && endedNormally(old)) this.settle(old);
+      }
+    }
+    if (this.settleHead === q.length) {
+      q.length = 0;
+      this.settleHead = 0;
+    }
+    if (!c.settleQueued && isOver(c) && endedNormally(c)) {
+      c.settleQueued = true;
+      q.push(c, c.id, now);
+    }
+  }
+
+  private settle(c: Connection): void {
+    this.timeWait.closed(c);
+    this.simultaneous.closed(c);
+    this.evidence.releaseAll(c);
+  }
+
   /** `c` leaves the table at time `now` (its last timer, or the end of the capture); its evidence slots are freed after. */
   finished(c: Connection, now: number): void {
-    for (const e of [c.client, c.server]) {
-      // The state a side is still in counts up to now.
-      if (now > e.stateSince) addDwell(e, e.state, now - e.stateSince);
-      e.stateSince = now;
-    }
+    dwellUntil(c.client, now);
+    dwellUntil(c.server, now);
     this.flood.connection(c);
     this.scan.connection(c);
     this.refused.connection(c);

@@ -27,8 +27,11 @@ export const enum Slot {
  * headers run longer (deep tunnels) keeps its first SLOT_BYTES and prints as tcpdump prints a cut one.
  */
 const SLOT_BYTES = 160;
-/** packet, sec, nsec, origLen, stored length | linkType << 8, sender's and receiver's relative base, states | direction. */
-const META = 8;
+/**
+ * packet, sec, nsec, origLen, stored length | linkType << 8, sender's and receiver's relative base,
+ * states | direction, and where the bytes are: file index (-1: copied into `bytes`) and offset.
+ */
+const META = 10;
 const TROUBLE = A_ANY_RETRANSMISSION | A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE;
 
 /** One evidence packet, copied out of the store: enough to print its tcpdump line later. */
@@ -36,7 +39,9 @@ export interface EvidencePacket {
   packet: number;
   sec: number;
   nsec: number;
-  bytes: Uint8Array;
+  /** The header bytes, copied (stdin, gzip), or null when they are read again from `file` to print the line. */
+  bytes: Uint8Array | null;
+  file: { path: string; offset: number; length: number } | null;
   origLen: number;
   linkType: number;
   /** tcpdump's relative-sequence bases of the sender and the receiver; null for the packet that sets them (printed absolute). */
@@ -54,9 +59,15 @@ export interface EvidencePacket {
  * allocation per packet, and memory bounded by live connections.
  */
 export class EvidenceStore {
-  private bytes = new Uint8Array(SLOT_BYTES * 1024);
-  private meta = new Float64Array(META * 1024);
-  private free = new Int32Array(1024);
+  /** Copied header bytes, SLOT_BYTES a slot, grown only when a copy is needed. */
+  private bytes = new Uint8Array(0);
+  private readonly paths: string[] = [];
+  private lastPath: string | null = null;
+  private lastFile = -1;
+  private meta = new Float64Array(META * 4096);
+  /** How many slots hold each copy (a packet can fill two). */
+  private refs = new Uint8Array(4096);
+  private free = new Int32Array(4096);
   private freeLen = 0;
   private used = 0;
 
@@ -68,8 +79,8 @@ export class EvidenceStore {
    * Called for every TCP segment after the connection table applied it: keeps it if it fills
    * one of the connection's slots. `analysis` holds Wireshark's flags for the segment.
    */
-  packet(c: Connection, fromClient: boolean, p: DecodedPacket, data: Uint8Array, linkType: number, packet: number,
-    sec: number, nsec: number, analysis: number, clientBefore: TcpState, serverBefore: TcpState): void {
+  packet(c: Connection, fromClient: boolean, p: DecodedPacket, data: Uint8Array, path: string | null, dataOffset: number,
+    linkType: number, packet: number, sec: number, nsec: number, analysis: number, clientBefore: TcpState, serverBefore: TcpState): void {
     const f = p.flags;
     let setsBase = false;
     if ((f & TH_ACK) !== 0 && (!c.relBaseKnown || (f & TH_SYN) !== 0)) {
@@ -113,10 +124,13 @@ export class EvidenceStore {
       }
     }
     if (slot === -1 && slot2 === -1) return;
-    const index = this.store(c, fromClient, p, data, linkType, packet, sec, nsec, clientBefore, serverBefore, setsBase);
-    // One packet may fill two slots (a FIN that acknowledges the peer's FIN); the second shares its copy.
+    const index = this.store(c, fromClient, p, data, path, dataOffset, linkType, packet, sec, nsec, clientBefore, serverBefore, setsBase);
+    // One packet may fill two slots (a FIN that acknowledges the peer's FIN): both hold the one copy.
     if (slot !== -1) this.assign(ev, slot, index);
-    if (slot2 !== -1) this.assign(ev, slot2, slot !== -1 ? this.share(index) : index);
+    if (slot2 !== -1) {
+      if (slot !== -1) this.refs[index]++;
+      this.assign(ev, slot2, index);
+    }
   }
 
   private assign(ev: Int32Array, slot: number, index: number): void {
@@ -125,17 +139,26 @@ export class EvidenceStore {
     ev[slot] = index;
   }
 
-  private store(c: Connection, fromClient: boolean, p: DecodedPacket, data: Uint8Array, linkType: number, packet: number,
-    sec: number, nsec: number, clientBefore: TcpState, serverBefore: TcpState, setsBase: boolean): number {
+  private store(c: Connection, fromClient: boolean, p: DecodedPacket, data: Uint8Array, path: string | null, dataOffset: number,
+    linkType: number, packet: number, sec: number, nsec: number, clientBefore: TcpState, serverBefore: TcpState, setsBase: boolean): number {
     const i = this.alloc();
     const start = p.frameStart;
     let end = p.tcpOffset + p.tcpHeaderLen;
     if (end > p.end) end = p.end;
     let len = end - start;
     if (len > SLOT_BYTES) len = SLOT_BYTES;
-    const b = this.bytes;
-    const o = i * SLOT_BYTES;
-    for (let k = 0; k < len; k++) b[o + k] = data[start + k]!;
+    let file = -1;
+    if (path !== null) {
+      // The bytes stay in the file: remember where (a copy per packet would cost more than all the rest of this).
+      if (path !== this.lastPath) {
+        this.lastPath = path;
+        this.lastFile = this.paths.indexOf(path);
+        if (this.lastFile < 0) this.lastFile = this.paths.push(path) - 1;
+      }
+      file = this.lastFile;
+    } else {
+      this.copy(i, data, start, len);
+    }
     const m = this.meta;
     const mo = i * META;
     m[mo] = packet;
@@ -145,34 +168,47 @@ export class EvidenceStore {
     m[mo + 4] = len | (linkType << 8);
     m[mo + 5] = fromClient ? c.relBaseClient : c.relBaseServer;
     m[mo + 6] = fromClient ? c.relBaseServer : c.relBaseClient;
+    m[mo + 8] = file;
+    m[mo + 9] = dataOffset;
     m[mo + 7] = clientBefore | (c.client.state << 4) | (serverBefore << 8) | (c.server.state << 12) | (setsBase ? 1 << 16 : 0) |
       (fromClient ? 1 << 17 : 0) | ((p.flags & TH_ACK) !== 0 ? 1 << 18 : 0);
     return i;
   }
 
-  /** A second slot holding the same packet gets its own copy, so that slots are released independently. */
-  private share(index: number): number {
-    const i = this.alloc();
-    this.bytes.copyWithin(i * SLOT_BYTES, index * SLOT_BYTES, (index + 1) * SLOT_BYTES);
-    this.meta.copyWithin(i * META, index * META, (index + 1) * META);
-    return i;
+  /** Copies the header bytes into slot i (inputs that cannot be read again: stdin, gzip). */
+  private copy(i: number, data: Uint8Array, start: number, len: number): void {
+    const o = i * SLOT_BYTES;
+    if (o + SLOT_BYTES > this.bytes.length) {
+      const bytes = new Uint8Array(Math.max(this.bytes.length * 2, o + SLOT_BYTES * 1024));
+      bytes.set(this.bytes);
+      this.bytes = bytes;
+    }
+    const b = this.bytes;
+    for (let k = 0; k < len; k++) b[o + k] = data[start + k]!;
   }
 
   private alloc(): number {
-    if (this.freeLen > 0) return this.free[--this.freeLen]!;
+    if (this.freeLen > 0) {
+      const i = this.free[--this.freeLen]!;
+      this.refs[i] = 1;
+      return i;
+    }
     const i = this.used++;
-    if (this.used * SLOT_BYTES > this.bytes.length) {
-      const bytes = new Uint8Array(this.bytes.length * 2);
-      bytes.set(this.bytes);
-      this.bytes = bytes;
-      const meta = new Float64Array(this.meta.length * 2);
+    if (this.used > this.refs.length) {
+      const n = this.refs.length * 2;
+      const meta = new Float64Array(n * META);
       meta.set(this.meta);
       this.meta = meta;
+      const refs = new Uint8Array(n);
+      refs.set(this.refs);
+      this.refs = refs;
     }
+    this.refs[i] = 1;
     return i;
   }
 
   private release(i: number): void {
+    if (--this.refs[i]! > 0) return;
     if (this.freeLen === this.free.length) {
       const bigger = new Int32Array(this.free.length * 2);
       bigger.set(this.free);
@@ -214,7 +250,8 @@ export class EvidenceStore {
       sec: m[mo + 1]!,
       nsec: m[mo + 2]!,
       origLen: m[mo + 3]!,
-      bytes: this.bytes.slice(i * SLOT_BYTES, i * SLOT_BYTES + len),
+      bytes: m[mo + 8]! < 0 ? this.bytes.slice(i * SLOT_BYTES, i * SLOT_BYTES + len) : null,
+      file: m[mo + 8]! < 0 ? null : { path: this.paths[m[mo + 8]!]!, offset: m[mo + 9]!, length: len },
       linkType: lenLink >>> 8,
       senderBase: (states & (1 << 16)) !== 0 ? null : m[mo + 5]!,
       receiverBase: m[mo + 6]!,

@@ -116,6 +116,7 @@ export class Aggregate {
 
   /** Adds the packets of `slots` of `c`, while the finding has room; one connection gives at most `perConnection`. */
   takeEvidence(store: EvidenceStore, c: Connection, slots: readonly Slot[], limit: number, perConnection = slots.length): void {
+    if (this.evidence.length >= limit) return;
     let taken = 0;
     for (const s of slots) {
       if (this.evidence.length >= limit || taken >= perConnection) return;

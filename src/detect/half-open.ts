@@ -1,4 +1,5 @@
 import type { Connection } from '../tcp/connection.js';
+import type { Endpoint } from '../tcp/endpoint.js';
 import { TcpState } from '../tcp/state.js';
 import { sideName, synchronized } from './classify.js';
 import type { DetectConfig } from './config.js';
@@ -41,13 +42,11 @@ export class HalfOpenDetector {
       cause = 'reset_not_accepted';
       side = isOpen(cl.state) ? 0 : 1;
     } else {
-      for (const e of [cl, sv]) {
-        if (e.unanswered > 0 && synchronized(c) && (e.state === TcpState.ESTABLISHED || e.state === TcpState.CLOSE_WAIT)) {
-          cause = 'unanswered';
-          side = e.side;
-          qualifies = e.unanswered >= cfg.unanswered;
-          break;
-        }
+      const e = stillSending(cl) ? cl : stillSending(sv) ? sv : null;
+      if (e !== null && synchronized(c)) {
+        cause = 'unanswered';
+        side = e.side;
+        qualifies = e.unanswered >= cfg.unanswered;
       }
     }
     if (cause === null) return;
@@ -89,6 +88,11 @@ export function lostBy(c: Connection, evidence: EvidenceStore): 0 | 1 | null {
   if (rst === null || rst.ack || !synchronized(c)) return null;
   const sender = rst.fromClient ? c.client : c.server;
   return sender.finSent ? null : sender.side;
+}
+
+/** Retransmitting or probing, unanswered, while it still holds the connection open. */
+function stillSending(e: Endpoint): boolean {
+  return e.unanswered > 0 && (e.state === TcpState.ESTABLISHED || e.state === TcpState.CLOSE_WAIT);
 }
 
 function isOpen(s: TcpState): boolean {

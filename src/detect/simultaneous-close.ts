@@ -4,18 +4,28 @@ import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
 import { AggregateMap, endpointKey, type Finding, plural } from './finding.js';
 
+/** Both FINs and both ACKs of them. */
+const EVIDENCE: readonly Slot[] = [Slot.FinClient, Slot.FinServer, Slot.AckOfFinClient, Slot.AckOfFinServer];
+
 /** simultaneous_close: both sides sent FIN before seeing the other's (CLOSING). Legal, and worth knowing: info. */
 export class SimultaneousCloseDetector {
   private readonly byServer = new AggregateMap();
 
   constructor(private readonly config: DetectConfig, private readonly evidence: EvidenceStore) {}
 
+  /** `c` ended normally and is settled early: the evidence, while the finding has room. */
+  closed(c: Connection): void {
+    if (!c.client.hasVisited(TcpState.CLOSING) && !c.server.hasVisited(TcpState.CLOSING)) return;
+    this.byServer.get(endpointKey(c.family, c.server), c.family, c.server)
+      .takeEvidence(this.evidence, c, EVIDENCE, this.config.evidence, 4);
+  }
+
   connection(c: Connection): void {
     if (!c.client.hasVisited(TcpState.CLOSING) && !c.server.hasVisited(TcpState.CLOSING)) return;
     const a = this.byServer.get(endpointKey(c.family, c.server), c.family, c.server);
     a.add(c, true, this.config.connectionIds);
     if (c.client.state === TcpState.TIME_WAIT && c.server.state === TcpState.TIME_WAIT) a.bump('bothTimeWait');
-    a.takeEvidence(this.evidence, c, [Slot.FinClient, Slot.FinServer, Slot.AckOfFinClient, Slot.AckOfFinServer], this.config.evidence, 4);
+    a.takeEvidence(this.evidence, c, EVIDENCE, this.config.evidence, 4);
   }
 
   findings(): Finding[] {

@@ -4,6 +4,9 @@ import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
 import { Aggregate, endpointKey, type Finding, num, plural, severityOf } from './finding.js';
 
+/** The server's FIN, the client's, and the server's ACK of it: the server closed first and holds TIME_WAIT. */
+const EVIDENCE: readonly Slot[] = [Slot.FinServer, Slot.FinClient, Slot.AckOfFinClient];
+
 class Pileup {
   readonly agg: Aggregate;
   /** Connections whose server entered TIME_WAIT, per whole second. */
@@ -24,19 +27,30 @@ export class TimeWaitPileupDetector {
 
   constructor(private readonly config: DetectConfig, private readonly evidence: EvidenceStore, private readonly msl: number) {}
 
-  connection(c: Connection): void {
+  /** `c` ended normally and is settled early: the evidence, if this endpoint still wants some. */
+  closed(c: Connection): void {
     if (!c.server.hasVisited(TcpState.TIME_WAIT)) return;
+    this.pileup(c).agg.takeEvidence(this.evidence, c, EVIDENCE, this.config.evidence, 3);
+  }
+
+  private pileup(c: Connection): Pileup {
     const key = endpointKey(c.family, c.server);
     let p = this.byServer.get(key);
     if (p === undefined) {
       p = new Pileup(c);
       this.byServer.set(key, p);
     }
+    return p;
+  }
+
+  connection(c: Connection): void {
+    if (!c.server.hasVisited(TcpState.TIME_WAIT)) return;
+    const p = this.pileup(c);
     p.agg.add(c, true, this.config.connectionIds);
     // The server enters TIME_WAIT on the client's FIN, at (or just before) the connection's last packet.
     p.entries.set(c.endSec, (p.entries.get(c.endSec) ?? 0) + 1);
     if (c.server.state === TcpState.TIME_WAIT) p.atEnd++;
-    p.agg.takeEvidence(this.evidence, c, [Slot.FinServer, Slot.FinClient, Slot.AckOfFinClient], this.config.evidence, 3);
+    p.agg.takeEvidence(this.evidence, c, EVIDENCE, this.config.evidence, 3);
   }
 
   findings(): Finding[] {

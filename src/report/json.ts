@@ -112,7 +112,10 @@ function endpointJson(c: ConnectionRecord, e: EndpointRecord): string {
     `"packets":${e.packets},"payloadBytes":${e.payloadBytes},"wireBytes":${e.wireBytes},"analysis":${analysisJson(e.analysis)}}`;
 }
 
+const NO_ANALYSIS = '{"retransmissions":0,"outOfOrder":0,"duplicateAcks":0,"zeroWindows":0,"keepAlives":0,"ackedUnseen":0,"lostSegments":0}';
+
 function analysisJson(a: SegmentAnalysis): string {
+  if ((a.retransmissions | a.outOfOrder | a.duplicateAcks | a.zeroWindows | a.keepAlives | a.ackedUnseen | a.lostSegments) === 0) return NO_ANALYSIS;
   return `{"retransmissions":${a.retransmissions},"outOfOrder":${a.outOfOrder},"duplicateAcks":${a.duplicateAcks},` +
     `"zeroWindows":${a.zeroWindows},"keepAlives":${a.keepAlives},"ackedUnseen":${a.ackedUnseen},"lostSegments":${a.lostSegments}}`;
 }

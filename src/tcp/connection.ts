@@ -51,13 +51,15 @@ export class Connection {
   transitionsDropped = 0;
 
   /** Handshake round trip (first SYN to the ACK that completes it), in seconds; 0 until known. */
-  irtt = 0;
+  irtt = -0;
   /** tcpdump's relative-sequence bases (set by the first ACK-bearing segment and by every SYN,ACK). */
   relBaseKnown = false;
   relBaseClient = 0;
   relBaseServer = 0;
   /** Packets kept as evidence for later stages: indices into their packet store, -1 for none. */
   readonly evidence = new Int32Array(EVIDENCE_SLOTS).fill(-1);
+  /** Queued to have its evidence settled once it has been over, and normal, for a while. */
+  settleQueued = false;
 
   /** Hash-bucket chain of the connection table. */
   hash = 0;
@@ -95,11 +97,12 @@ export class Connection {
     this.curNsec = 0;
     this.transitionLen = 0;
     this.transitionsDropped = 0;
-    this.irtt = 0;
+    this.irtt = -0;
     this.relBaseKnown = false;
     this.relBaseClient = 0;
     this.relBaseServer = 0;
     this.evidence.fill(-1);
+    this.settleQueued = false;
     this.hash = 0;
     this.bucketNext = null;
     this.lingering = false;

@@ -19,6 +19,13 @@ const ACCEPTED_RST = 1 << 13;
 const SYN_ACK_LOSS_SEEN = 1 << 14;
 const PENDING_ACK_OF_SYN = 1 << 15;
 
+/**
+ * Initial value of the fields that hold seconds as doubles: -0 is no small integer, so V8 gives
+ * them a double representation from the start instead of changing every Endpoint's hidden class
+ * (and the code that reads it) when the first double arrives.
+ */
+const DOUBLE = -0;
+
 /** What one side of a connection has shown on the wire, and the state that follows from it. */
 export class Endpoint {
   state: TcpState;
@@ -55,8 +62,8 @@ export class Endpoint {
   finRtoUs = 0;
 
   /** When this side last sent its SYN,ACK, and the interval before that (its SYN,ACK timeout, roughly), in seconds. */
-  lastSynAckAt = 0;
-  synAckRto = 0;
+  lastSynAckAt = DOUBLE;
+  synAckRto = DOUBLE;
   synRetransmits = 0;
   finRetransmits = 0;
   rstIgnored = 0;
@@ -66,18 +73,18 @@ export class Endpoint {
   /** Every state this side has been in, one bit per TcpState. */
   visited = 0;
   /** When the current state was entered (seconds), and how long the side spent in the closing states it left. */
-  stateSince = 0;
-  closeWaitSeconds = 0;
-  finWait1Seconds = 0;
-  finWait2Seconds = 0;
-  lastAckSeconds = 0;
+  stateSince = DOUBLE;
+  closeWaitSeconds = DOUBLE;
+  finWait1Seconds = DOUBLE;
+  finWait2Seconds = DOUBLE;
+  lastAckSeconds = DOUBLE;
 
   // Wireshark's TCP sequence analysis of the segments this side sends (see analysis.ts).
   waNextSeq = 0;
-  waNextSeqTime = 0;
+  waNextSeqTime = DOUBLE;
   waMaxSeqToBeAcked = 0;
   waLastAck = 0;
-  waLastAckTime = 0;
+  waLastAckTime = DOUBLE;
   waWindow = -1;
   waDupAcks = 0;
   waLastFlags = 0;
@@ -92,7 +99,7 @@ export class Endpoint {
   /** Retransmissions and keep-alives sent since the peer last sent anything, and the first of them. */
   unanswered = 0;
   unansweredPacket = 0;
-  unansweredSince = 0;
+  unansweredSince = DOUBLE;
 
   constructor(readonly side: 0 | 1, state: TcpState) {
     this.state = state;
@@ -125,23 +132,23 @@ export class Endpoint {
     this.lastFinSec = 0;
     this.lastFinNsec = 0;
     this.finRtoUs = 0;
-    this.lastSynAckAt = 0;
-    this.synAckRto = 0;
+    this.lastSynAckAt = DOUBLE;
+    this.synAckRto = DOUBLE;
     this.synRetransmits = 0;
     this.finRetransmits = 0;
     this.rstIgnored = 0;
     this.timerGen = 0;
     this.visited = 1 << state;
-    this.stateSince = 0;
-    this.closeWaitSeconds = 0;
-    this.finWait1Seconds = 0;
-    this.finWait2Seconds = 0;
-    this.lastAckSeconds = 0;
+    this.stateSince = DOUBLE;
+    this.closeWaitSeconds = DOUBLE;
+    this.finWait1Seconds = DOUBLE;
+    this.finWait2Seconds = DOUBLE;
+    this.lastAckSeconds = DOUBLE;
     this.waNextSeq = 0;
-    this.waNextSeqTime = 0;
+    this.waNextSeqTime = DOUBLE;
     this.waMaxSeqToBeAcked = 0;
     this.waLastAck = 0;
-    this.waLastAckTime = 0;
+    this.waLastAckTime = DOUBLE;
     this.waWindow = -1;
     this.waDupAcks = 0;
     this.waLastFlags = 0;
@@ -154,7 +161,7 @@ export class Endpoint {
     this.lostSegments = 0;
     this.unanswered = 0;
     this.unansweredPacket = 0;
-    this.unansweredSince = 0;
+    this.unansweredSince = DOUBLE;
   }
 
   hasVisited(s: TcpState): boolean {

@@ -191,7 +191,7 @@ export class TcpMachine {
         case TcpState.SYN_RCVD:
           // SYN_RCVD --rcv ACK of SYN--> ESTABLISHED
           if (!r.issKnown || seqGt(ack, r.iss)) {
-            if (r.synAckLossSeen && p.payloadLen === 0 && !(f & TH_FIN)) this.holdAckOfSyn(c, r);
+            if (r.synAckLossSeen && p.payloadLen === 0 && !(f & TH_FIN)) this.holdAck(c, r, false);
             else this.setState(c, r, TcpState.ESTABLISHED, TcpEvent.RcvAckOfSyn);
           }
           break;
@@ -199,7 +199,7 @@ export class TcpMachine {
         case TcpState.CLOSING:
         case TcpState.LAST_ACK:
           if (seqGe(ack, seqAdd(r.finSeq, 1))) {
-            if (r.finAckLossSeen && !(f & TH_FIN)) this.holdFinAck(c, r);
+            if (r.finAckLossSeen && !(f & TH_FIN)) this.holdAck(c, r, true);
             else this.finAcked(c, r, (f & TH_FIN) !== 0);
           }
           break;
@@ -254,17 +254,11 @@ export class TcpMachine {
     }
   }
 
-  private holdFinAck(c: Connection, r: Endpoint): void {
-    if (r.pendingFinAck) return;
-    r.pendingFinAck = true;
-    r.pendingPacket = c.curPacket;
-    r.pendingSec = c.curSec;
-    r.pendingNsec = c.curNsec;
-  }
-
-  private holdAckOfSyn(c: Connection, r: Endpoint): void {
-    if (r.pendingAckOfSyn) return;
-    r.pendingAckOfSyn = true;
+  /** Holds the ACK now arriving at `r` (of its FIN, or of its SYN,ACK) until settle() decides it arrived. */
+  private holdAck(c: Connection, r: Endpoint, ofFin: boolean): void {
+    if (r.holdsAck) return;
+    if (ofFin) r.pendingFinAck = true;
+    else r.pendingAckOfSyn = true;
     r.pendingPacket = c.curPacket;
     r.pendingSec = c.curSec;
     r.pendingNsec = c.curNsec;

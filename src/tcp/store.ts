@@ -7,7 +7,7 @@ import type { TcpState } from './state.js';
  * millions of connections keeps RECORD_BYTES each (plus 32 bytes per transition when
  * transitions are kept) instead of a graph of objects.
  */
-export const RECORD_BYTES = 192;
+export const RECORD_BYTES = 140;
 const FLAG_ROLE_INFERRED = 1;
 const FLAG_STATE_INFERRED = 2;
 const FLAG_NORMAL_END = 4;
@@ -16,13 +16,16 @@ export class ConnectionStore {
   private buf = new ArrayBuffer(RECORD_BYTES * 1024);
   private view = new DataView(this.buf);
   private trans = new Float64Array(0);
+  /** Wireshark's analysis counters of the connections that have any, 14 per connection (7 per side). */
+  private analysisCounts = new Uint32Array(0);
+  private analysisLen = 0;
   private transLen = 0;
   count = 0;
 
   constructor(private readonly keepTransitions: boolean) {}
 
   get bytes(): number {
-    return this.count * RECORD_BYTES + this.transLen * 8;
+    return this.count * RECORD_BYTES + this.transLen * 8 + this.analysisLen * 4;
   }
 
   add(c: Connection): void {
@@ -74,25 +77,35 @@ export class ConnectionStore {
     v.setFloat64(o + 116, cl.wireBytes, true);
     v.setFloat64(o + 124, sv.wireBytes, true);
     v.setUint32(o + 132, c.encap, true);
-    for (let side = 0; side < 2; side++) {
-      const e = side === 0 ? cl : sv;
-      const b = o + 136 + side * 28;
-      v.setUint32(b, e.retransmissions, true);
-      v.setUint32(b + 4, e.outOfOrder, true);
-      v.setUint32(b + 8, e.dupAcks, true);
-      v.setUint32(b + 12, e.zeroWindows, true);
-      v.setUint32(b + 16, e.keepAlives, true);
-      v.setUint32(b + 20, e.ackedUnseen, true);
-      v.setUint32(b + 24, e.lostSegments, true);
+    // Most connections have nothing for Wireshark's analysis to flag: they keep no counters at all.
+    let a = 0;
+    if ((cl.retransmissions | cl.outOfOrder | cl.dupAcks | cl.zeroWindows | cl.keepAlives | cl.ackedUnseen | cl.lostSegments |
+      sv.retransmissions | sv.outOfOrder | sv.dupAcks | sv.zeroWindows | sv.keepAlives | sv.ackedUnseen | sv.lostSegments) !== 0) {
+      if (this.analysisLen + 14 > this.analysisCounts.length) {
+        const bigger = new Uint32Array(Math.max(1024, this.analysisCounts.length * 2));
+        bigger.set(this.analysisCounts);
+        this.analysisCounts = bigger;
+      }
+      const t = this.analysisCounts;
+      let k = this.analysisLen;
+      for (const e of [cl, sv]) {
+        t[k++] = e.retransmissions; t[k++] = e.outOfOrder; t[k++] = e.dupAcks; t[k++] = e.zeroWindows;
+        t[k++] = e.keepAlives; t[k++] = e.ackedUnseen; t[k++] = e.lostSegments;
+      }
+      a = this.analysisLen / 14 + 1;
+      this.analysisLen = k;
     }
+    v.setUint32(o + 136, a, true);
   }
 
-  private analysis(o: number): SegmentAnalysis {
-    const v = this.view;
+  private analysis(o: number, side: number): SegmentAnalysis {
+    const a = this.view.getUint32(o + 136, true);
+    if (a === 0) return NO_ANALYSIS;
+    const t = this.analysisCounts;
+    const k = (a - 1) * 14 + side * 7;
     return {
-      retransmissions: v.getUint32(o, true), outOfOrder: v.getUint32(o + 4, true), duplicateAcks: v.getUint32(o + 8, true),
-      zeroWindows: v.getUint32(o + 12, true), keepAlives: v.getUint32(o + 16, true), ackedUnseen: v.getUint32(o + 20, true),
-      lostSegments: v.getUint32(o + 24, true),
+      retransmissions: t[k]!, outOfOrder: t[k + 1]!, duplicateAcks: t[k + 2]!, zeroWindows: t[k + 3]!,
+      keepAlives: t[k + 4]!, ackedUnseen: t[k + 5]!, lostSegments: t[k + 6]!,
     };
   }
 
@@ -109,13 +122,13 @@ export class ConnectionStore {
         a0: v.getInt32(o + 12, true), a1: v.getInt32(o + 16, true), a2: v.getInt32(o + 20, true), a3: v.getInt32(o + 24, true),
         port: v.getUint16(o + 8, true), state: v.getUint8(o + 6) as TcpState,
         packets: v.getUint32(o + 44, true), payloadBytes: v.getFloat64(o + 52, true), wireBytes: v.getFloat64(o + 116, true),
-        analysis: this.analysis(o + 136),
+        analysis: this.analysis(o, 0),
       },
       server: {
         a0: v.getInt32(o + 28, true), a1: v.getInt32(o + 32, true), a2: v.getInt32(o + 36, true), a3: v.getInt32(o + 40, true),
         port: v.getUint16(o + 10, true), state: v.getUint8(o + 7) as TcpState,
         packets: v.getUint32(o + 48, true), payloadBytes: v.getFloat64(o + 60, true), wireBytes: v.getFloat64(o + 124, true),
-        analysis: this.analysis(o + 164),
+        analysis: this.analysis(o, 1),
       },
       roleInferred: (flags & FLAG_ROLE_INFERRED) !== 0,
       encap: v.getUint32(o + 132, true),
@@ -144,6 +157,11 @@ export class ConnectionStore {
     for (let k = 0; k < order.length; k++) yield this.get(order[k]!);
   }
 }
+
+/** The counters of a connection with nothing flagged (shared: records are read, not written). */
+const NO_ANALYSIS: SegmentAnalysis = Object.freeze({
+  retransmissions: 0, outOfOrder: 0, duplicateAcks: 0, zeroWindows: 0, keepAlives: 0, ackedUnseen: 0, lostSegments: 0,
+});
 
 export function toRecord(c: Connection): ConnectionRecord {
   return {
