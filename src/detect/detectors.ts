@@ -1,4 +1,7 @@
+import type { PacketBatch } from '../capture/index.js';
+import { type DecodedPacket, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
 import { type Connection, endedNormally, isOver } from '../tcp/connection.js';
+import type { ConnectionTable } from '../tcp/table.js';
 import type { Endpoint } from '../tcp/endpoint.js';
 import { addDwell } from '../tcp/machine.js';
 import { CLOSE_WAIT_LEAK } from './close-wait-leak.js';
@@ -76,7 +79,22 @@ export class Detectors {
   }
 
   /**
-   * After each segment of `c`, at time `now`. A connection that ended normally lingers in the
+   * Each TCP segment, after the connection table applied it. Most segments (data and its ACKs)
+   * neither fill an evidence slot nor change a state: they leave after two tests.
+   */
+  segment(t: ConnectionTable, p: DecodedPacket, batch: PacketBatch, i: number, n: number, now: number): void {
+    const c = t.current!;
+    const cl = c.client;
+    const sv = c.server;
+    if ((p.flags & (TH_SYN | TH_FIN | TH_RST)) !== 0 || t.analysis !== 0 || !c.relBaseKnown || cl.finSent || sv.finSent) {
+      this.evidence.packet(c, t.currentFromClient, p, batch.data[i]!, batch.path, batch.dataOffset[i]!, batch.linkType[i]!,
+        n, batch.sec[i]!, batch.nsec[i]!, t.analysis, t.clientBefore, t.serverBefore);
+    }
+    if (cl.state !== t.clientBefore || sv.state !== t.serverBefore) this.afterSegment(c, now);
+  }
+
+  /**
+   * After a segment that changed a state of `c`, at time `now`. A connection that ended normally lingers in the
    * table for 2MSL; its evidence is settled SETTLE_SECONDS after it ended (late enough for a
    * retransmitted FIN to show a lost ACK first): the detectors that may still report it take
    * what they want, and the rest is freed. Memory for evidence then follows open connections only.
@@ -114,10 +132,14 @@ export class Detectors {
     dwellUntil(c.server, now);
     this.flood.connection(c);
     this.scan.connection(c);
-    this.refused.connection(c);
-    this.unanswered.connection(c);
-    this.halfOpen.connection(c);
-    this.reset.connection(c);
+    // An orderly close (or a connection open at both ends and quiet) cannot be refused, reset or half-open;
+    // it can still have lingered in a closing state, or piled up TIME_WAIT.
+    if (!endedNormally(c) || c.client.unanswered > 0 || c.server.unanswered > 0) {
+      this.refused.connection(c);
+      this.unanswered.connection(c);
+      this.halfOpen.connection(c);
+      this.reset.connection(c);
+    }
     for (const d of this.closing) d.connection(c);
     this.simultaneous.connection(c);
     this.timeWait.connection(c);

@@ -139,6 +139,35 @@ export class Aggregate {
   }
 }
 
+/**
+ * The last address (and port) looked up and what was found for it: a busy server's connections
+ * come one after another, and a map lookup with a key built from them costs more than this test.
+ */
+export class LastLookup<T> {
+  private a0 = 0;
+  private a1 = 0;
+  private a2 = 0;
+  private a3 = 0;
+  private port = -1;
+  value: T | null = null;
+
+  /** Whether `e` (with its port unless `withPort` is false) is the one remembered. */
+  is(e: Endpoint, withPort = true): boolean {
+    return this.value !== null && e.a0 === this.a0 && e.a1 === this.a1 && e.a2 === this.a2 && e.a3 === this.a3 &&
+      (!withPort || e.port === this.port);
+  }
+
+  remember(e: Endpoint, value: T): T {
+    this.a0 = e.a0;
+    this.a1 = e.a1;
+    this.a2 = e.a2;
+    this.a3 = e.a3;
+    this.port = e.port;
+    this.value = value;
+    return value;
+  }
+}
+
 /** Aggregates by key, made on first use. */
 export class AggregateMap {
   readonly map = new Map<number | string, Aggregate>();

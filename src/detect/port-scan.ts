@@ -2,7 +2,7 @@ import type { Connection } from '../tcp/connection.js';
 import { clientOpened, handshakeFailed } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { Aggregate, addressKey, endpointKey, type Finding, num, secs } from './finding.js';
+import { Aggregate, addressKey, endpointKey, type Finding, LastLookup, num, secs } from './finding.js';
 
 /** A source with more than one target: the detail of a possible scan. */
 class Scan {
@@ -38,6 +38,8 @@ class Source {
  */
 export class PortScanDetector {
   private readonly sources = new Map<number | string, Source>();
+  private readonly lastClient = new LastLookup<Source>();
+  private readonly lastServer = new LastLookup<boolean>();
   /** Sources found scanning, for other detectors to fold their refused and unanswered connections into the scan. */
   readonly scanners = new Set<number | string>();
 
@@ -46,6 +48,8 @@ export class PortScanDetector {
   connection(c: Connection): void {
     if (!clientOpened(c)) return;
     const cfg = this.config.portScan;
+    // The same client to the same server again (a busy client): nothing new for a scan.
+    if (this.lastClient.is(c.client, false) && this.lastServer.is(c.server) && this.lastClient.value!.scan === null) return;
     const key = addressKey(c.family, c.client);
     const target = endpointKey(c.family, c.server);
     let src = this.sources.get(key);
@@ -60,8 +64,12 @@ export class PortScanDetector {
       src.firstStartNsec = c.startNsec;
       src.firstFailed = handshakeFailed(c);
       this.sources.set(key, src);
+      this.lastClient.remember(c.client, src);
+      this.lastServer.remember(c.server, true);
       return;
     }
+    this.lastClient.remember(c.client, src);
+    this.lastServer.remember(c.server, true);
     let s = src.scan;
     if (s === null) {
       if (target === src.firstTarget) return;

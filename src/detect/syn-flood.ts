@@ -3,7 +3,7 @@ import { TcpState } from '../tcp/state.js';
 import { clientOpened, handshakeFailed, refused } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { Aggregate, addressKey, endpointKey, type Finding, num, secs } from './finding.js';
+import { Aggregate, addressKey, endpointKey, type Finding, LastLookup, num, secs } from './finding.js';
 
 /** Distinct sources are counted exactly up to this many per endpoint (memory bound), then reported as "at least". */
 const MAX_SOURCES = 100000;
@@ -34,7 +34,8 @@ class FloodTracker {
  */
 export class SynFloodDetector {
   private readonly trackers = new Map<number | string, FloodTracker>();
-  private readonly completed = new Map<number | string, number>();
+  private readonly completed = new Map<number | string, { n: number }>();
+  private readonly lastCompleted = new LastLookup<{ n: number }>();
   /** Endpoints found flooded, for other detectors to fold their failed handshakes into the flood. */
   readonly flooded = new Set<number | string>();
 
@@ -42,11 +43,19 @@ export class SynFloodDetector {
 
   connection(c: Connection): void {
     if (!clientOpened(c)) return;
-    const key = endpointKey(c.family, c.server);
     if (!handshakeFailed(c)) {
-      this.completed.set(key, (this.completed.get(key) ?? 0) + 1);
+      const last = this.lastCompleted;
+      if (last.is(c.server)) {
+        last.value!.n++;
+        return;
+      }
+      const k = endpointKey(c.family, c.server);
+      let count = this.completed.get(k);
+      if (count === undefined) this.completed.set(k, (count = { n: 0 }));
+      last.remember(c.server, count).n++;
       return;
     }
+    const key = endpointKey(c.family, c.server);
     let t = this.trackers.get(key);
     if (t === undefined) {
       t = new FloodTracker(c);
@@ -103,7 +112,7 @@ export class SynFloodDetector {
       this.flooded.add(key);
       const a = t.failed;
       const span = Math.max(1, a.lastSec - a.firstSec + (a.lastNsec - a.firstNsec) * 1e-9);
-      const completed = this.completed.get(key) ?? 0;
+      const completed = this.completed.get(key)?.n ?? 0;
       const completedShare = completed / (completed + a.count);
       const sources = t.sources.size;
       const spoofed = (t.synAcked === 0 || t.neverAnswered / t.synAcked >= 0.9) && sources >= 0.5 * a.count;

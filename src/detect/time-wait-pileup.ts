@@ -2,7 +2,7 @@ import type { Connection } from '../tcp/connection.js';
 import { TcpState } from '../tcp/state.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { Aggregate, endpointKey, type Finding, num, plural, severityOf } from './finding.js';
+import { Aggregate, endpointKey, type Finding, LastLookup, num, plural, severityOf } from './finding.js';
 
 /** The server's FIN, the client's, and the server's ACK of it: the server closed first and holds TIME_WAIT. */
 const EVIDENCE: readonly Slot[] = [Slot.FinServer, Slot.FinClient, Slot.AckOfFinClient];
@@ -12,9 +12,23 @@ class Pileup {
   /** Connections whose server entered TIME_WAIT, per whole second. */
   readonly entries = new Map<number, number>();
   atEnd = 0;
+  /** The second being counted (connections end in order, mostly) and its count so far. */
+  lastSecond = -1;
+  lastCount = 0;
 
   constructor(c: Connection) {
     this.agg = new Aggregate(c.family, c.server);
+  }
+
+  count(second: number): void {
+    this.flush();
+    this.lastSecond = second;
+    this.lastCount = 1;
+  }
+
+  flush(): void {
+    if (this.lastCount > 0) this.entries.set(this.lastSecond, (this.entries.get(this.lastSecond) ?? 0) + this.lastCount);
+    this.lastCount = 0;
   }
 }
 
@@ -24,6 +38,7 @@ class Pileup {
  */
 export class TimeWaitPileupDetector {
   private readonly byServer = new Map<number | string, Pileup>();
+  private readonly last = new LastLookup<Pileup>();
 
   constructor(private readonly config: DetectConfig, private readonly evidence: EvidenceStore, private readonly msl: number) {}
 
@@ -34,13 +49,14 @@ export class TimeWaitPileupDetector {
   }
 
   private pileup(c: Connection): Pileup {
+    if (this.last.is(c.server)) return this.last.value!;
     const key = endpointKey(c.family, c.server);
     let p = this.byServer.get(key);
     if (p === undefined) {
       p = new Pileup(c);
       this.byServer.set(key, p);
     }
-    return p;
+    return this.last.remember(c.server, p);
   }
 
   connection(c: Connection): void {
@@ -48,7 +64,8 @@ export class TimeWaitPileupDetector {
     const p = this.pileup(c);
     p.agg.add(c, true, this.config.connectionIds);
     // The server enters TIME_WAIT on the client's FIN, at (or just before) the connection's last packet.
-    p.entries.set(c.endSec, (p.entries.get(c.endSec) ?? 0) + 1);
+    if (c.endSec === p.lastSecond) p.lastCount++;
+    else p.count(c.endSec);
     if (c.server.state === TcpState.TIME_WAIT) p.atEnd++;
     p.agg.takeEvidence(this.evidence, c, EVIDENCE, this.config.evidence, 3);
   }
@@ -57,6 +74,7 @@ export class TimeWaitPileupDetector {
     const out: Finding[] = [];
     const hold = Math.max(1, Math.ceil(2 * this.msl));
     for (const p of this.byServer.values()) {
+      p.flush();
       const seconds = [...p.entries.keys()].sort((a, b) => a - b);
       let peak = 0;
       let sum = 0;

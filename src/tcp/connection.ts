@@ -101,7 +101,7 @@ export class Connection {
     this.relBaseKnown = false;
     this.relBaseClient = 0;
     this.relBaseServer = 0;
-    this.evidence.fill(-1);
+    // `evidence` needs no reset: whoever fills slots empties them before the connection leaves the table.
     this.settleQueued = false;
     this.hash = 0;
     this.bucketNext = null;
