@@ -218,6 +218,29 @@ describe('port_scan (byte-built: no scan is made from this machine)', () => {
   });
 });
 
+describe('fin_wait_1_stuck behind a zero window (byte-built)', () => {
+  it('names the zero window the peer advertised when the FIN went unacknowledged', async () => {
+    const r = await analyzeSegs([
+      { t: 1, from: 'c', flags: 'S', seq: 100 },
+      { t: 1.001, from: 's', flags: 'S.', seq: 500, ack: 101 },
+      { t: 1.002, from: 'c', flags: '.', seq: 101, ack: 501 },
+      { t: 1.003, from: 'c', flags: 'P.', seq: 101, ack: 501, len: 1000 },
+      { t: 1.004, from: 's', flags: '.', seq: 501, ack: 1101, win: 0 },
+      { t: 1.005, from: 'c', flags: 'F.', seq: 1101, ack: 501 },
+      { t: 1.205, from: 'c', flags: 'F.', seq: 1101, ack: 501 },
+      { t: 1.605, from: 'c', flags: 'F.', seq: 1101, ack: 501 },
+    ]);
+    const f = ofKind(r, 'fin_wait_1_stuck')[0]!;
+    expect(f.severity).toBe('warning');
+    expect(f.counts).toMatchObject({ side: 'client', atEnd: 1, finRetransmissions: 2, peerZeroWindow: 1 });
+    expect(f.summary).toMatch(/the server advertised a zero window: the FIN is held behind it/);
+    expect(f.evidence.map((e) => e.packet)).toEqual([5, 6, 7, 8]);
+    const c = conns(r)[0]!;
+    expect(c.server.analysis.zeroWindows).toBe(1);
+    expect(c.client.analysis.retransmissions).toBe(2);
+  });
+});
+
 describe('memory of the detector stage', () => {
   it('frees every evidence slot when connections leave the table', async () => {
     const segs: Seg[] = [];

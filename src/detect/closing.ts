@@ -38,7 +38,7 @@ export class ClosingDetector {
       a.max('maxSeconds', Math.round(verdict.seconds * 1000) / 1000);
       if (verdict.qualifies) a.bump('pastThreshold');
       this.spec.count?.(e, peer, (name, n = 1) => a.bump(name, n));
-      a.takeEvidence(this.evidence, c, this.spec.evidence(e.side), this.config.evidence, 3);
+      a.takeEvidence(this.evidence, c, this.spec.evidence(e.side), this.config.evidence);
     }
   }
 

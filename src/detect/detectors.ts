@@ -40,6 +40,16 @@ class SettleQueue {
   readonly id: number[] = [];
   readonly time: number[] = [];
 
+  /** Forgets the first `n` entries. */
+  drop(n: number): void {
+    const rest = this.length - n;
+    this.conn.copyWithin(0, n, this.length);
+    this.id.copyWithin(0, n, this.length);
+    this.time.copyWithin(0, n, this.length);
+    this.conn.fill(null, rest, this.length);
+    this.length = rest;
+  }
+
   push(c: Connection, id: number, time: number): void {
     const i = this.length++;
     this.conn[i] = c;
@@ -112,6 +122,10 @@ export class Detectors {
     }
     if (this.settleHead === q.length) {
       q.length = 0;
+      this.settleHead = 0;
+    } else if (this.settleHead > 4096 && this.settleHead * 2 > q.length) {
+      // Under steady traffic the queue never empties: drop the settled front, so it holds only the last SETTLE_SECONDS.
+      q.drop(this.settleHead);
       this.settleHead = 0;
     }
     if (!c.settleQueued && isOver(c) && endedNormally(c)) {
