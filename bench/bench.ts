@@ -110,6 +110,7 @@ function main(): number {
   runs.push(timed('tcpstate reader only (pcap-parser)', node, [join(ROOT, 'dist', 'bench', 'read.js'), ONE]));
   const json = timed('tcpstate analyze --format json', node, [bin, 'analyze', '--format', 'json', '-o', '/dev/null', ONE]);
   runs.push(json);
+  runs.push(timed('tcpstate analyze --format json --no-findings', node, [bin, 'analyze', '--format', 'json', '--no-findings', '-o', '/dev/null', ONE]));
   const text1 = timed('tcpstate analyze (text)', node, [bin, 'analyze', ONE]);
   runs.push(text1);
   const tshark = has('tshark') ? timed('tshark -q -z conv,tcp', 'tshark', ['-r', ONE, '-q', '-z', 'conv,tcp']) : null;

@@ -118,9 +118,20 @@ function* table(report: Report, all: boolean): Generator<string> {
     for (const l of lines) yield `  ${fmt(l)}\n`;
   };
   const p = report.precision;
+  // Each connection names the findings it is in (those that list its id).
+  const kinds = new Map<number, string[]>();
+  for (const f of report.findings) {
+    for (const id of f.connections) {
+      const k = kinds.get(id);
+      if (k === undefined) kinds.set(id, [f.kind]);
+      else if (!k.includes(f.kind)) k.push(f.kind);
+    }
+  }
   for (const c of rows) {
     const notes: string[] = [];
     if (!c.normalEnd) notes.push('abnormal');
+    const found = kinds.get(c.id);
+    if (found) notes.push(...found);
     if (c.roleInferred) notes.push('roles inferred');
     if (c.stateInferred) notes.push('state inferred');
     const a = c.client.analysis;
