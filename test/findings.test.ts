@@ -99,6 +99,26 @@ describe('each finding kind on the real capture made for it', () => {
   });
 });
 
+describe('evidence lines are print lines, whatever the input', () => {
+  // Packets of a pcap or pcapng file are read again by offset to print them; from gzip or a stream their headers are copied.
+  const files = readdirSync(CAP).filter((f) => /\.(pcap|pcapng|gz)$/.test(f)).sort();
+  for (const file of files) {
+    it(file, async () => {
+      const r = await report(file);
+      const lines = await printLines(file);
+      for (const f of r.findings) for (const e of f.evidence) expect(e.line, `${f.kind} packet ${e.packet}`).toBe(lines.get(e.packet));
+    });
+  }
+
+  it('a capture read from a stream', async () => {
+    const bytes = readFileSync(join(CAP, 'mixed.pcap'));
+    const r = await analyze([memoryInput('stdin', bytes)]);
+    const lines = await printLines('mixed.pcap');
+    expect(r.findings.length).toBe(5);
+    for (const f of r.findings) for (const e of f.evidence) expect(e.line).toBe(lines.get(e.packet));
+  });
+});
+
 describe('several problems at once among a few hundred normal connections', () => {
   it('mixed.pcap: each problem once, on its endpoint, and none of the ordinary connections in any finding', async () => {
     const r = await report('mixed.pcap');

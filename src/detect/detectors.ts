@@ -28,11 +28,6 @@ function dwellUntil(e: Endpoint, now: number): void {
   e.stateSince = now;
 }
 
-/**
- * The detector stage: sees every connection once, as it leaves the connection table, and keeps
- * per-endpoint aggregates (bounded by endpoints, not by connections). Evidence packets are kept
- * by `evidence`, which the analysis feeds with every segment.
- */
 /** Connections that ended normally, in the order they did, waiting to have their evidence settled. */
 class SettleQueue {
   length = 0;
@@ -61,6 +56,11 @@ class SettleQueue {
 /** Seconds after a normal end before its evidence is settled (a FIN retransmitted after a lost ACK comes sooner). */
 const SETTLE_SECONDS = 0.5;
 
+/**
+ * The detector stage: sees each segment after the connection table (segment(): evidence and
+ * settling) and every connection once, as it leaves the table (finished()), keeping aggregates per
+ * endpoint, bounded by endpoints and by the detectors' own windows, not by connections.
+ */
 export class Detectors {
   readonly evidence = new EvidenceStore();
   private readonly settleQueue = new SettleQueue();

@@ -54,9 +54,11 @@ export interface EvidencePacket {
 }
 
 /**
- * The header bytes of the few packets per live connection that findings may cite (its SYN,
- * FINs, RST, retransmissions...), in fixed slots of one growing arena with a free list: no
- * allocation per packet, and memory bounded by live connections.
+ * The few packets per live connection that findings may cite (its SYN, FINs, RST,
+ * retransmissions...), in fixed slots of growing typed arrays with a free list: no allocation
+ * per packet, and memory bounded by live connections. A slot holds numbers: where the packet is
+ * in its file, read again only to print it; from stdin or gzip, which cannot be read again, its
+ * header bytes are copied as well.
  */
 export class EvidenceStore {
   /** Copied header bytes, SLOT_BYTES a slot, grown only when a copy is needed. */
@@ -76,8 +78,9 @@ export class EvidenceStore {
   }
 
   /**
-   * Called for every TCP segment after the connection table applied it: keeps it if it fills
-   * one of the connection's slots. `analysis` holds Wireshark's flags for the segment.
+   * A TCP segment after the connection table applied it (any that may fill a slot, or set
+   * tcpdump's relative-sequence bases): kept if it fills one of the connection's slots.
+   * `analysis` holds Wireshark's flags for the segment.
    */
   packet(c: Connection, fromClient: boolean, p: DecodedPacket, data: Uint8Array, path: string | null, dataOffset: number,
     linkType: number, packet: number, sec: number, nsec: number, analysis: number, clientBefore: TcpState, serverBefore: TcpState): void {
