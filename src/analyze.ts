@@ -172,7 +172,7 @@ class Analysis implements RecordSink, ConnectionSink {
       const ts = sec + nsec * 1e-9;
       const t = this.table;
       t.segment(p, n, sec, nsec, ts);
-      if (this.detectors !== null) this.detectors.segment(t, p, batch, i, n, ts);
+      if (this.detectors !== null) this.detectors.segment(t, p, batch, i, n);
       if (this.zeek !== null) this.zeek.packet(data, p, n, ts);
     } else {
       const key = p.reason * 0x100000 + (p.reasonDetail & 0xfffff);

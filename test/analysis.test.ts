@@ -37,7 +37,6 @@ async function walk(file: string, detectors?: Detectors): Promise<Map<number, nu
       table.segment(p, n, sec, nsec, last);
       detectors?.evidence.packet(table.current!, table.currentFromClient, p, b.data[i]!, b.path, b.dataOffset[i]!, b.linkType[i]!,
         n, sec, nsec, table.analysis, table.clientBefore, table.serverBefore);
-      detectors?.afterSegment(table.current!, last);
       if (table.analysis) flags.set(n, table.analysis);
     },
   });

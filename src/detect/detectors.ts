@@ -1,6 +1,7 @@
 import type { PacketBatch } from '../capture/index.js';
 import { type DecodedPacket, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
-import { type Connection, endedNormally, isOver } from '../tcp/connection.js';
+import { type Connection, endedNormally } from '../tcp/connection.js';
+import { TcpState } from '../tcp/state.js';
 import type { ConnectionTable } from '../tcp/table.js';
 import type { Endpoint } from '../tcp/endpoint.js';
 import { addDwell } from '../tcp/machine.js';
@@ -28,34 +29,6 @@ function dwellUntil(e: Endpoint, now: number): void {
   e.stateSince = now;
 }
 
-/** Connections that ended normally, in the order they did, waiting to have their evidence settled. */
-class SettleQueue {
-  length = 0;
-  readonly conn: (Connection | null)[] = [];
-  readonly id: number[] = [];
-  readonly time: number[] = [];
-
-  /** Forgets the first `n` entries. */
-  drop(n: number): void {
-    const rest = this.length - n;
-    this.conn.copyWithin(0, n, this.length);
-    this.id.copyWithin(0, n, this.length);
-    this.time.copyWithin(0, n, this.length);
-    this.conn.fill(null, rest, this.length);
-    this.length = rest;
-  }
-
-  push(c: Connection, id: number, time: number): void {
-    const i = this.length++;
-    this.conn[i] = c;
-    this.id[i] = id;
-    this.time[i] = time;
-  }
-}
-
-/** Seconds after a normal end before its evidence is settled (a FIN retransmitted after a lost ACK comes sooner). */
-const SETTLE_SECONDS = 0.5;
-
 /**
  * The detector stage: sees each segment after the connection table (segment(): evidence and
  * settling) and every connection once, as it leaves the table (finished()), keeping aggregates per
@@ -63,8 +36,8 @@ const SETTLE_SECONDS = 0.5;
  */
 export class Detectors {
   readonly evidence = new EvidenceStore();
-  private readonly settleQueue = new SettleQueue();
-  private settleHead = 0;
+  /** Below the shortest closing-state threshold, an orderly close is of interest only to counts. */
+  private readonly quickClose: number;
   private readonly flood: SynFloodDetector;
   private readonly scan: PortScanDetector;
   private readonly refused: ConnectionRefusedDetector;
@@ -77,6 +50,7 @@ export class Detectors {
 
   constructor(config: DetectConfig, msl: number) {
     const ev = this.evidence;
+    this.quickClose = Math.min(config.closeWait.seconds, config.finWait1.seconds, config.finWait2.seconds, config.lastAck.seconds);
     this.flood = new SynFloodDetector(config, ev);
     this.scan = new PortScanDetector(config, ev);
     this.refused = new ConnectionRefusedDetector(config, ev);
@@ -90,54 +64,14 @@ export class Detectors {
 
   /**
    * Each TCP segment, after the connection table applied it. Most segments (data and its ACKs)
-   * neither fill an evidence slot nor change a state: they leave after two tests.
+   * cannot fill an evidence slot: they leave after one test.
    */
-  segment(t: ConnectionTable, p: DecodedPacket, batch: PacketBatch, i: number, n: number, now: number): void {
+  segment(t: ConnectionTable, p: DecodedPacket, batch: PacketBatch, i: number, n: number): void {
     const c = t.current!;
-    const cl = c.client;
-    const sv = c.server;
-    if ((p.flags & (TH_SYN | TH_FIN | TH_RST)) !== 0 || t.analysis !== 0 || !c.relBaseKnown || cl.finSent || sv.finSent) {
+    if ((p.flags & (TH_SYN | TH_FIN | TH_RST)) !== 0 || t.analysis !== 0 || !c.relBaseKnown || c.client.finSent || c.server.finSent) {
       this.evidence.packet(c, t.currentFromClient, p, batch.data[i]!, batch.path, batch.dataOffset[i]!, batch.linkType[i]!,
         n, batch.sec[i]!, batch.nsec[i]!, t.analysis, t.clientBefore, t.serverBefore);
     }
-    if (cl.state !== t.clientBefore || sv.state !== t.serverBefore) this.afterSegment(c, now);
-  }
-
-  /**
-   * After a segment that changed a state of `c`, at time `now`. A connection that ended normally lingers in the
-   * table for 2MSL; its evidence is settled SETTLE_SECONDS after it ended (late enough for a
-   * retransmitted FIN to show a lost ACK first): the detectors that may still report it take
-   * what they want, and the rest is freed. Memory for evidence then follows open connections only.
-   */
-  afterSegment(c: Connection, now: number): void {
-    const q = this.settleQueue;
-    while (q.length > this.settleHead && q.time[this.settleHead]! <= now - SETTLE_SECONDS) {
-      const h = this.settleHead++;
-      const old = q.conn[h]!;
-      q.conn[h] = null;
-      if (old.id === q.id[h] && !old.finalized) {
-        old.settleQueued = false;
-        if (isOver(old) && endedNormally(old)) this.settle(old);
-      }
-    }
-    if (this.settleHead === q.length) {
-      q.length = 0;
-      this.settleHead = 0;
-    } else if (this.settleHead > 4096 && this.settleHead * 2 > q.length) {
-      // Under steady traffic the queue never empties: drop the settled front, so it holds only the last SETTLE_SECONDS.
-      q.drop(this.settleHead);
-      this.settleHead = 0;
-    }
-    if (!c.settleQueued && isOver(c) && endedNormally(c)) {
-      c.settleQueued = true;
-      q.push(c, c.id, now);
-    }
-  }
-
-  private settle(c: Connection): void {
-    this.timeWait.closed(c);
-    this.simultaneous.closed(c);
-    this.evidence.releaseAll(c);
   }
 
   /** `c` leaves the table at time `now` (its last timer, or the end of the capture); its evidence slots are freed after. */
@@ -146,18 +80,35 @@ export class Detectors {
     dwellUntil(c.server, now);
     this.flood.connection(c);
     this.scan.connection(c);
-    // An orderly close (or a connection open at both ends and quiet) cannot be refused, reset or half-open;
-    // it can still have lingered in a closing state, or piled up TIME_WAIT.
-    if (!endedNormally(c) || c.client.unanswered > 0 || c.server.unanswered > 0) {
-      this.refused.connection(c);
-      this.unanswered.connection(c);
-      this.halfOpen.connection(c);
-      this.reset.connection(c);
+    if (this.quick(c)) {
+      this.timeWait.connection(c);
+      this.evidence.releaseAll(c);
+      return;
     }
+    this.refused.connection(c);
+    this.unanswered.connection(c);
+    this.halfOpen.connection(c);
+    this.reset.connection(c);
     for (const d of this.closing) d.connection(c);
     this.simultaneous.connection(c);
     this.timeWait.connection(c);
     this.evidence.releaseAll(c);
+  }
+
+  /**
+   * An orderly close with nothing to note: no FIN sent twice, no closing state held as long as the
+   * shortest threshold, no simultaneous close, nothing left unanswered. Most connections of a
+   * healthy capture; only the counts (flood, scan, TIME_WAIT) see them.
+   */
+  private quick(c: Connection): boolean {
+    const cl = c.client;
+    const sv = c.server;
+    if (!endedNormally(c) || cl.finRetransmits !== 0 || sv.finRetransmits !== 0 || cl.unanswered !== 0 || sv.unanswered !== 0) return false;
+    if (((cl.visited | sv.visited) & (1 << TcpState.CLOSING)) !== 0) return false;
+    const q = this.quickClose;
+    return cl.closeWaitSeconds < q && sv.closeWaitSeconds < q && cl.finWait1Seconds < q && sv.finWait1Seconds < q &&
+      cl.finWait2Seconds < q && sv.finWait2Seconds < q && cl.lastAckSeconds < q && sv.lastAckSeconds < q &&
+      (cl.state === TcpState.CLOSED || cl.state === TcpState.TIME_WAIT) && (sv.state === TcpState.CLOSED || sv.state === TcpState.TIME_WAIT);
   }
 
   /** Every finding, most severe first; within a severity by kind, then by connections involved. */

@@ -13,13 +13,6 @@ export class SimultaneousCloseDetector {
 
   constructor(private readonly config: DetectConfig, private readonly evidence: EvidenceStore) {}
 
-  /** `c` ended normally and is settled early: the evidence, while the finding has room. */
-  closed(c: Connection): void {
-    if (!c.client.hasVisited(TcpState.CLOSING) && !c.server.hasVisited(TcpState.CLOSING)) return;
-    this.byServer.get(endpointKey(c.family, c.server), c.family, c.server)
-      .takeEvidence(this.evidence, c, EVIDENCE, this.config.evidence, 4);
-  }
-
   connection(c: Connection): void {
     if (!c.client.hasVisited(TcpState.CLOSING) && !c.server.hasVisited(TcpState.CLOSING)) return;
     const a = this.byServer.get(endpointKey(c.family, c.server), c.family, c.server);

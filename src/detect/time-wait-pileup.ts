@@ -42,12 +42,6 @@ export class TimeWaitPileupDetector {
 
   constructor(private readonly config: DetectConfig, private readonly evidence: EvidenceStore, private readonly msl: number) {}
 
-  /** `c` ended normally and is settled early: the evidence, if this endpoint still wants some. */
-  closed(c: Connection): void {
-    if (!c.server.hasVisited(TcpState.TIME_WAIT)) return;
-    this.pileup(c).agg.takeEvidence(this.evidence, c, EVIDENCE, this.config.evidence, 3);
-  }
-
   private pileup(c: Connection): Pileup {
     if (this.last.is(c.server)) return this.last.value!;
     const key = endpointKey(c.family, c.server);

@@ -58,8 +58,7 @@ export class Connection {
   relBaseServer = 0;
   /** Packets kept as evidence for later stages: indices into their packet store, -1 for none. */
   readonly evidence = new Int32Array(EVIDENCE_SLOTS).fill(-1);
-  /** Queued to have its evidence settled once it has been over, and normal, for a while. */
-  settleQueued = false;
+
 
   /** Hash-bucket chain of the connection table. */
   hash = 0;
@@ -102,7 +101,6 @@ export class Connection {
     this.relBaseClient = 0;
     this.relBaseServer = 0;
     // `evidence` needs no reset: whoever fills slots empties them before the connection leaves the table.
-    this.settleQueued = false;
     this.hash = 0;
     this.bucketNext = null;
     this.lingering = false;
