@@ -8,6 +8,13 @@ import { Aggregate, addressKey, endpointKey, type Finding, LastLookup, num, secs
 /** Distinct sources are counted exactly up to this many per endpoint (memory bound), then reported as "at least". */
 const MAX_SOURCES = 100000;
 
+/** 0.0002 → "0.02%", 0.5 → "50%": enough digits to tell a few from none. */
+function pct(share: number): string {
+  const p = share * 100;
+  if (p === 0 || p >= 10) return `${Math.round(p)}%`;
+  return `${p.toPrecision(1)}%`;
+}
+
 class FloodTracker {
   readonly failed: Aggregate;
   /** SYNs of failed handshakes per whole second of their connection's start. */
@@ -120,7 +127,7 @@ export class SynFloodDetector {
       const sourceText = sources >= MAX_SOURCES ? `at least ${num(sources)}` : num(sources);
       const summary = `${a.endpoint} received ${num(t.syns)} SYNs whose handshakes never completed, from ${sourceText} ` +
         `${sources === 1 ? 'source' : 'sources'} over ${secs(span)} (peak ${num(peakSecond)}/s, ${num(windowRate)}/s averaged over ${window} s); ` +
-        `${(completedShare * 100).toFixed(1)}% of handshakes to it completed` +
+        `${num(completed)} of its ${num(completed + a.count)} handshakes completed (${pct(completedShare)})` +
         (spoofed ? '; the sources look spoofed: they sent nothing but SYNs' + (t.synAcked ? ' and never answered the SYN,ACK' : '') : '') + '.';
       out.push(a.finding('syn_flood', severity, summary, {
         syns: t.syns,
