@@ -22,6 +22,7 @@ Examples:
   $ tcpstate analyze -f json -o report.json --transitions capture.pcap
   $ tcpstate analyze -f zeek capture.pcap > conn.log         Zeek's conn.log, records cut as Zeek cuts them
   $ tcpstate analyze rotated.pcap0 rotated.pcap1      several files, merged by timestamp
+  $ tcpstate analyze --threshold closeWait.seconds=30 --config thresholds.json capture.pcap
   $ tcpdump -i eth0 -w - 'tcp port 443' | tcpstate analyze -
   $ tcpstate print capture.pcap                       each packet as tcpdump -nn prints it, with both sides' states
   $ tcpstate print --conn 3 --no-states capture.pcap
