@@ -1,0 +1,174 @@
+import type { Report, ReportFinding } from '../analyze.js';
+import { type ConnectionRecord, STATE_COUNT, STATE_NAMES } from '../tcp/index.js';
+import { duration, endpointToString, isoTimestamp } from './format.js';
+
+/** Connections shown per finding, and in the table of connections with the most problems. */
+const CONNECTIONS_SHOWN = 20;
+
+/**
+ * A GitHub-flavoured Markdown report to paste into a ticket or a pull request: capture facts,
+ * findings (most severe first) with their evidence in code blocks and the connections behind
+ * them, the end-state matrix, and the connections with the most problems. Needs the report's
+ * connections (`keep: 'all'`) for the connection tables; without them those tables are left out.
+ */
+export function* renderMarkdown(report: Report): Generator<string> {
+  const s = report.summary;
+  const p = report.precision;
+  const files = report.inputs.map((i) => code(i.file)).join(', ');
+  yield `# tcpstate report: ${files}\n\n`;
+  yield '| | |\n|---|---|\n';
+  for (const i of report.inputs) {
+    yield `| Capture | ${code(i.file)}: ${i.format}${i.compressed ? ' (gzip)' : ''}, ${i.precision} timestamps, ` +
+      `${cell(i.linkTypes.join(', ') || '-')}, ${i.packets} packets |\n`;
+  }
+  if (s.firstTs && s.lastTs) {
+    yield `| Time | ${isoTimestamp(s.firstTs.sec, s.firstTs.nsec, p)} to ${isoTimestamp(s.lastTs.sec, s.lastTs.nsec, p)} ` +
+      `(${duration(s.firstTs.sec, s.firstTs.nsec, s.lastTs.sec, s.lastTs.nsec, p)} s) |\n`;
+  }
+  yield `| Packets | ${s.packets}: ${s.tcpPackets} TCP, ${s.packets - s.tcpPackets} not decoded |\n`;
+  yield `| Connections | ${s.connections}: ${s.abnormal} did not end normally, ${s.openAtEnd} still open at the end |\n`;
+  const by = (sev: string) => report.findings.filter((f) => f.severity === sev).length;
+  if (report.thresholds) {
+    yield `| Findings | ${report.findings.length}: ${by('critical')} critical, ${by('warning')} warning, ${by('info')} info |\n`;
+  }
+  yield `| TIME_WAIT | 2MSL = ${2 * report.msl} s |\n\n`;
+
+  const byId = connectionsById(report);
+  if (report.thresholds) {
+    yield '## Findings\n\n';
+    if (report.findings.length === 0) yield 'None.\n\n';
+    for (const f of report.findings) yield* finding(f, report, byId);
+  }
+  yield* matrix(report);
+  if (byId) yield* mostProblems(report, byId);
+}
+
+function* finding(f: ReportFinding, report: Report, byId: Map<number, ConnectionRecord> | null): Generator<string> {
+  const p = report.precision;
+  yield `### ${f.severity.toUpperCase()}: \`${f.kind}\`${f.endpoint ? ` on ${code(f.endpoint)}` : ''}\n\n`;
+  yield `${text(f.summary)}\n\n`;
+  const n = typeof f.counts.connections === 'number' ? f.counts.connections : f.connections.length;
+  if (f.first && f.last) {
+    yield `- ${n === 1 ? '1 connection' : `${n.toLocaleString('en-US')} connections`}, ` +
+      `${isoTimestamp(f.first.sec, f.first.nsec, p)} to ${isoTimestamp(f.last.sec, f.last.nsec, p)}\n`;
+  }
+  const counts = Object.entries(f.counts).filter(([k]) => k !== 'connections')
+    .map(([k, v]) => `${k} ${typeof v === 'object' ? Object.entries(v).map(([a, b]) => `${a} ×${b}`).join(', ') : String(v)}`);
+  if (counts.length) yield `- ${counts.map((c) => code(c)).join(' · ')}\n`;
+  yield '\n';
+  if (f.evidence.length) {
+    yield `Evidence (as \`tcpstate print\` prints it; packet numbers ${f.evidence.map((e) => e.packet).join(', ')}):\n\n`;
+    yield `${fence(f.evidence.map((e) => e.line))}\n\n`;
+  }
+  if (byId) {
+    const rows = f.connections.slice(0, CONNECTIONS_SHOWN).map((id) => byId.get(id)).filter((c): c is ConnectionRecord => c !== undefined);
+    if (rows.length) {
+      const more = n > rows.length ? ` (the first ${rows.length} of ${n.toLocaleString('en-US')})` : '';
+      yield `<details><summary>Connections behind this finding${more}</summary>\n\n`;
+      yield* connectionTable(rows, report, findingKinds(report));
+      yield '\n</details>\n\n';
+    }
+  }
+}
+
+function* matrix(report: Report): Generator<string> {
+  const rows: number[] = [];
+  const cols: number[] = [];
+  for (let i = 0; i < STATE_COUNT; i++) {
+    let r = 0;
+    let c = 0;
+    for (let j = 0; j < STATE_COUNT; j++) {
+      r += report.matrix[i]![j]!;
+      c += report.matrix[j]![i]!;
+    }
+    if (r > 0) rows.push(i);
+    if (c > 0) cols.push(i);
+  }
+  yield '## End states\n\nAt the end of the capture; rows: client, columns: server.\n\n';
+  if (rows.length === 0) {
+    yield 'No TCP connections.\n\n';
+    return;
+  }
+  yield `| client \\ server | ${cols.map((c) => STATE_NAMES[c]).join(' | ')} |\n`;
+  yield `|---|${cols.map(() => '---:').join('|')}|\n`;
+  for (const r of rows) {
+    yield `| **${STATE_NAMES[r]}** | ${cols.map((c) => report.matrix[r]![c]! || '.').join(' | ')} |\n`;
+  }
+  yield '\n';
+}
+
+/** Connections ranked by how much went wrong: findings they are in, abnormal end, Wireshark's flags. */
+function* mostProblems(report: Report, byId: Map<number, ConnectionRecord>): Generator<string> {
+  const kinds = findingKinds(report);
+  const score = (c: ConnectionRecord) => {
+    const a = c.client.analysis;
+    const b = c.server.analysis;
+    return (kinds.get(c.id)?.length ?? 0) * 1e6 + (c.normalEnd ? 0 : 1e5) +
+      a.retransmissions + b.retransmissions + a.duplicateAcks + b.duplicateAcks + a.zeroWindows + b.zeroWindows;
+  };
+  const ranked = [...byId.values()].filter((c) => score(c) > 0).sort((x, y) => score(y) - score(x) || x.id - y.id);
+  yield '## Connections with the most problems\n\n';
+  if (ranked.length === 0) {
+    yield 'None: every connection ended normally and nothing was retransmitted.\n';
+    return;
+  }
+  yield* connectionTable(ranked.slice(0, CONNECTIONS_SHOWN), report, kinds);
+  if (ranked.length > CONNECTIONS_SHOWN) yield `\n${ranked.length - CONNECTIONS_SHOWN} more; \`--format json\` lists every connection.\n`;
+}
+
+function* connectionTable(rows: ConnectionRecord[], report: Report, kinds: Map<number, string[]> | null): Generator<string> {
+  const p = report.precision;
+  yield '| id | client | server | client state | server state | packets c/s | bytes c/s | duration | retx c/s | notes |\n';
+  yield '|---:|---|---|---|---|---:|---:|---:|---:|---|\n';
+  for (const c of rows) {
+    const notes = [...(c.normalEnd ? [] : ['abnormal']), ...(kinds?.get(c.id) ?? []), ...(c.roleInferred ? ['roles inferred'] : [])];
+    yield `| ${c.id} | ${code(endpointToString(c.family, c.client))} | ${code(endpointToString(c.family, c.server))} | ` +
+      `${STATE_NAMES[c.client.state]} | ${STATE_NAMES[c.server.state]} | ${c.client.packets}/${c.server.packets} | ` +
+      `${c.client.payloadBytes}/${c.server.payloadBytes} | ${duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)} s | ` +
+      `${c.client.analysis.retransmissions}/${c.server.analysis.retransmissions} | ${notes.join(', ')} |\n`;
+  }
+}
+
+function connectionsById(report: Report): Map<number, ConnectionRecord> | null {
+  if (!report.connections) return null;
+  const m = new Map<number, ConnectionRecord>();
+  for (const c of report.connections()) m.set(c.id, c);
+  return m;
+}
+
+function findingKinds(report: Report): Map<number, string[]> {
+  const kinds = new Map<number, string[]>();
+  for (const f of report.findings) {
+    for (const id of f.connections) {
+      const k = kinds.get(id);
+      if (k === undefined) kinds.set(id, [f.kind]);
+      else if (!k.includes(f.kind)) k.push(f.kind);
+    }
+  }
+  return kinds;
+}
+
+/** Inline code that no backtick in the value can break out of (CommonMark: a longer fence). */
+function code(s: string): string {
+  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+  const tick = '`'.repeat(longest + 1);
+  const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+  return cell(`${tick}${pad}${s}${pad}${tick}`);
+}
+
+/** A fenced block longer than any run of backticks inside it. */
+function fence(lines: string[]): string {
+  const longest = Math.max(2, ...lines.flatMap((l) => (l.match(/`+/g) ?? []).map((m) => m.length)));
+  const f = '`'.repeat(longest + 1);
+  return `${f}text\n${lines.join('\n')}\n${f}`;
+}
+
+/** Text in a table cell: a pipe would end the cell, a newline the row. */
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+}
+
+/** Running text: Markdown's own characters and raw HTML are shown as they are, not interpreted. */
+function text(s: string): string {
+  return s.replace(/[\\`*_{}[\]<>#|~]/g, (ch) => `\\${ch}`);
+}
