@@ -23,6 +23,8 @@ export interface AnalyzeOptions {
   zeek?: boolean | ZeekOptions;
   /** Detector thresholds (see detect/config.ts); false to detect nothing. Default DEFAULT_CONFIG. */
   detect?: DetectConfig | false;
+  /** Called every 65,536 packets with the packets read and the bytes read of the inputs so far (for a progress line). */
+  onProgress?: ((packets: number, bytes: number) => void) | null;
 }
 
 export interface Timestamp {
@@ -129,6 +131,9 @@ class Analysis implements RecordSink, ConnectionSink {
   readonly matrix = new Uint32Array(STATE_COUNT * STATE_COUNT);
   readonly zeek: ZeekTracker | null;
   readonly detectors: Detectors | null;
+  readonly onProgress: ((packets: number, bytes: number) => void) | null;
+  /** How far each input has been read, for progress. */
+  private readonly offsets: number[] = [];
   readonly notDecoded = new Map<number, number>();
   packets = 0;
   tcpPackets = 0;
@@ -149,10 +154,12 @@ class Analysis implements RecordSink, ConnectionSink {
     this.notable = new NotableList(options.notableLimit);
     this.zeek = options.zeek ? new ZeekTracker(options.zeek === true ? { ignoreChecksums: true } : options.zeek) : null;
     this.detectors = options.detect ? new Detectors(options.detect, options.msl) : null;
+    this.onProgress = options.onProgress;
   }
 
-  record(batch: PacketBatch, i: number): void {
+  record(batch: PacketBatch, i: number, source: number): void {
     const n = ++this.packets;
+    if ((n & 0xffff) === 0 && this.onProgress !== null) this.progress(batch.offset[i]!, source);
     const sec = batch.sec[i]!;
     const nsec = batch.nsec[i]!;
     if (sec < this.firstSec || (sec === this.firstSec && nsec < this.firstNsec)) {
@@ -180,6 +187,13 @@ class Analysis implements RecordSink, ConnectionSink {
     }
   }
 
+  private progress(offset: number, source: number): void {
+    this.offsets[source] = offset;
+    let bytes = 0;
+    for (const o of this.offsets) bytes += o ?? 0;
+    this.onProgress!(this.packets, bytes);
+  }
+
   finished(c: Connection): void {
     this.connections++;
     const a = c.client.state;
@@ -196,7 +210,9 @@ class Analysis implements RecordSink, ConnectionSink {
   }
 }
 
-const DEFAULTS: Required<AnalyzeOptions> = { msl: 30, keep: 'all', transitions: false, notableLimit: 20, zeek: false, detect: DEFAULT_CONFIG };
+const DEFAULTS: Required<AnalyzeOptions> = {
+  msl: 30, keep: 'all', transitions: false, notableLimit: 20, zeek: false, detect: DEFAULT_CONFIG, onProgress: null,
+};
 
 /**
  * Reads the captures (merged by timestamp when there are several), tracks both endpoints

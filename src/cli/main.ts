@@ -1,4 +1,4 @@
-import { closeSync, createWriteStream, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -8,6 +8,7 @@ import { showConnection } from '../show.js';
 import { CaptureError } from '../capture/index.js';
 import { renderJson, renderMarkdown, renderText, renderZeek } from '../report/index.js';
 import { VERSION } from '../version.js';
+import { Progress } from './progress.js';
 import { ConfigError, DEFAULT_CONFIG, type DetectConfig, mergeConfig, setThreshold, THRESHOLD_DOCS } from '../detect/index.js';
 
 export interface CliIo {
@@ -28,6 +29,36 @@ Examples:
   $ tcpstate print --conn 3 --no-states capture.pcap
   $ tcpstate show --conn 3 capture.pcap               one connection's life as a ladder diagram
 `;
+
+/** A progress line only for a person watching: standard error a terminal, not --quiet, not under CI. */
+function showProgress(io: CliIo, quiet: boolean): boolean {
+  return !quiet && (io.stderr as { isTTY?: boolean }).isTTY === true && !process.env.CI;
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set to anything (no-color.org). */
+function useColor(out: Writable): boolean {
+  return (out as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR;
+}
+
+/** The inputs' total size when every one is a plain file (an ETA needs it); null otherwise. */
+function totalBytes(captures: readonly string[]): number | null {
+  let total = 0;
+  for (const c of captures) {
+    if (c === '-') return null;
+    try {
+      const fd = openSync(c, 'r');
+      const magic = Buffer.alloc(2);
+      readSync(fd, magic, 0, 2, 0);
+      closeSync(fd);
+      // Offsets of a gzip file are counted in its decompressed bytes: no share of the file size to show.
+      if (magic[0] === 0x1f && magic[1] === 0x8b) return null;
+      total += statSync(c).size;
+    } catch {
+      return null;
+    }
+  }
+  return total;
+}
 
 function collect(v: string, previous: string[]): string[] {
   return [...previous, v];
@@ -84,11 +115,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--config <file>', 'detector thresholds from a JSON file (see the README; unknown names are errors)')
     .option('--threshold <name=value>', 'set one detector threshold, e.g. closeWait.seconds=2 (repeatable; after --config)', collect, [])
     .option('--no-findings', 'skip the detectors: states and connections only')
+    .option('-q, --quiet', 'no progress line on standard error (there is none anyway when it is not a terminal, or under CI)', false)
     .addHelpText('after', EXAMPLES + thresholdHelp())
     .exitOverride()
     .action(async (captures: string[], opts: {
       format: 'text' | 'json' | 'markdown' | 'zeek'; output?: string; all: boolean; transitions: boolean; msl: number; limit: number;
-      zeek: boolean; zeekChecksums: boolean; config?: string; threshold: string[]; findings: boolean;
+      zeek: boolean; zeekChecksums: boolean; config?: string; threshold: string[]; findings: boolean; quiet: boolean;
     }) => {
       const keepAll = opts.format === 'json' || opts.format === 'markdown' || opts.all;
       const zeek = opts.zeek || opts.format === 'zeek' ? { ignoreChecksums: !opts.zeekChecksums } : false;
@@ -105,16 +137,23 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         return;
       }
       if (!opts.findings) detect = false;
-      const report = await analyze(captures, {
-        msl: opts.msl, keep: keepAll ? 'all' : 'notable', transitions: opts.transitions, notableLimit: opts.limit, zeek, detect,
-      });
+      const progress = showProgress(io, opts.quiet) ? new Progress(io.stderr, totalBytes(captures)) : null;
+      let report;
+      try {
+        report = await analyze(captures, {
+          msl: opts.msl, keep: keepAll ? 'all' : 'notable', transitions: opts.transitions, notableLimit: opts.limit, zeek, detect,
+          onProgress: progress ? (packets, bytes) => progress.update(packets, bytes) : null,
+        });
+      } finally {
+        progress?.done();
+      }
       if (report.damage) {
         io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);
         code = 2;
         return;
       }
       const chunks = opts.format === 'json' ? renderJson(report) : opts.format === 'zeek' ? renderZeek(report)
-        : opts.format === 'markdown' ? renderMarkdown(report) : renderText(report, { all: opts.all });
+        : opts.format === 'markdown' ? renderMarkdown(report) : renderText(report, { all: opts.all, color: opts.output === undefined && useColor(io.stdout) });
       await writeAll(chunks, opts.output, io.stdout);
     });
 

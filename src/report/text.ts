@@ -13,7 +13,12 @@ const PRECISION_WORDS = { s: 'second', ms: 'millisecond', us: 'microsecond', ns:
 export interface TextOptions {
   /** List every connection instead of the notable ones. */
   all?: boolean;
+  /** Colour the severities (for a terminal; the CLI decides, and never with NO_COLOR). */
+  color?: boolean;
 }
+
+/** ANSI SGR colours of the severity labels: red, yellow, cyan. */
+const SEVERITY_COLORS: Record<string, string> = { critical: '\x1b[1;31m', warning: '\x1b[33m', info: '\x1b[36m' };
 
 /** The report for a person at a terminal: capture facts, packet counts, end-state matrix, notable connections. */
 export function* renderText(report: Report, options: TextOptions = {}): Generator<string> {
@@ -38,14 +43,14 @@ export function* renderText(report: Report, options: TextOptions = {}): Generato
     (s.roleInferred ? `, ${s.roleInferred} with roles inferred (handshake not captured)` : '') + '\n';
   yield `TIME_WAIT    2MSL = ${2 * report.msl} s\n`;
   yield '\n';
-  yield* findings(report);
+  yield* findings(report, options.color === true);
   yield* matrix(report);
   yield '\n';
   yield* table(report, options.all === true);
 }
 
 /** Findings, most severe first, each with its summary and evidence lines. */
-function* findings(report: Report): Generator<string> {
+function* findings(report: Report, color: boolean): Generator<string> {
   if (!report.thresholds) return;
   const f = report.findings;
   const by = (sev: string) => f.filter((x) => x.severity === sev).length;
@@ -56,7 +61,8 @@ function* findings(report: Report): Generator<string> {
   yield `Findings     ${f.length}: ${by('critical')} critical, ${by('warning')} warning, ${by('info')} info\n\n`;
   const p = report.precision;
   for (const x of f) {
-    yield `${x.severity.toUpperCase().padEnd(8)}  ${x.kind}${x.endpoint ? `  ${x.endpoint}` : ''}\n`;
+    const label = x.severity.toUpperCase().padEnd(8);
+    yield `${color ? `${SEVERITY_COLORS[x.severity]}${label}\x1b[0m` : label}  ${x.kind}${x.endpoint ? `  ${x.endpoint}` : ''}\n`;
     yield `  ${x.summary}\n`;
     const n = typeof x.counts.connections === 'number' ? x.counts.connections : x.connections.length;
     const ids = x.connections.slice(0, 12).join(', ') + (n > 12 ? ', …' : '');
