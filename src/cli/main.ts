@@ -1,4 +1,4 @@
-import { closeSync, createWriteStream, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -9,6 +9,7 @@ import { CaptureError } from '../capture/index.js';
 import { renderJson, renderMarkdown, renderText, renderZeek } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { Progress } from './progress.js';
+import { type CaptureOutcome, evaluate, type Expectations, ExpectationError, junitXml, parseExpectations, rulesFor } from '../check/index.js';
 import { ConfigError, DEFAULT_CONFIG, type DetectConfig, mergeConfig, setThreshold, THRESHOLD_DOCS } from '../detect/index.js';
 
 export interface CliIo {
@@ -28,6 +29,7 @@ Examples:
   $ tcpstate print capture.pcap                       each packet as tcpdump -nn prints it, with both sides' states
   $ tcpstate print --conn 3 --no-states capture.pcap
   $ tcpstate show --conn 3 capture.pcap               one connection's life as a ladder diagram
+  $ tcpstate check --expect expectations.json --junit junit.xml captures/*.pcap
 `;
 
 /** A progress line only for a person watching: standard error a terminal, not --quiet, not under CI. */
@@ -90,7 +92,7 @@ function positiveInt(v: string): number {
   return n;
 }
 
-/** Runs the command line; resolves to the exit code (0 ok, 1 internal error, 2 usage or input error). */
+/** Runs the command line; resolves to the exit code (0 ok, 1 a check that failed or an internal error, 2 usage or input error). */
 export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let code = 0;
   const program = new Command('tcpstate')
@@ -155,6 +157,53 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       const chunks = opts.format === 'json' ? renderJson(report) : opts.format === 'zeek' ? renderZeek(report)
         : opts.format === 'markdown' ? renderMarkdown(report) : renderText(report, { all: opts.all, color: opts.output === undefined && useColor(io.stdout) });
       await writeAll(chunks, opts.output, io.stdout);
+    });
+
+  program.command('check')
+    .description('CI mode: check stored captures against an expectations file; exit 0 when every rule holds, 1 when one fails, 2 on bad usage or input')
+    .argument('<capture...>', 'capture files, each checked on its own')
+    .requiredOption('--expect <file>', 'the expectations (JSON; see the README)')
+    .option('--junit <file>', 'also write JUnit XML: one test case per capture and rule')
+    .addOption(new Option('-f, --format <format>', 'outcome format: text or json').choices(['text', 'json']).default('text'))
+    .option('--config <file>', 'detector thresholds from a JSON file')
+    .option('--threshold <name=value>', 'set one detector threshold (repeatable)', collect, [])
+    .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
+    .exitOverride()
+    .action(async (captures: string[], opts: { expect: string; junit?: string; format: 'text' | 'json'; config?: string; threshold: string[]; msl: number }) => {
+      let expectations: Expectations;
+      let detect: DetectConfig = DEFAULT_CONFIG;
+      try {
+        expectations = parseExpectations(readFileSync(opts.expect, 'utf8'), opts.expect);
+        if (opts.config !== undefined) detect = mergeConfig(DEFAULT_CONFIG, JSON.parse(readFileSync(opts.config, 'utf8')), opts.config);
+        for (const t of opts.threshold) detect = setThreshold(detect, t);
+      } catch (e) {
+        if (!(e instanceof ExpectationError || e instanceof ConfigError || e instanceof SyntaxError || isFsError(e))) throw e;
+        const why = isFsError(e) ? `${(e as NodeJS.ErrnoException).path ?? opts.expect}: cannot read it: ${(e as NodeJS.ErrnoException).code}` : (e as Error).message;
+        io.stderr.write(`tcpstate: error: ${why}\n`);
+        code = 2;
+        return;
+      }
+      const outcomes: CaptureOutcome[] = [];
+      for (const capture of captures) {
+        const report = await analyze([capture], { msl: opts.msl, keep: 'all', detect });
+        if (report.damage) {
+          io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);
+          code = 2;
+          return;
+        }
+        outcomes.push({ capture, results: evaluate(report, rulesFor(expectations, capture)) });
+      }
+      const failed = outcomes.flatMap((o) => o.results.filter((r) => !r.ok).map((r) => ({ capture: o.capture, ...r })));
+      if (opts.junit !== undefined) writeFileSync(opts.junit, junitXml(outcomes));
+      if (opts.format === 'json') {
+        io.stdout.write(`${JSON.stringify({ ok: failed.length === 0, captures: outcomes }, null, 2)}\n`);
+      } else {
+        for (const f of failed) io.stdout.write(`FAIL ${f.capture}: ${f.rule}: ${f.message}\n`);
+        const rules = outcomes.reduce((n, o) => n + o.results.length, 0);
+        io.stdout.write(`${failed.length ? 'FAILED' : 'OK'}: ${rules - failed.length} of ${rules} checks hold on ${outcomes.length} ` +
+          `${outcomes.length === 1 ? 'capture' : 'captures'}\n`);
+      }
+      code = failed.length ? 1 : 0;
     });
 
   program.command('print')
