@@ -112,3 +112,61 @@ describe('tcpstate check (CI mode)', () => {
     for (const name of Object.keys(e.captures)) expect(() => readFileSync(join(CAP, name))).not.toThrow();
   });
 });
+
+describe('baselines and tcpstate diff', () => {
+  const BASE = join(CAP, 'ci', 'baselines');
+  const three = ['normal-traffic.pcap', 'server-never-closes.pcap', 'mixed.pcap'].map((f) => join(CAP, f));
+
+  it('the stored baselines in captures/ci hold, with the expectations too', async () => {
+    const r = await run('check', '--expect', EXPECT, '--baseline', BASE, ...three);
+    expect(r.out).toBe('OK: 11 of 11 checks hold on 3 captures\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('fails on a changed report and prints the differences; a missing baseline fails unless written', async () => {
+    const changed = await run('check', '--baseline', BASE, '--threshold', 'closeWait.seconds=60', join(CAP, 'mixed.pcap'));
+    expect(changed.code).toBe(1);
+    expect(changed.out).toBe(`FAIL ${join(CAP, 'mixed.pcap')}: baseline ${join(BASE, 'mixed.pcap.json')}: 1 difference\n` +
+      '  ~ finding close_wait_leak 10.77.0.2:8080 (server): warning → info\nFAILED: 0 of 1 checks hold on 1 capture\n');
+    const dir = mkdtempSync(join(tmpdir(), 'tcpstate-baseline-'));
+    const missing = await run('check', '--baseline', dir, '--junit', join(dir, 'j.xml'), join(CAP, 'refused.pcap'));
+    expect(missing.code).toBe(1);
+    expect(missing.out).toContain('no baseline (run with --update-baseline to write it)');
+    expect(readFileSync(join(dir, 'j.xml'), 'utf8')).toContain(`name="baseline ${join(dir, 'refused.pcap.json')}"><failure`);
+    const written = await run('check', '--baseline', dir, '--update-baseline', join(CAP, 'refused.pcap'));
+    expect(written.code).toBe(0);
+    expect((await run('check', '--baseline', dir, join(CAP, 'refused.pcap'))).code).toBe(0);
+    expect((await run('check', join(CAP, 'refused.pcap'))).err).toBe('tcpstate: error: check needs --expect FILE, --baseline DIR, or both\n');
+  });
+
+  it('diff: the same differences between two JSON reports; nothing for identical ones; exit 2 on what is not a report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpstate-diff-'));
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    writeFileSync(a, (await run('analyze', '-f', 'json', join(CAP, 'mixed.pcap'))).out);
+    writeFileSync(b, (await run('analyze', '-f', 'json', join(CAP, 'server-never-closes.pcap'))).out);
+    const same = await run('diff', a, a);
+    expect([same.code, same.out]).toEqual([0, 'no differences\n']);
+    const d = await run('diff', b, a);
+    expect(d.code).toBe(1);
+    const lines = d.out.trimEnd().split('\n');
+    expect(lines).toContain('~ finding close_wait_leak 10.77.0.2:8080 (server): 2 → 3 connections');
+    expect(lines).toContain('+ finding warning connection_refused 10.77.0.2:8081: 4 connections (new)');
+    expect(lines).toContain('~ end states FIN_WAIT_2/CLOSE_WAIT (client/server): 2 → 3 connections');
+    expect(lines.some((l) => /^- connection 10\.77\.0\.1:\d+ > 10\.77\.0\.2:8080: FIN_WAIT_2\/CLOSE_WAIT \(gone\)$/.test(l))).toBe(true);
+    expect(lines.at(-1)).toMatch(/^… and \d+ more connection changes$/);
+    writeFileSync(b, '{"schema": "other"}');
+    const bad = await run('diff', a, b);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe(`tcpstate: error: ${b}: not a tcpstate JSON report (schema tcpstate.report/1)\n`);
+  });
+
+  it('reports are deterministic: the same input gives the same bytes in JSON, Markdown and zeek', async () => {
+    for (const format of ['json', 'markdown', 'zeek']) {
+      const x = await run('analyze', '-f', format, join(CAP, 'mixed.pcap'));
+      const y = await run('analyze', '-f', format, join(CAP, 'mixed.pcap'));
+      expect(x.out.length).toBeGreaterThan(1000);
+      expect(y.out).toBe(x.out);
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { closeSync, createWriteStream, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -9,7 +9,11 @@ import { CaptureError } from '../capture/index.js';
 import { renderJson, renderMarkdown, renderText, renderZeek } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { Progress } from './progress.js';
-import { type CaptureOutcome, evaluate, type Expectations, ExpectationError, junitXml, parseExpectations, rulesFor } from '../check/index.js';
+import {
+  asReport, type CaptureOutcome, evaluate, type Expectations, ExpectationError, junitXml, parseExpectations, reportDiff,
+  ReportFormatError, type RuleResult, rulesFor,
+} from '../check/index.js';
+import { basename, dirname, join } from 'node:path';
 import { ConfigError, DEFAULT_CONFIG, type DetectConfig, mergeConfig, setThreshold, THRESHOLD_DOCS } from '../detect/index.js';
 
 export interface CliIo {
@@ -60,6 +64,42 @@ function totalBytes(captures: readonly string[]): number | null {
     }
   }
   return total;
+}
+
+/** Compares a capture's report with its stored baseline, or writes the baseline. */
+function baseline(file: string, json: string, update: boolean): { result: RuleResult; diff: string[] } {
+  const rule = `baseline ${file}`;
+  let stored: string | null = null;
+  try {
+    stored = readFileSync(file, 'utf8');
+  } catch (e) {
+    if (!isFsError(e) || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (update) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, json);
+    return { result: { rule, ok: true, message: stored === null ? 'written' : 'rewritten' }, diff: [] };
+  }
+  if (stored === null) return { result: { rule, ok: false, message: 'no baseline (run with --update-baseline to write it)' }, diff: [] };
+  let diff: string[];
+  try {
+    diff = reportDiff(asReport(JSON.parse(stored), file), asReport(JSON.parse(json), 'this run'));
+  } catch (e) {
+    if (!(e instanceof ReportFormatError || e instanceof SyntaxError)) throw e;
+    return { result: { rule, ok: false, message: `unreadable baseline: ${e.message}` }, diff: [] };
+  }
+  return { result: { rule, ok: diff.length === 0, message: diff.length === 0 ? 'unchanged' : `${diff.length} ${diff.length === 1 ? 'difference' : 'differences'}` }, diff };
+}
+
+function readReport(file: string) {
+  const text = readFileSync(file, 'utf8');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new SyntaxError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  return asReport(doc, file);
 }
 
 function collect(v: string, previous: string[]): string[] {
@@ -160,20 +200,30 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     });
 
   program.command('check')
-    .description('CI mode: check stored captures against an expectations file; exit 0 when every rule holds, 1 when one fails, 2 on bad usage or input')
+    .description('CI mode: check stored captures against expectations and/or stored baselines; exit 0 when all hold, 1 when one fails, 2 on bad usage or input')
     .argument('<capture...>', 'capture files, each checked on its own')
-    .requiredOption('--expect <file>', 'the expectations (JSON; see the README)')
+    .option('--expect <file>', 'the expectations (JSON; see the README)')
+    .option('--baseline <dir>', 'compare each capture\'s report with DIR/<capture file name>.json')
+    .option('--update-baseline', 'write (or rewrite) the baselines instead of failing on a missing or changed one', false)
     .option('--junit <file>', 'also write JUnit XML: one test case per capture and rule')
     .addOption(new Option('-f, --format <format>', 'outcome format: text or json').choices(['text', 'json']).default('text'))
     .option('--config <file>', 'detector thresholds from a JSON file')
     .option('--threshold <name=value>', 'set one detector threshold (repeatable)', collect, [])
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
     .exitOverride()
-    .action(async (captures: string[], opts: { expect: string; junit?: string; format: 'text' | 'json'; config?: string; threshold: string[]; msl: number }) => {
-      let expectations: Expectations;
+    .action(async (captures: string[], opts: {
+      expect?: string; baseline?: string; updateBaseline: boolean; junit?: string; format: 'text' | 'json';
+      config?: string; threshold: string[]; msl: number;
+    }) => {
+      if (opts.expect === undefined && opts.baseline === undefined) {
+        io.stderr.write('tcpstate: error: check needs --expect FILE, --baseline DIR, or both\n');
+        code = 2;
+        return;
+      }
+      let expectations: Expectations | null = null;
       let detect: DetectConfig = DEFAULT_CONFIG;
       try {
-        expectations = parseExpectations(readFileSync(opts.expect, 'utf8'), opts.expect);
+        if (opts.expect !== undefined) expectations = parseExpectations(readFileSync(opts.expect, 'utf8'), opts.expect);
         if (opts.config !== undefined) detect = mergeConfig(DEFAULT_CONFIG, JSON.parse(readFileSync(opts.config, 'utf8')), opts.config);
         for (const t of opts.threshold) detect = setThreshold(detect, t);
       } catch (e) {
@@ -184,6 +234,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         return;
       }
       const outcomes: CaptureOutcome[] = [];
+      const diffs = new Map<string, string[]>();
       for (const capture of captures) {
         const report = await analyze([capture], { msl: opts.msl, keep: 'all', detect });
         if (report.damage) {
@@ -191,19 +242,49 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
           code = 2;
           return;
         }
-        outcomes.push({ capture, results: evaluate(report, rulesFor(expectations, capture)) });
+        const results = expectations ? evaluate(report, rulesFor(expectations, capture)) : [];
+        if (opts.baseline !== undefined) {
+          const json = [...renderJson(report)].join('');
+          const file = join(opts.baseline, `${basename(capture)}.json`);
+          const outcome = baseline(file, json, opts.updateBaseline);
+          if (outcome.diff.length) diffs.set(capture, outcome.diff);
+          results.push(outcome.result);
+        }
+        outcomes.push({ capture, results });
       }
       const failed = outcomes.flatMap((o) => o.results.filter((r) => !r.ok).map((r) => ({ capture: o.capture, ...r })));
       if (opts.junit !== undefined) writeFileSync(opts.junit, junitXml(outcomes));
       if (opts.format === 'json') {
         io.stdout.write(`${JSON.stringify({ ok: failed.length === 0, captures: outcomes }, null, 2)}\n`);
       } else {
-        for (const f of failed) io.stdout.write(`FAIL ${f.capture}: ${f.rule}: ${f.message}\n`);
+        for (const f of failed) {
+          io.stdout.write(`FAIL ${f.capture}: ${f.rule}: ${f.message}\n`);
+          for (const line of f.rule.startsWith('baseline') ? diffs.get(f.capture) ?? [] : []) io.stdout.write(`  ${line}\n`);
+        }
         const rules = outcomes.reduce((n, o) => n + o.results.length, 0);
         io.stdout.write(`${failed.length ? 'FAILED' : 'OK'}: ${rules - failed.length} of ${rules} checks hold on ${outcomes.length} ` +
           `${outcomes.length === 1 ? 'capture' : 'captures'}\n`);
       }
       code = failed.length ? 1 : 0;
+    });
+
+  program.command('diff')
+    .description('What changed between two JSON reports (findings, end-state matrix, each connection\'s end states); exit 0 when nothing, 1 when something did')
+    .argument('<before>', 'a report written by analyze -f json (or a baseline)')
+    .argument('<after>', 'the report to compare with it')
+    .exitOverride()
+    .action((a: string, b: string) => {
+      let lines: string[];
+      try {
+        lines = reportDiff(readReport(a), readReport(b));
+      } catch (e) {
+        if (!(e instanceof ReportFormatError || e instanceof SyntaxError || isFsError(e))) throw e;
+        io.stderr.write(`tcpstate: error: ${e instanceof SyntaxError ? `${e.message}` : isFsError(e) ? `${(e as NodeJS.ErrnoException).path}: cannot read it: ${(e as NodeJS.ErrnoException).code}` : (e as Error).message}\n`);
+        code = 2;
+        return;
+      }
+      io.stdout.write(lines.length ? `${lines.join('\n')}\n` : 'no differences\n');
+      code = lines.length ? 1 : 0;
     });
 
   program.command('print')
