@@ -107,6 +107,19 @@ describe('tcpstate check (CI mode)', () => {
     expect(usage.code).toBe(2);
   });
 
+  it('reads the same expectations from YAML, and names the line of a YAML error', async () => {
+    const yamlFile = join(CAP, 'ci', 'expectations.yaml');
+    expect(parseExpectations(readFileSync(yamlFile, 'utf8'), yamlFile)).toEqual(parseExpectations(readFileSync(EXPECT, 'utf8'), EXPECT));
+    const dir = mkdtempSync(join(tmpdir(), 'tcpstate-yaml-'));
+    const bad = join(dir, 'bad.yml');
+    writeFileSync(bad, 'rules:\n  - noFinding: {atLeast: warning\n');
+    const r = await run('check', '--expect', bad, join(CAP, 'refused.pcap'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`^tcpstate: error: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid YAML: .* at line 3, column 1`));
+    writeFileSync(bad, 'rules:\n  - noFinding: {atLeast: warn}\n');
+    expect((await run('check', '--expect', bad, join(CAP, 'refused.pcap'))).err).toContain('rules[0].noFinding.atLeast: expected one of critical, warning, info, not "warn"');
+  });
+
   it('the example in captures/ci is valid and names captures that exist', () => {
     const e = parseExpectations(readFileSync(EXPECT, 'utf8'), EXPECT);
     for (const name of Object.keys(e.captures)) expect(() => readFileSync(join(CAP, name))).not.toThrow();

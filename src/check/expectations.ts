@@ -1,11 +1,13 @@
 import { basename } from 'node:path';
+import { parseDocument } from 'yaml';
 import type { Report } from '../analyze.js';
 import { FINDING_KINDS, SEVERITIES, type Severity } from '../detect/index.js';
 import { endpointToString } from '../report/format.js';
 import { STATE_NAMES } from '../tcp/index.js';
 
 /**
- * What must hold for a stored capture (`tcpstate check --expect FILE`), as JSON:
+ * What must hold for a stored capture (`tcpstate check --expect FILE`), as JSON (or the same in
+ * YAML, for a file named .yaml or .yml):
  *
  *     { "rules": [ RULE, … ], "captures": { "NAME.pcap": { "rules": [ RULE, … ] } } }
  *
@@ -42,10 +44,16 @@ const RULE_TYPES = ['noFinding', 'requireFinding', 'maxEndStates', 'endpointLimi
 /** Parses and validates an expectations file; every error names the file and the path in it. */
 export function parseExpectations(text: string, file: string): Expectations {
   let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new ExpectationError(`${file}: not valid JSON: ${(e as Error).message}`);
+  if (/\.ya?ml$/i.test(file)) {
+    const d = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+    if (d.errors.length) throw new ExpectationError(`${file}: not valid YAML: ${d.errors[0]!.message.split('\n')[0]}`);
+    doc = d.toJS();
+  } else {
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new ExpectationError(`${file}: not valid JSON: ${(e as Error).message}`);
+    }
   }
   const top = object(doc, file, '(top level)');
   allowOnly(top, ['rules', 'captures'], file, '(top level)');
