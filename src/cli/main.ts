@@ -33,7 +33,10 @@ Examples:
   $ tcpstate print capture.pcap                       each packet as tcpdump -nn prints it, with both sides' states
   $ tcpstate print --conn 3 --no-states capture.pcap
   $ tcpstate show --conn 3 capture.pcap               one connection's life as a ladder diagram
+  $ tcpstate analyze -f markdown capture.pcap > report.md   a report to paste into a ticket
   $ tcpstate check --expect expectations.json --junit junit.xml captures/*.pcap
+  $ tcpstate check --baseline baselines/ captures/*.pcap    fails when a stored capture's report changes
+  $ tcpstate diff before.json after.json
 `;
 
 /** A progress line only for a person watching: standard error a terminal, not --quiet, not under CI. */
