@@ -1,5 +1,6 @@
 import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type PacketBatch, type Precision, readCaptures, type RecordSink } from './capture/index.js';
 import { DecodedPacket, decodePacket, linkTypeName, notDecodedName } from './decode/index.js';
+import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from './decode/packet.js';
 import { type Connection, ConnectionStore, ConnectionTable, type ConnectionSink, endedNormally, isOver, STATE_COUNT, toRecord } from './tcp/index.js';
 import type { ConnectionRecord } from './tcp/index.js';
 import { DEFAULT_CONFIG, type DetectConfig, Detectors, type Finding } from './detect/index.js';
@@ -92,6 +93,8 @@ export interface Report {
   findings: ReportFinding[];
   /** The thresholds the findings were judged by (null when detection was off). */
   thresholds: DetectConfig | null;
+  /** Per second of capture time: SYNs, SYN,ACKs, RSTs and FINs seen ([second, syn, synAck, rst, fin]), in time order. */
+  timeline: [number, number, number, number, number][];
 }
 
 /** Keeps the lowest ids of each class, in bounded memory, whatever order connections finish in. */
@@ -132,6 +135,8 @@ class Analysis implements RecordSink, ConnectionSink {
   readonly zeek: ZeekTracker | null;
   readonly detectors: Detectors | null;
   readonly onProgress: ((packets: number, bytes: number) => void) | null;
+  /** SYN, SYN,ACK, RST, FIN counts per second (only packets with one of those flags touch it). */
+  readonly timeline = new Map<number, number[]>();
   /** How far each input has been read, for progress. */
   private readonly offsets: number[] = [];
   readonly notDecoded = new Map<number, number>();
@@ -179,12 +184,21 @@ class Analysis implements RecordSink, ConnectionSink {
       const ts = sec + nsec * 1e-9;
       const t = this.table;
       t.segment(p, n, sec, nsec, ts);
+      if ((p.flags & (TH_SYN | TH_FIN | TH_RST)) !== 0) this.count(p.flags, sec);
       if (this.detectors !== null) this.detectors.segment(t, p, batch, i, n);
       if (this.zeek !== null) this.zeek.packet(data, p, n, ts);
     } else {
       const key = p.reason * 0x100000 + (p.reasonDetail & 0xfffff);
       this.notDecoded.set(key, (this.notDecoded.get(key) ?? 0) + 1);
     }
+  }
+
+  private count(flags: number, sec: number): void {
+    let c = this.timeline.get(sec);
+    if (c === undefined) this.timeline.set(sec, (c = [0, 0, 0, 0]));
+    if (flags & TH_RST) c[2]!++;
+    else if (flags & TH_SYN) c[flags & TH_ACK ? 1 : 0]!++;
+    if (flags & TH_FIN) c[3]!++;
   }
 
   private progress(offset: number, source: number): void {
@@ -271,6 +285,7 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     zeek: a.zeek ? a.zeek.finish() : null,
     findings: a.detectors ? printFindings(a.detectors.findings()) : [],
     thresholds: opts.detect || null,
+    timeline: [...a.timeline.entries()].sort((x, y) => x[0] - y[0]).map(([sec, c]) => [sec, c[0]!, c[1]!, c[2]!, c[3]!]),
   };
 }
 

@@ -6,7 +6,7 @@ import { analyze } from '../analyze.js';
 import { printCapture } from '../print.js';
 import { showConnection } from '../show.js';
 import { CaptureError } from '../capture/index.js';
-import { renderJson, renderMarkdown, renderText, renderZeek } from '../report/index.js';
+import { renderHtml, renderJson, renderMarkdown, renderText, renderZeek } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { Progress } from './progress.js';
 import {
@@ -149,7 +149,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   program.command('analyze')
     .description('Read captures (pcap, pcapng, gzip, - for stdin) and report each connection\'s end states')
     .argument('<capture...>', 'capture files; several are merged in timestamp order as one capture; - reads stdin')
-    .addOption(new Option('-f, --format <format>', 'report format: text, json, markdown, or zeek (a conn.log)').choices(['text', 'json', 'markdown', 'zeek']).default('text'))
+    .addOption(new Option('-f, --format <format>', 'report format: text, json, markdown, html, or zeek (a conn.log)').choices(['text', 'json', 'markdown', 'html', 'zeek']).default('text'))
     .option('--zeek', 'also follow the capture as Zeek does: each JSON connection gets Zeek\'s uid, conn_state and history', false)
     .option('--zeek-checksums', 'with --zeek or -f zeek, drop packets with bad TCP checksums as plain zeek does (default: like zeek -C)', false)
     .option('-o, --output <file>', 'write the report to FILE instead of standard output')
@@ -164,10 +164,10 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .addHelpText('after', EXAMPLES + thresholdHelp())
     .exitOverride()
     .action(async (captures: string[], opts: {
-      format: 'text' | 'json' | 'markdown' | 'zeek'; output?: string; all: boolean; transitions: boolean; msl: number; limit: number;
+      format: 'text' | 'json' | 'markdown' | 'html' | 'zeek'; output?: string; all: boolean; transitions: boolean; msl: number; limit: number;
       zeek: boolean; zeekChecksums: boolean; config?: string; threshold: string[]; findings: boolean; quiet: boolean;
     }) => {
-      const keepAll = opts.format === 'json' || opts.format === 'markdown' || opts.all;
+      const keepAll = opts.format === 'json' || opts.format === 'markdown' || opts.format === 'html' || opts.all;
       const zeek = opts.zeek || opts.format === 'zeek' ? { ignoreChecksums: !opts.zeekChecksums } : false;
       let detect: DetectConfig | false = DEFAULT_CONFIG;
       try {
@@ -186,7 +186,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       let report;
       try {
         report = await analyze(captures, {
-          msl: opts.msl, keep: keepAll ? 'all' : 'notable', transitions: opts.transitions, notableLimit: opts.limit, zeek, detect,
+          msl: opts.msl, keep: keepAll ? 'all' : 'notable', transitions: opts.transitions || opts.format === 'html', notableLimit: opts.limit, zeek, detect,
           onProgress: progress ? (packets, bytes) => progress.update(packets, bytes) : null,
         });
       } finally {
@@ -198,7 +198,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         return;
       }
       const chunks = opts.format === 'json' ? renderJson(report) : opts.format === 'zeek' ? renderZeek(report)
-        : opts.format === 'markdown' ? renderMarkdown(report) : renderText(report, { all: opts.all, color: opts.output === undefined && useColor(io.stdout) });
+        : opts.format === 'markdown' ? renderMarkdown(report) : opts.format === 'html' ? renderHtml(report) : renderText(report, { all: opts.all, color: opts.output === undefined && useColor(io.stdout) });
       await writeAll(chunks, opts.output, io.stdout);
     });
 

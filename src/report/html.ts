@@ -1,0 +1,232 @@
+import type { Report } from '../analyze.js';
+import {
+  type ConnectionRecord, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
+} from '../tcp/index.js';
+import { duration, endpointToString, isoTimestamp } from './format.js';
+
+/** Connections embedded in the page (a capture with more lists the others in the JSON report only). */
+const MAX_ROWS = 100000;
+/** Timeline intervals drawn at most: longer captures are summed into wider intervals. */
+const MAX_INTERVALS = 600;
+
+/**
+ * One self-contained HTML page: the findings, a timeline of SYNs, SYN,ACKs, RSTs and FINs per
+ * interval, the end-state matrix as a heat map, a connection table that sorts, filters and pages,
+ * and, for the connection chosen, its ladder of state transitions. No network: style, script and
+ * data are inline. Values from the capture reach the page only as JSON data, and the script puts
+ * them in with textContent, never as markup.
+ */
+export function* renderHtml(report: Report): Generator<string> {
+  const p = report.precision;
+  const rows: ConnectionRecord[] = [];
+  let total = 0;
+  if (report.connections) {
+    for (const c of report.connections()) {
+      total++;
+      if (rows.length < MAX_ROWS) rows.push(c);
+    }
+  } else {
+    rows.push(...report.notable);
+    total = report.summary.connections;
+  }
+  const kinds = new Map<number, string[]>();
+  for (const f of report.findings) for (const id of f.connections) kinds.set(id, [...(kinds.get(id) ?? []), f.kind]);
+  const s = report.summary;
+  const data = {
+    title: `tcpstate: ${report.inputs.map((i) => i.file).join(', ')}`,
+    facts: [
+      ...report.inputs.map((i) => ['Capture', `${i.file}: ${i.format}${i.compressed ? ' (gzip)' : ''}, ${i.linkTypes.join(', ')}, ${i.packets} packets`]),
+      ...(s.firstTs && s.lastTs ? [['Time', `${isoTimestamp(s.firstTs.sec, s.firstTs.nsec, p)} to ${isoTimestamp(s.lastTs.sec, s.lastTs.nsec, p)} ` +
+        `(${duration(s.firstTs.sec, s.firstTs.nsec, s.lastTs.sec, s.lastTs.nsec, p)} s)`]] : []),
+      ['Packets', `${s.packets}: ${s.tcpPackets} TCP`],
+      ['Connections', `${s.connections}: ${s.abnormal} did not end normally, ${s.openAtEnd} still open at the end`],
+    ],
+    findings: report.findings.map((f) => ({
+      kind: f.kind, severity: f.severity, summary: f.summary, endpoint: f.endpoint, connections: f.connections.slice(0, 50),
+      count: f.counts.connections, evidence: f.evidence.map((e) => e.line),
+    })),
+    timeline: timeline(report),
+    states: STATE_NAMES,
+    matrix: report.matrix,
+    columns: ['id', 'client', 'server', 'client state', 'server state', 'packets', 'bytes', 'duration s', 'retx', 'notes'],
+    rows: rows.map((c) => [
+      c.id, endpointToString(c.family, c.client), endpointToString(c.family, c.server), STATE_NAMES[c.client.state], STATE_NAMES[c.server.state],
+      c.client.packets + c.server.packets, c.client.payloadBytes + c.server.payloadBytes,
+      Number(duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)),
+      c.client.analysis.retransmissions + c.server.analysis.retransmissions,
+      [...(c.normalEnd ? [] : ['abnormal']), ...(kinds.get(c.id) ?? [])].join(', '),
+    ]),
+    totalConnections: total,
+    ladders: Object.fromEntries(rows.filter((c) => c.transitions && c.transitions.length).map((c) => [c.id, ladder(c, report)])),
+  };
+  yield '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n';
+  yield '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; script-src \'unsafe-inline\'; img-src data:">\n';
+  yield `<title>tcpstate report</title>\n<style>${STYLE}</style>\n</head>\n<body>\n`;
+  yield '<h1 id="title"></h1>\n<table id="facts"></table>\n';
+  yield '<h2>Findings</h2>\n<div id="findings"></div>\n';
+  yield '<h2>Timeline</h2>\n<p class="legend"><span class="syn">SYN</span> <span class="synack">SYN,ACK</span> <span class="rst">RST</span> <span class="fin">FIN</span> per interval</p>\n<div id="timeline"></div>\n';
+  yield '<h2>End states</h2>\n<p>Rows: client, columns: server, at the end of the capture.</p>\n<table id="matrix" class="heat"></table>\n';
+  yield '<h2>Connections</h2>\n<p><input id="filter" type="search" placeholder="filter: address, port, state, finding…" size="40"> <span id="count"></span> ' +
+    '<button id="prev">‹</button> <span id="page"></span> <button id="next">›</button></p>\n<table id="connections" class="list"></table>\n';
+  yield '<h2>Ladder</h2>\n<p id="ladder-title">Click a connection to see its transitions (kept with analyze --transitions).</p>\n<div id="ladder"></div>\n';
+  // The data as JSON in a script element: "<" is escaped so that nothing in it can end the element.
+  yield `<script type="application/json" id="data">${JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}</script>\n`;
+  yield `<script>${SCRIPT}</script>\n</body>\n</html>\n`;
+}
+
+function timeline(report: Report): { start: number; width: number; bins: number[][] } {
+  const t = report.timeline;
+  if (t.length === 0) return { start: 0, width: 1, bins: [] };
+  const start = t[0]![0];
+  const span = t[t.length - 1]![0] - start + 1;
+  const width = Math.max(1, Math.ceil(span / MAX_INTERVALS));
+  const bins: number[][] = [];
+  for (let i = 0; i < Math.ceil(span / width); i++) bins.push([0, 0, 0, 0]);
+  for (const [sec, ...c] of t) {
+    const b = bins[Math.floor((sec - start) / width)]!;
+    for (let k = 0; k < 4; k++) b[k]! += c[k]!;
+  }
+  return { start, width, bins };
+}
+
+function ladder(c: ConnectionRecord, report: Report): [number | null, string, number, string, string, string][] {
+  const t = c.transitions!;
+  const out: [number | null, string, number, string, string, string][] = [];
+  for (let i = 0; i + TRANSITION_FIELDS <= t.length; i += TRANSITION_FIELDS) {
+    const packed = t[i + 3]!;
+    out.push([t[i] === 0 ? null : t[i]!, isoTimestamp(t[i + 1]!, t[i + 2]!, report.precision), transitionSide(packed),
+      STATE_NAMES[transitionFrom(packed)]!, STATE_NAMES[transitionTo(packed)]!, EVENT_NAMES[transitionEvent(packed)]!]);
+  }
+  return out;
+}
+
+const STYLE = `
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
+h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse}td,th{padding:2px 8px;text-align:left}
+#facts th{color:#555;font-weight:normal}
+.finding{border-left:5px solid #999;padding:4px 10px;margin:10px 0;background:#fafafa}
+.critical{border-color:#c00}.warning{border-color:#d90}.info{border-color:#39c}
+.finding pre{font-size:12px;overflow-x:auto;background:#fff;border:1px solid #eee;padding:6px}
+.sev{font-weight:bold;text-transform:uppercase;margin-right:.5em}
+.heat td{text-align:right;min-width:4em;border:1px solid #eee}.heat th{font-size:12px}
+.list th{cursor:pointer;background:#f0f0f0;border-bottom:1px solid #ccc;user-select:none}.list td{border-bottom:1px solid #f0f0f0;font-size:13px}
+.list tr:hover td{background:#eef6ff;cursor:pointer}
+.legend span{padding:0 6px;color:#fff}.syn{background:#3a7}.synack{background:#37c}.rst{background:#c33}.fin{background:#999}
+svg text{font-size:11px;fill:#555}
+.ladder td{font-size:13px;border-bottom:1px solid #f3f3f3}.ladder .c{text-align:right}.ladder .arrow{color:#888}
+`;
+
+const SCRIPT = `
+'use strict';
+const D = JSON.parse(document.getElementById('data').textContent);
+const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = String(text); if (cls) e.className = cls; return e; };
+document.title = D.title;
+document.getElementById('title').textContent = D.title;
+const facts = document.getElementById('facts');
+for (const [k, v] of D.facts) { const tr = el('tr'); tr.append(el('th', k), el('td', v)); facts.append(tr); }
+
+const fd = document.getElementById('findings');
+if (D.findings.length === 0) fd.append(el('p', 'None.'));
+for (const f of D.findings) {
+  const box = el('div', undefined, 'finding ' + f.severity);
+  const h = el('p');
+  h.append(el('span', f.severity, 'sev'), el('code', f.kind), document.createTextNode(f.endpoint ? ' on ' + f.endpoint : ''));
+  box.append(h, el('p', f.summary), el('p', f.count + ' connection(s): ' + f.connections.join(', ') + (f.count > f.connections.length ? ', …' : '')));
+  if (f.evidence.length) box.append(el('pre', f.evidence.join('\\n')));
+  fd.append(box);
+}
+
+// Timeline: stacked bars per interval.
+(function () {
+  const t = D.timeline, W = 900, H = 180, pad = 30;
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('width', W); svg.setAttribute('height', H + pad); svg.setAttribute('id', 'timeline-svg');
+  const max = Math.max(1, ...t.bins.map((b) => b[0] + b[1] + b[2] + b[3]));
+  const bw = (W - pad) / Math.max(1, t.bins.length);
+  const colors = ['#3a7', '#37c', '#c33', '#999'];
+  let bars = 0;
+  t.bins.forEach((b, i) => {
+    let y = H;
+    for (let k = 0; k < 4; k++) {
+      if (!b[k]) continue;
+      const h = (b[k] / max) * (H - 10);
+      const r = document.createElementNS(ns, 'rect');
+      r.setAttribute('x', pad + i * bw); r.setAttribute('y', y - h); r.setAttribute('width', Math.max(1, bw - 1)); r.setAttribute('height', h);
+      r.setAttribute('fill', colors[k]); r.setAttribute('class', 'bar');
+      const title = document.createElementNS(ns, 'title');
+      title.textContent = ['SYN', 'SYN,ACK', 'RST', 'FIN'][k] + ': ' + b[k] + ' at +' + i * t.width + ' s';
+      r.append(title); svg.append(r); y -= h; bars++;
+    }
+  });
+  const label = (x, y, s) => { const tx = document.createElementNS(ns, 'text'); tx.setAttribute('x', x); tx.setAttribute('y', y); tx.textContent = s; svg.append(tx); };
+  label(0, 12, String(max)); label(0, H, '0');
+  label(pad, H + 20, '0 s'); label(W - 80, H + 20, '+' + t.bins.length * t.width + ' s');
+  svg.dataset.bars = bars;
+  document.getElementById('timeline').append(svg);
+})();
+
+// End-state heat map.
+(function () {
+  const m = D.matrix, S = D.states, used = (i, byRow) => m.some((row, r) => (byRow ? m[i][r] : row[i]) > 0);
+  const rows = S.map((_, i) => i).filter((i) => used(i, true)), cols = S.map((_, i) => i).filter((i) => used(i, false));
+  const max = Math.max(1, ...m.flat());
+  const t = document.getElementById('matrix');
+  const head = el('tr'); head.append(el('th', 'client \\\\ server')); for (const c of cols) head.append(el('th', S[c])); t.append(head);
+  for (const r of rows) {
+    const tr = el('tr'); tr.append(el('th', S[r]));
+    for (const c of cols) {
+      const n = m[r][c], td = el('td', n || '.');
+      if (n) td.style.background = 'rgba(200,60,30,' + (0.12 + 0.75 * Math.log(1 + n) / Math.log(1 + max)).toFixed(2) + ')';
+      tr.append(td);
+    }
+    t.append(tr);
+  }
+})();
+
+// Connection table: sort by a column (click again to reverse), filter, pages of 100.
+(function () {
+  const t = document.getElementById('connections'), PAGE = 100;
+  let rows = D.rows, key = 0, dir = 1, page = 0;
+  const head = el('tr');
+  D.columns.forEach((c, i) => { const th = el('th', c); th.addEventListener('click', () => { dir = key === i ? -dir : 1; key = i; sort(); draw(); }); head.append(th); });
+  const body = el('tbody'); t.append(el('thead'), body); t.tHead.append(head);
+  const cmp = (a, b) => (typeof a[key] === 'number' ? a[key] - b[key] : String(a[key]).localeCompare(String(b[key]))) * dir;
+  function sort() { rows = rows.slice().sort(cmp); page = 0; }
+  function draw() {
+    body.textContent = '';
+    for (const r of rows.slice(page * PAGE, (page + 1) * PAGE)) {
+      const tr = el('tr'); for (const v of r) tr.append(el('td', v));
+      tr.addEventListener('click', () => showLadder(r)); body.append(tr);
+    }
+    document.getElementById('count').textContent = rows.length + ' of ' + D.totalConnections + ' connections';
+    document.getElementById('page').textContent = 'page ' + (page + 1) + ' of ' + Math.max(1, Math.ceil(rows.length / PAGE));
+  }
+  document.getElementById('filter').addEventListener('input', (e) => {
+    const q = e.target.value.toLowerCase();
+    rows = D.rows.filter((r) => r.some((v) => String(v).toLowerCase().includes(q))); sort(); draw();
+  });
+  document.getElementById('prev').addEventListener('click', () => { if (page > 0) { page--; draw(); } });
+  document.getElementById('next').addEventListener('click', () => { if ((page + 1) * PAGE < rows.length) { page++; draw(); } });
+  draw();
+})();
+
+function showLadder(r) {
+  const l = document.getElementById('ladder'), steps = D.ladders[r[0]];
+  document.getElementById('ladder-title').textContent = 'Connection ' + r[0] + ': client ' + r[1] + ', server ' + r[2] +
+    (steps ? '' : ' (transitions not kept: run analyze --transitions)');
+  l.textContent = '';
+  if (!steps) return;
+  const t = el('table', undefined, 'ladder');
+  const head = el('tr'); head.append(el('th', 'packet'), el('th', 'time'), el('th', 'client'), el('th', ''), el('th', 'server'), el('th', 'event')); t.append(head);
+  for (const [packet, ts, side, from, to, event] of steps) {
+    const tr = el('tr');
+    const change = from + ' → ' + to;
+    tr.append(el('td', packet === null ? 'timer' : packet), el('td', ts), el('td', side === 0 ? change : '', 'c'),
+      el('td', side === 0 ? '◀' : '▶', 'arrow'), el('td', side === 1 ? change : ''), el('td', event));
+    t.append(tr);
+  }
+  l.append(t);
+}
+`;

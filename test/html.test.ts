@@ -1,0 +1,90 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { analyze, renderHtml } from '../src/index.js';
+import { buildPcap, memoryInput } from './helpers/build.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const OUT = join(ROOT, 'test-output');
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+
+async function page(name: string, html: string) {
+  mkdirSync(OUT, { recursive: true });
+  const file = join(OUT, name);
+  writeFileSync(file, html);
+  return file;
+}
+
+// Debian's chromium (apt-get install chromium; .ci/run installs it) driven by playwright-core.
+describe.skipIf(!CHROMIUM)('the HTML report in a real browser (headless Chromium)', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 60000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('renders the flood: findings, a timeline with data, a heat map, a table that sorts and filters, a ladder; no console errors', async () => {
+    const report = await analyze([join(ROOT, 'captures', 'syn-flood.pcap')], { transitions: true });
+    const file = await page('syn-flood.html', [...renderHtml(report)].join(''));
+    const tab = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
+    const errors: string[] = [];
+    tab.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    tab.on('pageerror', (e) => errors.push(e.message));
+    await tab.goto(pathToFileURL(file).href);
+    expect(await tab.locator('.finding.critical').count()).toBe(1);
+    expect(await tab.locator('.finding.critical').textContent()).toContain('syn_flood');
+    const bars = Number(await tab.locator('#timeline-svg').getAttribute('data-bars'));
+    expect(bars).toBeGreaterThan(0);
+    expect(await tab.locator('#timeline-svg rect.bar').count()).toBe(bars);
+    expect(await tab.locator('#matrix td[style]').count()).toBeGreaterThan(0);
+    const firstId = () => tab.locator('#connections tbody tr:first-child td:first-child').textContent();
+    expect(await firstId()).toBe('1');
+    // Sorted by id; a click on the header reverses it, another puts it back.
+    await tab.locator('#connections th', { hasText: /^id$/ }).click();
+    expect(await firstId()).toBe(String(report.summary.connections));
+    await tab.locator('#connections th', { hasText: /^id$/ }).click();
+    expect(await firstId()).toBe('1');
+    await tab.locator('#connections th', { hasText: /^retx$/ }).click();
+    expect(Number(await tab.locator('#connections tbody tr:first-child td:nth-child(9)').textContent())).toBe(0);
+    await tab.locator('#filter').fill('10.77.0.1');
+    expect(await tab.locator('#count').textContent()).toBe(`3 of ${report.summary.connections} connections`);
+    await tab.locator('#connections tbody tr').first().click();
+    expect(await tab.locator('#ladder table tr').count()).toBeGreaterThan(1);
+    mkdirSync(OUT, { recursive: true });
+    await tab.locator('#filter').fill('');
+    await tab.screenshot({ path: join(OUT, 'html-report.png'), fullPage: false });
+    expect(existsSync(join(OUT, 'html-report.png'))).toBe(true);
+    expect(errors).toEqual([]);
+    await tab.close();
+  }, 60000);
+
+  it('shows text from the capture as text: a file name full of markup injects nothing', async () => {
+    const name = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>.pcap';
+    const r = await analyze([memoryInput(name, buildPcap([
+      { t: 1, from: 'c', flags: 'S', seq: 1 }, { t: 1.001, from: 's', flags: 'R.', seq: 0, ack: 2 },
+    ]))]);
+    const html = [...renderHtml(r)].join('');
+    expect(html).not.toContain('<img');
+    expect(html.match(/<script/g)).toHaveLength(2);
+    const file = await page('markup.html', html);
+    const tab = await browser.newPage();
+    await tab.goto(pathToFileURL(file).href);
+    expect(await tab.locator('#title').textContent()).toBe(`tcpstate: ${name}`);
+    expect(await tab.locator('img').count()).toBe(0);
+    expect(await tab.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    await tab.close();
+  }, 60000);
+});
+
+describe('the HTML report file', () => {
+  it('is self-contained: no URL to load anything from', async () => {
+    const html = [...renderHtml(await analyze([join(ROOT, 'captures', 'mixed.pcap')], { transitions: true }))].join('');
+    expect(html).not.toMatch(/\b(src|href)=["']?(https?:)?\/\//i);
+    expect(html).toContain("default-src 'none'");
+    expect(html.length).toBeLessThan(1_000_000);
+  });
+});
