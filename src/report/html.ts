@@ -6,13 +6,16 @@ import { duration, endpointToString, isoTimestamp } from './format.js';
 
 /** Connections embedded in the page (a capture with more lists the others in the JSON report only). */
 const MAX_ROWS = 100000;
+/** Ladders embedded: those of the connections in findings, and of the first connections up to this many. */
+const MAX_LADDERS = 2000;
 /** Timeline intervals drawn at most: longer captures are summed into wider intervals. */
 const MAX_INTERVALS = 600;
 
 /**
  * One self-contained HTML page: the findings, a timeline of SYNs, SYN,ACKs, RSTs and FINs per
- * interval, the end-state matrix as a heat map, a connection table that sorts, filters and pages,
- * and, for the connection chosen, its ladder of state transitions. No network: style, script and
+ * interval, the end-state matrix as a heat map, a connection table that sorts, filters and pages
+ * (up to MAX_ROWS connections), and, for the connection chosen, its ladder of state transitions
+ * (kept for the connections in findings and the first MAX_LADDERS). No network: style, script and
  * data are inline. Values from the capture reach the page only as JSON data, and the script puts
  * them in with textContent, never as markup.
  */
@@ -57,7 +60,8 @@ export function* renderHtml(report: Report): Generator<string> {
       [...(c.normalEnd ? [] : ['abnormal']), ...(kinds.get(c.id) ?? [])].join(', '),
     ]),
     totalConnections: total,
-    ladders: Object.fromEntries(rows.filter((c) => c.transitions && c.transitions.length).map((c) => [c.id, ladder(c, report)])),
+    ladders: Object.fromEntries(rows.filter((c, i) => c.transitions && c.transitions.length && (i < MAX_LADDERS || kinds.has(c.id)))
+      .map((c) => [c.id, ladder(c, report)])),
   };
   yield '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n';
   yield '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; script-src \'unsafe-inline\'; img-src data:">\n';
@@ -68,7 +72,7 @@ export function* renderHtml(report: Report): Generator<string> {
   yield '<h2>End states</h2>\n<p>Rows: client, columns: server, at the end of the capture.</p>\n<table id="matrix" class="heat"></table>\n';
   yield '<h2>Connections</h2>\n<p><input id="filter" type="search" placeholder="filter: address, port, state, finding…" size="40"> <span id="count"></span> ' +
     '<button id="prev">‹</button> <span id="page"></span> <button id="next">›</button></p>\n<table id="connections" class="list"></table>\n';
-  yield '<h2>Ladder</h2>\n<p id="ladder-title">Click a connection to see its transitions (kept with analyze --transitions).</p>\n<div id="ladder"></div>\n';
+  yield '<h2>Ladder</h2>\n<p id="ladder-title">Click a connection to see its state transitions.</p>\n<div id="ladder"></div>\n';
   // The data as JSON in a script element: "<" is escaped so that nothing in it can end the element.
   yield `<script type="application/json" id="data">${JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}</script>\n`;
   yield `<script>${SCRIPT}</script>\n</body>\n</html>\n`;
@@ -215,7 +219,7 @@ for (const f of D.findings) {
 function showLadder(r) {
   const l = document.getElementById('ladder'), steps = D.ladders[r[0]];
   document.getElementById('ladder-title').textContent = 'Connection ' + r[0] + ': client ' + r[1] + ', server ' + r[2] +
-    (steps ? '' : ' (transitions not kept: run analyze --transitions)');
+    (steps ? '' : ' (no ladder: the page keeps those of the first 2,000 connections and of those in findings)');
   l.textContent = '';
   if (!steps) return;
   const t = el('table', undefined, 'ladder');

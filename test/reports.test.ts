@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze, renderMarkdown } from '../src/index.js';
+import { analyze, renderJson, renderMarkdown, renderText, renderZeek } from '../src/index.js';
 import { buildPcap, memoryInput } from './helpers/build.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -18,8 +18,37 @@ async function markdown(name: string): Promise<string> {
   }
 }
 
+/** Every format of one report, as the CLI writes it from the repository's root. */
+async function formats(name: string): Promise<Record<string, string>> {
+  const cwd = process.cwd();
+  process.chdir(ROOT);
+  try {
+    const r = await analyze([`captures/${name}`], { zeek: true });
+    const all = (g: Iterable<string>) => [...g].join('');
+    return { json: all(renderJson(r)), txt: all(renderText(r)), 'conn.log': all(renderZeek(r)) };
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+describe('golden reports in the other formats', () => {
+  for (const name of ['mixed.pcap', 'server-never-closes.pcap']) {
+    it(`${name}: JSON, text and Zeek conn.log, byte for byte`, async () => {
+      const out = await formats(name);
+      for (const [ext, text] of Object.entries(out)) {
+        const file = join(ROOT, 'test', 'golden', 'reports', `${name}.${ext}`);
+        if (process.env.UPDATE_GOLDEN) {
+          mkdirSync(join(ROOT, 'test', 'golden', 'reports'), { recursive: true });
+          writeFileSync(file, text);
+        }
+        expect(text, file).toBe(readFileSync(file, 'utf8'));
+      }
+    });
+  }
+});
+
 describe('--format markdown', () => {
-  // Golden files; `UPDATE_GOLDEN=1 npx vitest run test/markdown.test.ts` writes them again after a deliberate change.
+  // Golden files; `UPDATE_GOLDEN=1 npx vitest run test/reports.test.ts` writes them again after a deliberate change.
   for (const name of ['mixed.pcap', 'syn-flood.pcap', 'server-never-closes.pcap', 'normal-traffic.pcap']) {
     it(`${name} gives the golden report, byte for byte, every time`, async () => {
       const md = await markdown(name);
