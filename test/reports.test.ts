@@ -25,7 +25,7 @@ async function formats(name: string): Promise<Record<string, string>> {
   try {
     const r = await analyze([`captures/${name}`], { zeek: true });
     const all = (g: Iterable<string>) => [...g].join('');
-    return { json: all(renderJson(r)), txt: all(renderText(r)), 'conn.log': all(renderZeek(r)) };
+    return { json: all(renderJson(r)), txt: all(renderText(r)), 'zeek.txt': all(renderZeek(r)) };
   } finally {
     process.chdir(cwd);
   }
