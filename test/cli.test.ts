@@ -2,25 +2,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { runCli } from './helpers/cli.js';
 import { VERSION } from '../src/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CAP = join(ROOT, 'captures');
 const BIN = join(ROOT, 'bin', 'tcpstate');
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(args, { stdout, stderr });
-  return { code, out, err };
-}
+const run = (...args: string[]) => runCli(args);
 
 describe('tcpstate CLI', () => {
   it('--help shows examples, --version the version', async () => {

@@ -1,22 +1,12 @@
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { runCli } from './helpers/cli.js';
 import { Progress } from '../src/cli/progress.js';
 
 const CAP = join(import.meta.dirname, '..', 'captures');
 
-/** Runs the CLI with streams that say whether they are terminals. */
-async function run(tty: { out: boolean; err: boolean }, ...args: string[]) {
-  const stdout = Object.assign(new PassThrough(), { isTTY: tty.out });
-  const stderr = Object.assign(new PassThrough(), { isTTY: tty.err });
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(args, { stdout, stderr });
-  return { code, out, err };
-}
+const run = (tty: { out: boolean; err: boolean }, ...args: string[]) => runCli(args, tty);
 
 describe('terminal manners', () => {
   const saved = { NO_COLOR: process.env.NO_COLOR, CI: process.env.CI };

@@ -76,3 +76,33 @@ export function duration(startSec: number, startNsec: number, endSec: number, en
 export function durationSeconds(startSec: number, startNsec: number, endSec: number, endNsec: number): number {
   return endSec - startSec + (endNsec - startNsec) * 1e-9;
 }
+
+/** The client states (rows) and server states (columns) that the end-state matrix uses. */
+export function usedStates(matrix: number[][]): { rows: number[]; cols: number[] } {
+  const rows: number[] = [];
+  const cols: number[] = [];
+  for (let i = 0; i < matrix.length; i++) {
+    let r = 0;
+    let c = 0;
+    for (let j = 0; j < matrix.length; j++) {
+      r += matrix[i]![j]!;
+      c += matrix[j]![i]!;
+    }
+    if (r > 0) rows.push(i);
+    if (c > 0) cols.push(i);
+  }
+  return { rows, cols };
+}
+
+/** For each connection id a finding lists, the kinds of the findings it is in. */
+export function findingKindsById(findings: readonly { kind: string; connections: number[] }[]): Map<number, string[]> {
+  const kinds = new Map<number, string[]>();
+  for (const f of findings) {
+    for (const id of f.connections) {
+      const k = kinds.get(id);
+      if (k === undefined) kinds.set(id, [f.kind]);
+      else if (!k.includes(f.kind)) k.push(f.kind);
+    }
+  }
+  return kinds;
+}

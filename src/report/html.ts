@@ -2,7 +2,7 @@ import type { Report } from '../analyze.js';
 import {
   type ConnectionRecord, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
 } from '../tcp/index.js';
-import { duration, endpointToString, isoTimestamp } from './format.js';
+import { duration, endpointToString, findingKindsById, isoTimestamp } from './format.js';
 
 /** Connections embedded in the page (a capture with more lists the others in the JSON report only). */
 const MAX_ROWS = 100000;
@@ -32,8 +32,7 @@ export function* renderHtml(report: Report): Generator<string> {
     rows.push(...report.notable);
     total = report.summary.connections;
   }
-  const kinds = new Map<number, string[]>();
-  for (const f of report.findings) for (const id of f.connections) kinds.set(id, [...(kinds.get(id) ?? []), f.kind]);
+  const kinds = findingKindsById(report.findings);
   const s = report.summary;
   const data = {
     title: `tcpstate: ${report.inputs.map((i) => i.file).join(', ')}`,

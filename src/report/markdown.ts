@@ -1,6 +1,6 @@
 import type { Report, ReportFinding } from '../analyze.js';
-import { type ConnectionRecord, STATE_COUNT, STATE_NAMES } from '../tcp/index.js';
-import { duration, endpointToString, isoTimestamp } from './format.js';
+import { type ConnectionRecord, STATE_NAMES } from '../tcp/index.js';
+import { duration, endpointToString, findingKindsById, isoTimestamp, usedStates } from './format.js';
 
 /** Connections shown per finding, and in the table of connections with the most problems. */
 const CONNECTIONS_SHOWN = 20;
@@ -65,25 +65,14 @@ function* finding(f: ReportFinding, report: Report, byId: Map<number, Connection
     if (rows.length) {
       const more = n > rows.length ? ` (the first ${rows.length} of ${n.toLocaleString('en-US')})` : '';
       yield `<details><summary>Connections behind this finding${more}</summary>\n\n`;
-      yield* connectionTable(rows, report, findingKinds(report));
+      yield* connectionTable(rows, report, findingKindsById(report.findings));
       yield '\n</details>\n\n';
     }
   }
 }
 
 function* matrix(report: Report): Generator<string> {
-  const rows: number[] = [];
-  const cols: number[] = [];
-  for (let i = 0; i < STATE_COUNT; i++) {
-    let r = 0;
-    let c = 0;
-    for (let j = 0; j < STATE_COUNT; j++) {
-      r += report.matrix[i]![j]!;
-      c += report.matrix[j]![i]!;
-    }
-    if (r > 0) rows.push(i);
-    if (c > 0) cols.push(i);
-  }
+  const { rows, cols } = usedStates(report.matrix);
   yield '## End states\n\nAt the end of the capture; rows: client, columns: server.\n\n';
   if (rows.length === 0) {
     yield 'No TCP connections.\n\n';
@@ -99,7 +88,7 @@ function* matrix(report: Report): Generator<string> {
 
 /** Connections ranked by how much went wrong: findings they are in, abnormal end, Wireshark's flags. */
 function* mostProblems(report: Report, byId: Map<number, ConnectionRecord>): Generator<string> {
-  const kinds = findingKinds(report);
+  const kinds = findingKindsById(report.findings);
   const score = (c: ConnectionRecord) => {
     const a = c.client.analysis;
     const b = c.server.analysis;
@@ -134,18 +123,6 @@ function connectionsById(report: Report): Map<number, ConnectionRecord> | null {
   const m = new Map<number, ConnectionRecord>();
   for (const c of report.connections()) m.set(c.id, c);
   return m;
-}
-
-function findingKinds(report: Report): Map<number, string[]> {
-  const kinds = new Map<number, string[]>();
-  for (const f of report.findings) {
-    for (const id of f.connections) {
-      const k = kinds.get(id);
-      if (k === undefined) kinds.set(id, [f.kind]);
-      else if (!k.includes(f.kind)) k.push(f.kind);
-    }
-  }
-  return kinds;
 }
 
 /** Inline code that no backtick in the value can break out of (CommonMark: a longer fence). */

@@ -1,6 +1,6 @@
 import type { Report } from '../analyze.js';
-import { type ConnectionRecord, type SegmentAnalysis, STATE_COUNT, STATE_NAMES } from '../tcp/index.js';
-import { duration, endpointToString, isoTimestamp } from './format.js';
+import { type ConnectionRecord, type SegmentAnalysis, STATE_NAMES } from '../tcp/index.js';
+import { duration, endpointToString, findingKindsById, isoTimestamp, usedStates } from './format.js';
 
 /** Wireshark's analysis counts in the table's notes, client/server: `retx 3/0`. */
 const ANALYSIS_NOTES: [keyof SegmentAnalysis, string][] = [
@@ -77,18 +77,7 @@ function* findings(report: Report, color: boolean): Generator<string> {
 }
 
 function* matrix(report: Report): Generator<string> {
-  const rows: number[] = [];
-  const cols: number[] = [];
-  for (let i = 0; i < STATE_COUNT; i++) {
-    let r = 0;
-    let c = 0;
-    for (let j = 0; j < STATE_COUNT; j++) {
-      r += report.matrix[i]![j]!;
-      c += report.matrix[j]![i]!;
-    }
-    if (r > 0) rows.push(i);
-    if (c > 0) cols.push(i);
-  }
+  const { rows, cols } = usedStates(report.matrix);
   yield 'End states at the end of the capture (rows: client, columns: server)\n';
   if (rows.length === 0) {
     yield '  no TCP connections\n';
@@ -125,14 +114,7 @@ function* table(report: Report, all: boolean): Generator<string> {
   };
   const p = report.precision;
   // Each connection names the findings it is in (those that list its id).
-  const kinds = new Map<number, string[]>();
-  for (const f of report.findings) {
-    for (const id of f.connections) {
-      const k = kinds.get(id);
-      if (k === undefined) kinds.set(id, [f.kind]);
-      else if (!k.includes(f.kind)) k.push(f.kind);
-    }
-  }
+  const kinds = findingKindsById(report.findings);
   for (const c of rows) {
     const notes: string[] = [];
     if (!c.normalEnd) notes.push('abnormal');
