@@ -40,6 +40,38 @@ export function endpointToString(family: 4 | 6, e: Pick<EndpointRecord, 'a0' | '
   return family === 4 ? `${a}:${e.port}` : `[${a}]:${e.port}`;
 }
 
+/** Milliseconds either side of 1970 that a JavaScript Date can hold. */
+const DATE_LIMIT_MS = 8.64e15;
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS` in UTC for whole seconds since 1970. A damaged or crafted capture can carry
+ * timestamps far outside what Date holds; those get the proleptic Gregorian date computed here,
+ * with the year in ISO 8601's expanded form (+275760, -000001) where four digits do not suffice.
+ */
+export function utcDateTime(sec: number): string {
+  if (Math.abs(sec * 1000) < DATE_LIMIT_MS) return new Date(sec * 1000).toISOString().replace(/\.\d{3}Z$/, '');
+  return civilDateTime(sec);
+}
+
+/** utcDateTime's own computation, for any whole number of seconds (exported for its test). */
+export function civilDateTime(sec: number): string {
+  const days = Math.floor(sec / 86400);
+  const rest = sec - days * 86400;
+  // Days to civil date (H. Hinnant's algorithm), in exact integer arithmetic for |days| < 2^53.
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const year = y >= 0 && y <= 9999 ? String(y).padStart(4, '0') : `${y < 0 ? '-' : '+'}${String(Math.abs(y)).padStart(6, '0')}`;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${year}-${two(m)}-${two(d)}T${two(Math.floor(rest / 3600))}:${two(Math.floor(rest / 60) % 60)}:${two(Math.floor(rest % 60))}`;
+}
+
 let memoSec = NaN;
 let memoBase = '';
 
@@ -48,7 +80,7 @@ export function isoTimestamp(sec: number, nsec: number, precision: Precision): s
   // Reports print runs of timestamps within the same second: format the date part once.
   if (sec !== memoSec) {
     memoSec = sec;
-    memoBase = new Date(sec * 1000).toISOString().slice(0, 19);
+    memoBase = utcDateTime(sec);
   }
   const base = memoBase;
   const digits = precisionDigits(precision);

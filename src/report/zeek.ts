@@ -1,3 +1,4 @@
+import { utcDateTime } from './format.js';
 import type { Report } from '../analyze.js';
 import type { ConnectionRecord } from '../tcp/index.js';
 import { zeekUid, type ZeekRecord } from '../zeek/conn.js';
@@ -35,7 +36,7 @@ function zeekRow(r: ZeekRecord): string {
 }
 
 function logTime(sec: number): string {
-  return new Date(sec * 1000).toISOString().slice(0, 19).replace('T', '-').replace(/:/g, '-');
+  return utcDateTime(sec).replace('T', '-').replace(/:/g, '-');
 }
 
 /**

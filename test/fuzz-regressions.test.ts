@@ -1,0 +1,31 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { civilDateTime, isoTimestamp, utcDateTime } from '../src/report/format.js';
+import { runOne } from './fuzz/fuzz.js';
+
+const DIR = join(import.meta.dirname, 'fixtures', 'fuzz');
+
+describe('every input the fuzzer ever broke tcpstate with', () => {
+  // seed2-case*: pcapng with if_tsresol bytes changed, timestamps in the year 58860 and later:
+  // ISO formatting threw "Invalid time value" (JavaScript's Date ends in the year 275760).
+  for (const f of readdirSync(DIR).sort()) {
+    it(f, async () => {
+      expect(await runOne(readFileSync(join(DIR, f)), 5000, 1024)).toBeNull();
+    });
+  }
+});
+
+describe('dates beyond what Date holds', () => {
+  it('are printed in ISO 8601 expanded years, and agree with Date wherever Date works', () => {
+    expect(utcDateTime(17575900344072)).toBe('+558928-02-10T12:01:12');
+    expect(isoTimestamp(1795287249734, 532485000, 'us')).toBe('+058860-05-21T14:42:14.532485Z');
+    expect(utcDateTime(-62167219201)).toBe('-000001-12-31T23:59:59');
+    let r = 12345;
+    for (let i = 0; i < 20000; i++) {
+      r = (r * 1103515245 + 12345) % 2147483648;
+      const s = Math.round((r / 2147483648 - 0.5) * 2 * 8.6e12);
+      expect(civilDateTime(s)).toBe(new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, ''));
+    }
+  });
+});
