@@ -140,7 +140,11 @@ describe('tcpstate CLI', () => {
     writeFileSync(cut, raw.subarray(0, raw.length - 5));
     const r = await run('analyze', cut);
     expect(r.code).toBe(2);
-    expect(r.out).toBe('');
+    // The report of what came before the damage, saying where reading stopped; then the error line.
+    expect(r.out).toMatch(/^Damage +.*cut\.pcap: packet \d+, byte offset \d+: pcap: file is truncated: .*; reading stopped there: this report covers what came before$/m);
+    expect(r.out).toMatch(/^Connections +1: /m);
+    const json = JSON.parse((await run('analyze', '-f', 'json', cut)).out);
+    expect(json.summary.damage).toMatchObject({ file: cut, code: 'truncated', packet: expect.any(Number), offset: expect.any(Number) });
     expect(r.err).toMatch(new RegExp(`^tcpstate: error: ${cut.replace(/[.]/g, '\\.')}: packet \\d+, byte offset \\d+: pcap: file is truncated: .*\\n$`));
     const missing = await run('analyze', join(dir, 'nope.pcap'));
     expect(missing.code).toBe(2);

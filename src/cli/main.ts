@@ -193,13 +193,17 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         progress?.done();
       }
       if (report.damage) {
-        io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);
+        // What came before the damage is still reported (it may be all there is of an incident), then the error.
         code = 2;
-        return;
+        if (report.summary.packets === 0) {
+          io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);
+          return;
+        }
       }
       const chunks = opts.format === 'json' ? renderJson(report) : opts.format === 'zeek' ? renderZeek(report)
         : opts.format === 'markdown' ? renderMarkdown(report) : opts.format === 'html' ? renderHtml(report) : renderText(report, { all: opts.all, color: opts.output === undefined && useColor(io.stdout) });
       await writeAll(chunks, opts.output, io.stdout);
+      if (report.damage) io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);
     });
 
   program.command('check')

@@ -42,6 +42,7 @@ export function* renderHtml(report: Report): Generator<string> {
         `(${duration(s.firstTs.sec, s.firstTs.nsec, s.lastTs.sec, s.lastTs.nsec, p)} s)`]] : []),
       ['Packets', `${s.packets}: ${s.tcpPackets} TCP`],
       ['Connections', `${s.connections}: ${s.abnormal} did not end normally, ${s.openAtEnd} still open at the end`],
+      ...(report.damage ? [['Damage', `${report.damage.message}; this report covers what came before`]] : []),
     ],
     findings: report.findings.map((f) => ({
       kind: f.kind, severity: f.severity, summary: f.summary, endpoint: f.endpoint, connections: f.connections.slice(0, 50),

@@ -35,6 +35,10 @@ export function* renderJson(report: Report): Generator<string> {
       firstTs: ts(s.firstTs),
       lastTs: ts(s.lastTs),
       msl: report.msl,
+      damage: report.damage ? {
+        file: report.damage.file, packet: report.damage.packet, offset: report.damage.offset, code: report.damage.code,
+        reason: report.damage.detail,
+      } : null,
     },
     endStates: endStates(report),
   };

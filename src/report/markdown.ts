@@ -31,6 +31,10 @@ export function* renderMarkdown(report: Report): Generator<string> {
   if (report.thresholds) {
     yield `| Findings | ${report.findings.length}: ${by('critical')} critical, ${by('warning')} warning, ${by('info')} info |\n`;
   }
+  if (report.damage) {
+    const d = report.damage;
+    yield `| Damage | ${code(d.file)}: packet ${d.packet}, byte offset ${d.offset}: ${cell(d.detail)}; this report covers what came before |\n`;
+  }
   yield `| TIME_WAIT | 2MSL = ${2 * report.msl} s |\n\n`;
 
   const byId = connectionsById(report);

@@ -41,6 +41,11 @@ export function* renderText(report: Report, options: TextOptions = {}): Generato
     (s.ipFragments ? `; ${s.ipFragments} IP fragments` : '') + '\n';
   yield `Connections  ${s.connections}: ${s.abnormal} did not end normally, ${s.openAtEnd} still open at the end` +
     (s.roleInferred ? `, ${s.roleInferred} with roles inferred (handshake not captured)` : '') + '\n';
+  if (report.damage) {
+    const d = report.damage;
+    yield `Damage       ${d.file}: packet ${d.packet}, byte offset ${d.offset}: ${d.detail}; reading stopped there: ` +
+      'this report covers what came before\n';
+  }
   yield `TIME_WAIT    2MSL = ${2 * report.msl} s\n`;
   yield '\n';
   yield* findings(report, options.color === true);
