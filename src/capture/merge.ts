@@ -18,6 +18,10 @@ export async function readCaptures(inputs: readonly CaptureInput[], sink: Record
     await pump(sources, sink);
   } finally {
     for (const s of sources) s.close();
+    // pcap-parser schedules a process.nextTick per file it opens. Reading from memory never yields
+    // to the event loop, so a caller analysing stream after stream in one process would pile those
+    // ticks (and the parsers they hold) up; one turn of the loop here lets them run.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 
