@@ -152,6 +152,19 @@ describe('tcpstate CLI', () => {
     expect(missing.err).toContain('nope.pcap');
   });
 
+  it('--strict: exit 2 on packets with damaged headers, which are otherwise counted and reported', async () => {
+    // time-wait-pileup.pcap was captured with -s 96: every data packet is cut, but its headers are whole.
+    expect((await run('analyze', '--strict', join(CAP, 'time-wait-pileup.pcap'))).code).toBe(0);
+    const edge = join(import.meta.dirname, 'fixtures', 'edge-cases.pcap');
+    const lax = await run('analyze', edge);
+    expect(lax.code).toBe(0);
+    expect(lax.out).toMatch(/truncated-tcp-header \d+/);
+    const strict = await run('analyze', '--strict', edge);
+    expect(strict.code).toBe(2);
+    expect(strict.err).toMatch(/^tcpstate: error: --strict: damaged packets: .*truncated-tcp-header \d+/);
+    expect(strict.out).toBe(lax.out);
+  });
+
   it('the installed bin reads standard input with -', () => {
     const out = execFileSync(BIN, ['analyze', '-f', 'json', '-'], { input: readFileSync(join(CAP, 'server-never-closes.pcap.gz')) });
     const r = JSON.parse(out.toString());

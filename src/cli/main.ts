@@ -39,6 +39,9 @@ Examples:
   $ tcpstate diff before.json after.json
 `;
 
+/** Packets counted as damaged rather than as some other protocol: what --strict refuses. */
+const DAMAGE_REASONS = ['truncated-link-header', 'truncated-ip-header', 'bad-ip-header', 'truncated-tcp-header', 'bad-tcp-header'];
+
 /** A progress line only for a person watching: standard error a terminal, not --quiet, not under CI. */
 function showProgress(io: CliIo, quiet: boolean): boolean {
   return !quiet && (io.stderr as { isTTY?: boolean }).isTTY === true && !process.env.CI;
@@ -161,11 +164,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--threshold <name=value>', 'set one detector threshold, e.g. closeWait.seconds=2 (repeatable; after --config)', collect, [])
     .option('--no-findings', 'skip the detectors: states and connections only')
     .option('-q, --quiet', 'no progress line on standard error (there is none anyway when it is not a terminal, or under CI)', false)
+    .option('--strict', 'exit 2 on any damage: a capture that breaks off, and packets with truncated or bad link, IP or TCP headers (counted, and reported, either way)', false)
     .addHelpText('after', EXAMPLES + thresholdHelp())
     .exitOverride()
     .action(async (captures: string[], opts: {
       format: 'text' | 'json' | 'markdown' | 'html' | 'zeek'; output?: string; all: boolean; transitions: boolean; msl: number; limit: number;
-      zeek: boolean; zeekChecksums: boolean; config?: string; threshold: string[]; findings: boolean; quiet: boolean;
+      zeek: boolean; zeekChecksums: boolean; config?: string; threshold: string[]; findings: boolean; quiet: boolean; strict: boolean;
     }) => {
       const keepAll = opts.format === 'json' || opts.format === 'markdown' || opts.format === 'html' || opts.all;
       const zeek = opts.zeek || opts.format === 'zeek' ? { ignoreChecksums: !opts.zeekChecksums } : false;
@@ -204,6 +208,13 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         : opts.format === 'markdown' ? renderMarkdown(report) : opts.format === 'html' ? renderHtml(report) : renderText(report, { all: opts.all, color: opts.output === undefined && useColor(io.stdout) });
       await writeAll(chunks, opts.output, io.stdout);
       if (report.damage) io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);
+      if (opts.strict) {
+        const damaged = Object.entries(report.summary.notDecoded).filter(([reason]) => DAMAGE_REASONS.includes(reason));
+        if (damaged.length) {
+          io.stderr.write(`tcpstate: error: --strict: damaged packets: ${damaged.map(([r, n]) => `${r} ${n}`).join(', ')}\n`);
+          code = 2;
+        }
+      }
     });
 
   program.command('check')
