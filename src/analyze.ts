@@ -137,6 +137,8 @@ class Analysis implements RecordSink, ConnectionSink {
   readonly onProgress: ((packets: number, bytes: number) => void) | null;
   /** SYN, SYN,ACK, RST, FIN counts per second (only packets with one of those flags touch it). */
   readonly timeline = new Map<number, number[]>();
+  private timelineSec = -1;
+  private timelineCounts: number[] = [0, 0, 0, 0];
   /** How far each input has been read, for progress. */
   private readonly offsets: number[] = [];
   readonly notDecoded = new Map<number, number>();
@@ -194,8 +196,14 @@ class Analysis implements RecordSink, ConnectionSink {
   }
 
   private count(flags: number, sec: number): void {
-    let c = this.timeline.get(sec);
-    if (c === undefined) this.timeline.set(sec, (c = [0, 0, 0, 0]));
+    // Packets come in time order, mostly: the current second's counts are at hand without a map lookup.
+    let c = this.timelineCounts;
+    if (sec !== this.timelineSec) {
+      c = this.timeline.get(sec);
+      if (c === undefined) this.timeline.set(sec, (c = [0, 0, 0, 0]));
+      this.timelineSec = sec;
+      this.timelineCounts = c;
+    }
     if (flags & TH_RST) c[2]!++;
     else if (flags & TH_SYN) c[flags & TH_ACK ? 1 : 0]!++;
     if (flags & TH_FIN) c[3]!++;

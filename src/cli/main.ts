@@ -39,6 +39,29 @@ Examples:
   $ tcpstate diff before.json after.json
 `;
 
+/** Thresholds from a --config file and --threshold settings (in that order); every failure is a ConfigError naming its source. */
+function thresholds(config: string | undefined, settings: readonly string[]): DetectConfig {
+  let detect = DEFAULT_CONFIG;
+  if (config !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(config, 'utf8');
+    } catch (e) {
+      if (!isFsError(e)) throw e;
+      throw new ConfigError(`${config}: cannot read it: ${(e as NodeJS.ErrnoException).code}`);
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new ConfigError(`${config}: not valid JSON: ${(e as Error).message}`);
+    }
+    detect = mergeConfig(DEFAULT_CONFIG, doc, config);
+  }
+  for (const t of settings) detect = setThreshold(detect, t);
+  return detect;
+}
+
 /** Packets counted as damaged rather than as some other protocol: what --strict refuses. */
 const DAMAGE_REASONS = ['truncated-link-header', 'truncated-ip-header', 'bad-ip-header', 'truncated-tcp-header', 'bad-tcp-header'];
 
@@ -103,7 +126,7 @@ function readReport(file: string) {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new SyntaxError(`${file}: not valid JSON: ${(e as Error).message}`);
+    throw new ReportFormatError(`${file}: not valid JSON: ${(e as Error).message}`);
   }
   return asReport(doc, file);
 }
@@ -173,15 +196,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     }) => {
       const keepAll = opts.format === 'json' || opts.format === 'markdown' || opts.format === 'html' || opts.all;
       const zeek = opts.zeek || opts.format === 'zeek' ? { ignoreChecksums: !opts.zeekChecksums } : false;
-      let detect: DetectConfig | false = DEFAULT_CONFIG;
+      let detect: DetectConfig | false;
       try {
-        if (opts.config !== undefined) detect = mergeConfig(DEFAULT_CONFIG, JSON.parse(readFileSync(opts.config, 'utf8')), opts.config);
-        for (const t of opts.threshold) detect = setThreshold(detect, t);
+        detect = thresholds(opts.config, opts.threshold);
       } catch (e) {
-        if (!(e instanceof ConfigError || e instanceof SyntaxError || isFsError(e))) throw e;
-        const why = e instanceof SyntaxError ? `${opts.config}: not valid JSON: ${e.message}`
-          : isFsError(e) ? `${opts.config}: cannot read it: ${(e as NodeJS.ErrnoException).code}` : (e as Error).message;
-        io.stderr.write(`tcpstate: error: ${why}\n`);
+        if (!(e instanceof ConfigError)) throw e;
+        io.stderr.write(`tcpstate: error: ${e.message}\n`);
         code = 2;
         return;
       }
@@ -239,14 +259,13 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         return;
       }
       let expectations: Expectations | null = null;
-      let detect: DetectConfig = DEFAULT_CONFIG;
+      let detect: DetectConfig;
       try {
         if (opts.expect !== undefined) expectations = parseExpectations(readFileSync(opts.expect, 'utf8'), opts.expect);
-        if (opts.config !== undefined) detect = mergeConfig(DEFAULT_CONFIG, JSON.parse(readFileSync(opts.config, 'utf8')), opts.config);
-        for (const t of opts.threshold) detect = setThreshold(detect, t);
+        detect = thresholds(opts.config, opts.threshold);
       } catch (e) {
-        if (!(e instanceof ExpectationError || e instanceof ConfigError || e instanceof SyntaxError || isFsError(e))) throw e;
-        const why = isFsError(e) ? `${(e as NodeJS.ErrnoException).path ?? opts.expect}: cannot read it: ${(e as NodeJS.ErrnoException).code}` : (e as Error).message;
+        if (!(e instanceof ExpectationError || e instanceof ConfigError || isFsError(e))) throw e;
+        const why = isFsError(e) ? `${opts.expect}: cannot read it: ${(e as NodeJS.ErrnoException).code}` : (e as Error).message;
         io.stderr.write(`tcpstate: error: ${why}\n`);
         code = 2;
         return;
@@ -296,8 +315,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       try {
         lines = reportDiff(readReport(a), readReport(b));
       } catch (e) {
-        if (!(e instanceof ReportFormatError || e instanceof SyntaxError || isFsError(e))) throw e;
-        io.stderr.write(`tcpstate: error: ${e instanceof SyntaxError ? `${e.message}` : isFsError(e) ? `${(e as NodeJS.ErrnoException).path}: cannot read it: ${(e as NodeJS.ErrnoException).code}` : (e as Error).message}\n`);
+        if (!(e instanceof ReportFormatError || isFsError(e))) throw e;
+        const why = isFsError(e) ? `${(e as NodeJS.ErrnoException).path}: cannot read it: ${(e as NodeJS.ErrnoException).code}` : (e as Error).message;
+        io.stderr.write(`tcpstate: error: ${why}\n`);
         code = 2;
         return;
       }

@@ -79,13 +79,7 @@ export class Aggregate {
   }
 
   add(c: Connection, qualifies: boolean, idLimit: number): void {
-    this.count++;
-    if (qualifies) this.qualifying++;
-    if (this.ids.length < idLimit) this.ids.push(c.id);
-    if (c.startSec < this.firstSec || (c.startSec === this.firstSec && c.startNsec < this.firstNsec)) {
-      this.firstSec = c.startSec;
-      this.firstNsec = c.startNsec;
-    }
+    this.addEarlier(c.id, c.startSec, c.startNsec, qualifies, idLimit);
     if (c.endSec > this.lastSec || (c.endSec === this.lastSec && c.endNsec > this.lastNsec)) {
       this.lastSec = c.endSec;
       this.lastNsec = c.endNsec;
@@ -196,4 +190,24 @@ export function secs(s: number): string {
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${num(n)} ${n === 1 ? one : many}`;
+}
+
+/**
+ * Counts per whole second: the largest in one second, and the largest sum over any `window`
+ * consecutive seconds (a rate over a window, a number held at once for a lifetime).
+ */
+export function peaks(perSecond: ReadonlyMap<number, number>, window: number): { second: number; window: number } {
+  const seconds = [...perSecond.keys()].sort((a, b) => a - b);
+  let second = 0;
+  let best = 0;
+  let sum = 0;
+  let lo = 0;
+  for (let hi = 0; hi < seconds.length; hi++) {
+    const n = perSecond.get(seconds[hi]!)!;
+    if (n > second) second = n;
+    sum += n;
+    while (seconds[lo]! <= seconds[hi]! - window) sum -= perSecond.get(seconds[lo++]!)!;
+    if (sum > best) best = sum;
+  }
+  return { second, window: best };
 }

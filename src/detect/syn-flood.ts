@@ -3,7 +3,7 @@ import { TcpState } from '../tcp/state.js';
 import { clientOpened, handshakeFailed, refused } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { Aggregate, addressKey, endpointKey, type Finding, LastLookup, num, secs } from './finding.js';
+import { Aggregate, addressKey, endpointKey, type Finding, LastLookup, num, peaks, secs } from './finding.js';
 
 /** Distinct sources are counted exactly up to this many per endpoint (memory bound), then reported as "at least". */
 const MAX_SOURCES = 100000;
@@ -102,18 +102,7 @@ export class SynFloodDetector {
     const cfg = this.config.synFlood;
     const window = Math.max(1, Math.ceil(cfg.window));
     for (const [key, t] of this.trackers) {
-      const seconds = [...t.buckets.keys()].sort((a, b) => a - b);
-      let peakSecond = 0;
-      let peakWindow = 0;
-      let sum = 0;
-      let lo = 0;
-      for (let hi = 0; hi < seconds.length; hi++) {
-        const n = t.buckets.get(seconds[hi]!)!;
-        if (n > peakSecond) peakSecond = n;
-        sum += n;
-        while (seconds[lo]! <= seconds[hi]! - window) sum -= t.buckets.get(seconds[lo++]!)!;
-        if (sum > peakWindow) peakWindow = sum;
-      }
+      const { second: peakSecond, window: peakWindow } = peaks(t.buckets, window);
       const windowRate = peakWindow / window;
       if (windowRate < cfg.rate) continue;
       this.flooded.add(key);

@@ -2,7 +2,7 @@ import type { Connection } from '../tcp/connection.js';
 import { TcpState } from '../tcp/state.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { Aggregate, endpointKey, type Finding, LastLookup, num, plural, severityOf } from './finding.js';
+import { Aggregate, endpointKey, type Finding, LastLookup, num, peaks, plural, severityOf } from './finding.js';
 
 /** The server's FIN, the client's, and the server's ACK of it: the server closed first and holds TIME_WAIT. */
 const EVIDENCE: readonly Slot[] = [Slot.FinServer, Slot.FinClient, Slot.AckOfFinClient];
@@ -69,15 +69,7 @@ export class TimeWaitPileupDetector {
     const hold = Math.max(1, Math.ceil(2 * this.msl));
     for (const p of this.byServer.values()) {
       p.flush();
-      const seconds = [...p.entries.keys()].sort((a, b) => a - b);
-      let peak = 0;
-      let sum = 0;
-      let lo = 0;
-      for (let hi = 0; hi < seconds.length; hi++) {
-        sum += p.entries.get(seconds[hi]!)!;
-        while (seconds[lo]! <= seconds[hi]! - hold) sum -= p.entries.get(seconds[lo++]!)!;
-        if (sum > peak) peak = sum;
-      }
+      const peak = peaks(p.entries, hold).window;
       const a = p.agg;
       const summary = `The server ${a.endpoint} closed ${plural(a.count, 'connection')} first and so holds their TIME_WAIT ` +
         `(2MSL = ${2 * this.msl} s): up to ${num(peak)} at once${p.atEnd ? `, ${num(p.atEnd)} at the end of the capture` : ''}.`;
