@@ -199,8 +199,9 @@ class Analysis implements RecordSink, ConnectionSink {
     // Packets come in time order, mostly: the current second's counts are at hand without a map lookup.
     let c = this.timelineCounts;
     if (sec !== this.timelineSec) {
-      c = this.timeline.get(sec);
-      if (c === undefined) this.timeline.set(sec, (c = [0, 0, 0, 0]));
+      const known = this.timeline.get(sec);
+      if (known === undefined) this.timeline.set(sec, (c = [0, 0, 0, 0]));
+      else c = known;
       this.timelineSec = sec;
       this.timelineCounts = c;
     }
