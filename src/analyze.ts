@@ -1,7 +1,7 @@
 import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type PacketBatch, type Precision, readCaptures, type RecordSink } from './capture/index.js';
 import { DecodedPacket, decodePacket, linkTypeName, notDecodedName } from './decode/index.js';
 import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from './decode/packet.js';
-import { type Connection, ConnectionStore, ConnectionTable, type ConnectionSink, endedNormally, isOver, STATE_COUNT, toRecord } from './tcp/index.js';
+import { type Connection, ConnectionStore, ConnectionTable, type ConnectionSink, DEFAULT_LIMITS, endedNormally, isOver, STATE_COUNT, toRecord } from './tcp/index.js';
 import type { ConnectionRecord } from './tcp/index.js';
 import { DEFAULT_CONFIG, type DetectConfig, Detectors, type Finding } from './detect/index.js';
 import { EvidencePrinter } from './print.js';
@@ -24,6 +24,14 @@ export interface AnalyzeOptions {
   zeek?: boolean | ZeekOptions;
   /** Detector thresholds (see detect/config.ts); false to detect nothing. Default DEFAULT_CONFIG. */
   detect?: DetectConfig | false;
+  /**
+   * Connections followed at once; when the table is full, the least recently active one is evicted
+   * with its last states. Also how many connections keep a per-connection row (the first ones):
+   * the rest are counted in the totals, end states, timeline and findings only. Default 50,000.
+   */
+  maxConnections?: number;
+  /** Seconds without a packet after which a connection is evicted with its last states (0: never). Default 10,800 (3 h). */
+  idleTimeout?: number;
   /** Called every 65,536 packets with the packets read and the bytes read of the inputs so far (for a progress line). */
   onProgress?: ((packets: number, bytes: number) => void) | null;
 }
@@ -56,6 +64,21 @@ export interface Summary {
   stateInferred: number;
   firstTs: Timestamp | null;
   lastTs: Timestamp | null;
+  limits: LimitsSummary;
+}
+
+/** What the connection table's bounds did to this analysis. */
+export interface LimitsSummary {
+  maxConnections: number;
+  /** Seconds, or null for never. */
+  idleTimeout: number | null;
+  /** The most connections followed at once. */
+  peakLive: number;
+  /** Connections that left the table while still open, for lack of packets or of room; their last states count as their end states. */
+  evictedIdle: number;
+  evictedFull: number;
+  /** Connections after the first maxConnections: counted in every total and finding, but without a per-connection row. */
+  summarised: number;
 }
 
 /** One evidence packet of a finding, printed as `tcpstate print` prints it. */
@@ -154,12 +177,16 @@ class Analysis implements RecordSink, ConnectionSink {
   roleInferred = 0;
   stateInferred = 0;
   connections = 0;
+  readonly maxConnections: number;
 
   constructor(options: Required<AnalyzeOptions>) {
-    this.table = new ConnectionTable(options.msl, this, options.transitions);
+    this.maxConnections = options.maxConnections;
+    this.table = new ConnectionTable(options.msl, this, options.transitions, { maxConnections: options.maxConnections, idleTimeout: options.idleTimeout });
     this.store = options.keep === 'all' ? new ConnectionStore(options.transitions) : null;
     this.notable = new NotableList(options.notableLimit);
-    this.zeek = options.zeek ? new ZeekTracker(options.zeek === true ? { ignoreChecksums: true } : options.zeek) : null;
+    this.zeek = options.zeek
+      ? new ZeekTracker({ maxConnections: options.maxConnections, ...(options.zeek === true ? { ignoreChecksums: true } : options.zeek) })
+      : null;
     this.detectors = options.detect ? new Detectors(options.detect, options.msl) : null;
     this.onProgress = options.onProgress;
   }
@@ -228,13 +255,16 @@ class Analysis implements RecordSink, ConnectionSink {
     if (c.roleInferred) this.roleInferred++;
     if (c.stateInferred) this.stateInferred++;
     this.detectors?.finished(c, this.table.finishTime);
-    this.store?.add(c);
-    this.notable.add(c, normal);
+    if (c.id <= this.maxConnections) {
+      this.store?.add(c);
+      this.notable.add(c, normal);
+    }
   }
 }
 
 const DEFAULTS: Required<AnalyzeOptions> = {
   msl: 30, keep: 'all', transitions: false, notableLimit: 20, zeek: false, detect: DEFAULT_CONFIG, onProgress: null,
+  maxConnections: DEFAULT_LIMITS.maxConnections, idleTimeout: DEFAULT_LIMITS.idleTimeout,
 };
 
 /**
@@ -245,6 +275,8 @@ const DEFAULTS: Required<AnalyzeOptions> = {
 export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeOptions = {}): Promise<Report> {
   const opts: Required<AnalyzeOptions> = { ...DEFAULTS, ...options };
   if (!(opts.msl >= 0) || !Number.isFinite(opts.msl)) throw new RangeError(`msl must be a non-negative number of seconds, not ${opts.msl}`);
+  if (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 1) throw new RangeError(`maxConnections must be a whole number of at least 1, not ${opts.maxConnections}`);
+  if (!(opts.idleTimeout >= 0)) throw new RangeError(`idleTimeout must be a non-negative number of seconds, not ${opts.idleTimeout}`);
   const a = new Analysis(opts);
   let damage: CaptureError | null = null;
   const infos: InputInfo[] = [];
@@ -284,6 +316,14 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
       stateInferred: a.stateInferred,
       firstTs: a.packets ? { sec: a.firstSec, nsec: a.firstNsec } : null,
       lastTs: a.packets ? { sec: a.lastSec, nsec: a.lastNsec } : null,
+      limits: {
+        maxConnections: opts.maxConnections,
+        idleTimeout: opts.idleTimeout > 0 && Number.isFinite(opts.idleTimeout) ? opts.idleTimeout : null,
+        peakLive: a.table.peakLive,
+        evictedIdle: a.table.evictedIdle,
+        evictedFull: a.table.evictedFull,
+        summarised: Math.max(0, a.connections - opts.maxConnections),
+      },
     },
     matrix,
     notable: a.notable.rows(),

@@ -1,10 +1,10 @@
 export { showConnection, type ShowResult } from './show.js';
 export { printCapture, type PrintOptions, type PrintResult } from './print.js';
-export { analyze, type AnalyzeOptions, type Report, type ReportFinding, type EvidenceLine, type Summary, type InputReport, type Timestamp } from './analyze.js';
+export { analyze, type AnalyzeOptions, type Report, type ReportFinding, type EvidenceLine, type Summary, type LimitsSummary, type InputReport, type Timestamp } from './analyze.js';
 export { CaptureError, type CaptureInput } from './capture/index.js';
 export { renderHtml, renderJson, renderMarkdown, renderText, renderZeek, JSON_SCHEMA } from './report/index.js';
 export { ZeekTracker, type ZeekOptions, type ZeekRecord } from './zeek/conn.js';
-export { STATE_NAMES, EVENT_NAMES, type StateName, type ConnectionRecord } from './tcp/index.js';
+export { STATE_NAMES, EVENT_NAMES, type StateName, type ConnectionRecord, DEFAULT_LIMITS, type TableLimits } from './tcp/index.js';
 export { VERSION } from './version.js';
 export {
   DEFAULT_CONFIG, THRESHOLD_DOCS, FINDING_KINDS, SEVERITIES, ConfigError, mergeConfig, setThreshold,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mutate, rng, runOne, seeds } from './fuzz/fuzz.js';
+import { mutate, rng, runOne, seeds, variant } from './fuzz/fuzz.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -12,7 +12,7 @@ describe('fuzzing, a quick run (npm run fuzz -- --runs N --seed S for a long one
     for (let i = 0; i < 300; i++) {
       const { what, bytes } = mutate(files, rng(1 * 1000003 + i));
       kinds.add(what.split(' ').at(-1)!);
-      const error = await runOne(bytes, 5000, 1024);
+      const error = await runOne(bytes, 5000, 1024, variant(i));
       if (error) failures.push(`case ${i} (${what}): ${error.split('\n')[0]}`);
     }
     expect(failures).toEqual([]);

@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { analyze } from '../analyze.js';
+import { DEFAULT_LIMITS } from '../tcp/index.js';
+import { limitsNote } from '../report/format.js';
 import { printCapture } from '../print.js';
 import { showConnection } from '../show.js';
 import { CaptureError } from '../capture/index.js';
@@ -183,6 +185,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--transitions', 'include every state transition of every connection in the JSON', false)
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
     .option('--limit <n>', 'how many notable connections the text report lists', positiveInt, 20)
+    .option('--max-connections <n>', 'connections followed at once (when full, the least recently active is evicted with its last states) and given a row of their own (the rest are counted only)', positiveInt, DEFAULT_LIMITS.maxConnections)
+    .option('--idle-timeout <seconds>', 'evict a connection, with its last states, after this long without a packet (0: never)', positiveNumber, DEFAULT_LIMITS.idleTimeout)
     .option('--config <file>', 'detector thresholds from a JSON file (see the README; unknown names are errors)')
     .option('--threshold <name=value>', 'set one detector threshold, e.g. closeWait.seconds=2 (repeatable; after --config)', collect, [])
     .option('--no-findings', 'skip the detectors: states and connections only')
@@ -192,6 +196,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .exitOverride()
     .action(async (captures: string[], opts: {
       format: 'text' | 'json' | 'markdown' | 'html' | 'zeek'; output?: string; all: boolean; transitions: boolean; msl: number; limit: number;
+      maxConnections: number; idleTimeout: number;
       zeek: boolean; zeekChecksums: boolean; config?: string; threshold: string[]; findings: boolean; quiet: boolean; strict: boolean;
     }) => {
       const keepAll = opts.format === 'json' || opts.format === 'markdown' || opts.format === 'html' || opts.all;
@@ -211,6 +216,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       try {
         report = await analyze(captures, {
           msl: opts.msl, keep: keepAll ? 'all' : 'notable', transitions: opts.transitions || opts.format === 'html', notableLimit: opts.limit, zeek, detect,
+          maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout,
           onProgress: progress ? (packets, bytes) => progress.update(packets, bytes) : null,
         });
       } finally {
@@ -227,6 +233,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       const chunks = opts.format === 'json' ? renderJson(report) : opts.format === 'zeek' ? renderZeek(report)
         : opts.format === 'markdown' ? renderMarkdown(report) : opts.format === 'html' ? renderHtml(report) : renderText(report, { all: opts.all, color: opts.output === undefined && useColor(io.stdout) });
       await writeAll(chunks, opts.output, io.stdout);
+      // A conn.log has no place to say what the bounds left out: standard error says it.
+      const limits = opts.format === 'zeek' ? limitsNote(report.summary.limits) : null;
+      if (limits) io.stderr.write(`tcpstate: note: ${limits}\n`);
       if (report.damage) io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);
       if (opts.strict) {
         const damaged = Object.entries(report.summary.notDecoded).filter(([reason]) => DAMAGE_REASONS.includes(reason));
@@ -248,10 +257,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--config <file>', 'detector thresholds from a JSON file')
     .option('--threshold <name=value>', 'set one detector threshold (repeatable)', collect, [])
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
+    .option('--max-connections <n>', 'connections followed at once and given a row of their own (as for analyze)', positiveInt, DEFAULT_LIMITS.maxConnections)
+    .option('--idle-timeout <seconds>', 'evict a connection after this long without a packet (0: never)', positiveNumber, DEFAULT_LIMITS.idleTimeout)
     .exitOverride()
     .action(async (captures: string[], opts: {
       expect?: string; baseline?: string; updateBaseline: boolean; junit?: string; format: 'text' | 'json';
-      config?: string; threshold: string[]; msl: number;
+      config?: string; threshold: string[]; msl: number; maxConnections: number; idleTimeout: number;
     }) => {
       if (opts.expect === undefined && opts.baseline === undefined) {
         io.stderr.write('tcpstate: error: check needs --expect FILE, --baseline DIR, or both\n');
@@ -273,7 +284,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       const outcomes: CaptureOutcome[] = [];
       const diffs = new Map<string, string[]>();
       for (const capture of captures) {
-        const report = await analyze([capture], { msl: opts.msl, keep: 'all', detect });
+        const report = await analyze([capture], { msl: opts.msl, keep: 'all', detect, maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout });
         if (report.damage) {
           io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);
           code = 2;

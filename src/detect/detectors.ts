@@ -113,7 +113,10 @@ export class Detectors {
 
   /** Every finding, most severe first; within a severity by kind, then by connections involved. */
   findings(): Finding[] {
-    const all = [...this.flood.findings(), ...this.scan.findings()];
+    // The scan first: a "flood" whose SYNs all come from one scanner is that scan's sweep (many
+    // endpoints counted together past MAX_ENDPOINTS), not a flood.
+    const scans = this.scan.findings();
+    const all = [...this.flood.findings(this.scan.scanners), ...scans];
     const folded = new Folded(this.flood.flooded, this.scan.scanners);
     all.push(...this.refused.findings(folded), ...this.unanswered.findings(folded), ...this.halfOpen.findings(folded),
       ...this.reset.findings());

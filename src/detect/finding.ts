@@ -42,12 +42,12 @@ export function severityOf(count: number, t: { warning: number; critical: number
 }
 
 /** A map key for an endpoint (address and port) without building a string for IPv4. */
-export function endpointKey(family: 4 | 6, e: Endpoint): number | string {
+export function endpointKey(family: 4 | 6, e: Pick<Endpoint, 'a0' | 'a1' | 'a2' | 'a3' | 'port'>): number | string {
   return family === 4 ? (e.a0 >>> 0) * 65536 + e.port : `${e.a0},${e.a1},${e.a2},${e.a3},${e.port}`;
 }
 
 /** A map key for an address alone. */
-export function addressKey(family: 4 | 6, e: Endpoint): number | string {
+export function addressKey(family: 4 | 6, e: Pick<Endpoint, 'a0' | 'a1' | 'a2' | 'a3'>): number | string {
   return family === 4 ? e.a0 >>> 0 : `${e.a0},${e.a1},${e.a2},${e.a3}`;
 }
 
@@ -74,8 +74,9 @@ export class Aggregate {
   source: number | string | null | undefined = undefined;
   readonly endpoint: string;
 
-  constructor(family: 4 | 6, e: Endpoint) {
-    this.endpoint = endpointName(family, e);
+  /** `label` names an aggregate of many endpoints (OVERFLOW_LABEL) instead of `e`. */
+  constructor(family: 4 | 6, e: Endpoint, label?: string) {
+    this.endpoint = label ?? endpointName(family, e);
   }
 
   add(c: Connection, qualifies: boolean, idLimit: number): void {
@@ -162,15 +163,33 @@ export class LastLookup<T> {
   }
 }
 
-/** Aggregates by key, made on first use. */
+/**
+ * Endpoints a detector follows one by one. A capture of a sweep (SYNs to a million addresses) or of
+ * a flood at a million spoofed servers would otherwise make an aggregate per endpoint: past this
+ * many, the rest share one aggregate, OVERFLOW_KEY, still counted exactly but no longer apart.
+ */
+export const MAX_ENDPOINTS = 10_000;
+export const OVERFLOW_KEY = '*';
+export const OVERFLOW_LABEL = `(endpoints past the first ${MAX_ENDPOINTS.toLocaleString('en-US')})`;
+
+/** `key`, or OVERFLOW_KEY when `map` has no room left for a key it does not hold yet. */
+export function boundedKey(map: ReadonlyMap<number | string, unknown>, key: number | string): number | string {
+  return map.size < MAX_ENDPOINTS || map.has(key) ? key : OVERFLOW_KEY;
+}
+
+/** Aggregates by key, made on first use; bounded by MAX_ENDPOINTS. */
 export class AggregateMap {
   readonly map = new Map<number | string, Aggregate>();
 
   get(key: number | string, family: 4 | 6, e: Endpoint): Aggregate {
     let a = this.map.get(key);
     if (a === undefined) {
-      a = new Aggregate(family, e);
-      this.map.set(key, a);
+      const k = boundedKey(this.map, key);
+      a = this.map.get(k);
+      if (a === undefined) {
+        a = new Aggregate(family, e, k === OVERFLOW_KEY ? OVERFLOW_LABEL : undefined);
+        this.map.set(k, a);
+      }
     }
     return a;
   }

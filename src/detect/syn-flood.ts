@@ -3,9 +3,10 @@ import { TcpState } from '../tcp/state.js';
 import { clientOpened, handshakeFailed, refused } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { Aggregate, addressKey, endpointKey, type Finding, LastLookup, num, peaks, secs } from './finding.js';
+import { DistinctAddresses } from './distinct.js';
+import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, OVERFLOW_LABEL, type Finding, LastLookup, num, peaks, secs } from './finding.js';
 
-/** Distinct sources are counted exactly up to this many per endpoint (memory bound), then reported as "at least". */
+/** Distinct sources are counted exactly up to this many per endpoint, then estimated (DistinctAddresses). */
 const MAX_SOURCES = 100000;
 
 /** 0.0002 → "0.02%", 0.5 → "50%": enough digits to tell a few from none. */
@@ -19,7 +20,7 @@ class FloodTracker {
   readonly failed: Aggregate;
   /** SYNs of failed handshakes per whole second of their connection's start. */
   readonly buckets = new Map<number, number>();
-  readonly sources = new Set<number | string>();
+  readonly sources = new DistinctAddresses(MAX_SOURCES);
   syns = 0;
   synAcked = 0;
   neverAnswered = 0;
@@ -30,8 +31,8 @@ class FloodTracker {
   synEvidence = 0;
   otherEvidence = 0;
 
-  constructor(c: Connection) {
-    this.failed = new Aggregate(c.family, c.server);
+  constructor(c: Connection, label?: string) {
+    this.failed = new Aggregate(c.family, c.server, label);
   }
 }
 
@@ -56,25 +57,27 @@ export class SynFloodDetector {
         last.value!.n++;
         return;
       }
-      const k = endpointKey(c.family, c.server);
+      const k = boundedKey(this.completed, endpointKey(c.family, c.server));
       let count = this.completed.get(k);
       if (count === undefined) this.completed.set(k, (count = { n: 0 }));
       last.remember(c.server, count).n++;
       return;
     }
-    const key = endpointKey(c.family, c.server);
+    const key = boundedKey(this.trackers, endpointKey(c.family, c.server));
     let t = this.trackers.get(key);
     if (t === undefined) {
-      t = new FloodTracker(c);
+      t = new FloodTracker(c, key === OVERFLOW_KEY ? OVERFLOW_LABEL : undefined);
       this.trackers.set(key, t);
     }
     const cl = c.client;
     const sv = c.server;
-    const syns = 1 + cl.synRetransmits;
+    // SYNs captured: a connection known only from its SYN,ACK (its SYN came before the capture, or before
+    // the connection was evicted and its tuple seen again) adds none, so the count stays exact.
+    const syns = (c.stateInferred ? 0 : 1) + cl.synRetransmits;
     t.failed.add(c, true, this.config.connectionIds);
     t.syns += syns;
     t.buckets.set(c.startSec, (t.buckets.get(c.startSec) ?? 0) + syns);
-    if (t.sources.size < MAX_SOURCES) t.sources.add(addressKey(c.family, cl));
+    t.sources.add(c.family, cl);
     if (sv.synAckSent) {
       t.synAcked++;
       if (cl.packets === syns && !cl.sentRst) t.neverAnswered++;
@@ -97,7 +100,7 @@ export class SynFloodDetector {
   }
 
   /** Decides which endpoints were flooded; call before the other detectors' findings. */
-  findings(): Finding[] {
+  findings(scanners: ReadonlySet<number | string>): Finding[] {
     const out: Finding[] = [];
     const cfg = this.config.synFlood;
     const window = Math.max(1, Math.ceil(cfg.window));
@@ -105,6 +108,8 @@ export class SynFloodDetector {
       const { second: peakSecond, window: peakWindow } = peaks(t.buckets, window);
       const windowRate = peakWindow / window;
       if (windowRate < cfg.rate) continue;
+      const source = t.failed.source;
+      if (source !== undefined && source !== null && scanners.has(source)) continue;
       this.flooded.add(key);
       const a = t.failed;
       const span = Math.max(1, a.lastSec - a.firstSec + (a.lastNsec - a.firstNsec) * 1e-9);
@@ -113,9 +118,9 @@ export class SynFloodDetector {
       const sources = t.sources.size;
       const spoofed = (t.synAcked === 0 || t.neverAnswered / t.synAcked >= 0.9) && sources >= 0.5 * a.count;
       const severity = windowRate >= cfg.criticalRate ? 'critical' : 'warning';
-      const sourceText = sources >= MAX_SOURCES ? `at least ${num(sources)}` : num(sources);
-      const summary = `${a.endpoint} received ${num(t.syns)} SYNs whose handshakes never completed, from ${sourceText} ` +
-        `${sources === 1 ? 'source' : 'sources'} over ${secs(span)} (peak ${num(peakSecond)}/s, ${num(windowRate)}/s averaged over ${window} s); ` +
+
+      const summary = `${a.endpoint} received ${num(t.syns)} SYNs whose handshakes never completed, from ${t.sources.estimated ? 'about ' : ''}${num(sources)} ` +
+        `${sources === 1 ? 'source' : 'sources'}${t.sources.estimated ? ' (estimated)' : ''} over ${secs(span)} (peak ${num(peakSecond)}/s, ${num(windowRate)}/s averaged over ${window} s); ` +
         `${num(completed)} of its ${num(completed + a.count)} handshakes completed (${pct(completedShare)})` +
         (spoofed ? '; the sources look spoofed: they sent nothing but SYNs' + (t.synAcked ? ' and never answered the SYN,ACK' : '') : '') + '.';
       out.push(a.finding('syn_flood', severity, summary, {
@@ -124,7 +129,7 @@ export class SynFloodDetector {
         windowRate: Math.round(windowRate * 10) / 10,
         meanRate: Math.round((t.syns / span) * 10) / 10,
         sources,
-        sourcesCapped: sources >= MAX_SOURCES,
+        sourcesEstimated: t.sources.estimated,
         completedHandshakes: completed,
         completedShare: Math.round(completedShare * 10000) / 10000,
         synAckRetransmissions: t.synAckRetransmits,

@@ -2,7 +2,7 @@ import type { Connection } from '../tcp/connection.js';
 import { TcpState } from '../tcp/state.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { Aggregate, endpointKey, type Finding, LastLookup, num, peaks, plural, severityOf } from './finding.js';
+import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, OVERFLOW_LABEL, type Finding, LastLookup, num, peaks, plural, severityOf } from './finding.js';
 
 /** The server's FIN, the client's, and the server's ACK of it: the server closed first and holds TIME_WAIT. */
 const EVIDENCE: readonly Slot[] = [Slot.FinServer, Slot.FinClient, Slot.AckOfFinClient];
@@ -16,8 +16,8 @@ class Pileup {
   lastSecond = -1;
   lastCount = 0;
 
-  constructor(c: Connection) {
-    this.agg = new Aggregate(c.family, c.server);
+  constructor(c: Connection, label?: string) {
+    this.agg = new Aggregate(c.family, c.server, label);
   }
 
   count(second: number): void {
@@ -44,10 +44,10 @@ export class TimeWaitPileupDetector {
 
   private pileup(c: Connection): Pileup {
     if (this.last.is(c.server)) return this.last.value!;
-    const key = endpointKey(c.family, c.server);
+    const key = boundedKey(this.byServer, endpointKey(c.family, c.server));
     let p = this.byServer.get(key);
     if (p === undefined) {
-      p = new Pileup(c);
+      p = new Pileup(c, key === OVERFLOW_KEY ? OVERFLOW_LABEL : undefined);
       this.byServer.set(key, p);
     }
     return this.last.remember(c.server, p);

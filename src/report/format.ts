@@ -1,6 +1,7 @@
 import type { Precision } from '../capture/index.js';
 import { precisionDigits } from '../capture/index.js';
 import type { EndpointRecord } from '../tcp/index.js';
+import type { LimitsSummary } from '../analyze.js';
 
 export function ipv4ToString(a: number): string {
   return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
@@ -137,4 +138,28 @@ export function findingKindsById(findings: readonly { kind: string; connections:
     }
   }
   return kinds;
+}
+
+/**
+ * What the connection table's bounds did, in one sentence, or null when they did nothing: connections
+ * evicted while still open, and connections past the first --max-connections without a row of their own.
+ */
+export function limitsNote(l: LimitsSummary): string | null {
+  const parts: string[] = [];
+  const evicted = l.evictedFull + l.evictedIdle;
+  if (evicted > 0) {
+    const full = `the least recently active when the table was full (--max-connections ${l.maxConnections})`;
+    const idle = `after ${l.idleTimeout} s without a packet (--idle-timeout)`;
+    const why = l.evictedIdle === 0 ? `, ${full}` : l.evictedFull === 0 ? ` ${idle}` : `: ${l.evictedFull} ${full}, ${l.evictedIdle} ${idle}`;
+    parts.push(`${evicted} connections evicted while still open${why}; their last states count as their end states`);
+  }
+  if (l.summarised > 0) {
+    parts.push(`${l.summarised} connections after the first ${l.maxConnections} summarised: counted in every total, end state and finding, without a row of their own`);
+  }
+  return parts.length ? `${parts.join('; ')}.` : null;
+}
+
+/** The note for a connection that left the table early, or null. */
+export function evictionNote(evicted: number): string | null {
+  return evicted === 1 ? 'evicted idle' : evicted === 2 ? 'evicted (table full)' : null;
 }

@@ -2,7 +2,7 @@ import type { Report } from '../analyze.js';
 import {
   type ConnectionRecord, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
 } from '../tcp/index.js';
-import { duration, endpointToString, findingKindsById, isoTimestamp } from './format.js';
+import { duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote } from './format.js';
 
 /** Connections embedded in the page (a capture with more lists the others in the JSON report only). */
 const MAX_ROWS = 100000;
@@ -42,6 +42,7 @@ export function* renderHtml(report: Report): Generator<string> {
         `(${duration(s.firstTs.sec, s.firstTs.nsec, s.lastTs.sec, s.lastTs.nsec, p)} s)`]] : []),
       ['Packets', `${s.packets}: ${s.tcpPackets} TCP`],
       ['Connections', `${s.connections}: ${s.abnormal} did not end normally, ${s.openAtEnd} still open at the end`],
+      ...(limitsNote(s.limits) ? [['Limits', limitsNote(s.limits)!]] : []),
       ...(report.damage ? [['Damage', `${report.damage.message}; this report covers what came before`]] : []),
     ],
     findings: report.findings.map((f) => ({
@@ -57,7 +58,7 @@ export function* renderHtml(report: Report): Generator<string> {
       c.client.packets + c.server.packets, c.client.payloadBytes + c.server.payloadBytes,
       Number(duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)),
       c.client.analysis.retransmissions + c.server.analysis.retransmissions,
-      [...(c.normalEnd ? [] : ['abnormal']), ...(kinds.get(c.id) ?? [])].join(', '),
+      [...(c.normalEnd ? [] : ['abnormal']), ...(kinds.get(c.id) ?? []), ...(c.evicted ? [evictionNote(c.evicted)!] : [])].join(', '),
     ]),
     totalConnections: total,
     ladders: Object.fromEntries(rows.filter((c, i) => c.transitions && c.transitions.length && (i < MAX_LADDERS || kinds.has(c.id)))

@@ -3,7 +3,7 @@ import { ENCAP_NAMES } from '../decode/index.js';
 import { zeekMatcher, zeekUid } from './zeek.js';
 import type { ZeekRecord } from '../zeek/conn.js';
 import {
-  EVENT_NAMES, STATE_COUNT, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
+  EVENT_NAMES, EVICTION_NAMES, STATE_COUNT, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
   type ConnectionRecord, type EndpointRecord, type SegmentAnalysis,
 } from '../tcp/index.js';
 import { addrToString, duration, isoTimestamp } from './format.js';
@@ -35,6 +35,7 @@ export function* renderJson(report: Report): Generator<string> {
       firstTs: ts(s.firstTs),
       lastTs: ts(s.lastTs),
       msl: report.msl,
+      limits: s.limits,
       damage: report.damage ? {
         file: report.damage.file, packet: report.damage.packet, offset: report.damage.offset, code: report.damage.code,
         reason: report.damage.detail,
@@ -86,6 +87,7 @@ export function connectionJson(c: ConnectionRecord, report: Report, zeek?: ZeekR
     `"endedNormally":${c.normalEnd},"firstPacket":${c.firstPacket},"lastPacket":${c.lastPacket},` +
     `"start":"${isoTimestamp(c.startSec, c.startNsec, p)}","end":"${isoTimestamp(c.endSec, c.endNsec, p)}",` +
     `"duration":${duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)}`;
+  if (c.evicted) line += `,"evicted":"${EVICTION_NAMES[c.evicted]}"`;
   if (c.encap) line += `,"encapsulation":[${encapNames(c.encap).map((n) => `"${n}"`).join(',')}]`;
   if (zeek) line += `,"zeek":{"uid":"${zeekUid(zeek)}","conn_state":"${zeek.connState}","history":"${zeek.history}"}`;
   else if (zeek === null) line += ',"zeek":null';

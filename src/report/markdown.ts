@@ -1,6 +1,6 @@
 import type { Report, ReportFinding } from '../analyze.js';
 import { type ConnectionRecord, STATE_NAMES } from '../tcp/index.js';
-import { duration, endpointToString, findingKindsById, isoTimestamp, usedStates } from './format.js';
+import { duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, usedStates } from './format.js';
 
 /** Connections shown per finding, and in the table of connections with the most problems. */
 const CONNECTIONS_SHOWN = 20;
@@ -27,6 +27,8 @@ export function* renderMarkdown(report: Report): Generator<string> {
   }
   yield `| Packets | ${s.packets}: ${s.tcpPackets} TCP, ${s.packets - s.tcpPackets} not decoded |\n`;
   yield `| Connections | ${s.connections}: ${s.abnormal} did not end normally, ${s.openAtEnd} still open at the end |\n`;
+  const limits = limitsNote(s.limits);
+  if (limits) yield `| Limits | ${limits} |\n`;
   const by = (sev: string) => report.findings.filter((f) => f.severity === sev).length;
   if (report.thresholds) {
     yield `| Findings | ${report.findings.length}: ${by('critical')} critical, ${by('warning')} warning, ${by('info')} info |\n`;
@@ -114,7 +116,8 @@ function* connectionTable(rows: ConnectionRecord[], report: Report, kinds: Map<n
   yield '| id | client | server | client state | server state | packets c/s | bytes c/s | duration | retx c/s | notes |\n';
   yield '|---:|---|---|---|---|---:|---:|---:|---:|---|\n';
   for (const c of rows) {
-    const notes = [...(c.normalEnd ? [] : ['abnormal']), ...(kinds?.get(c.id) ?? []), ...(c.roleInferred ? ['roles inferred'] : [])];
+    const notes = [...(c.normalEnd ? [] : ['abnormal']), ...(kinds?.get(c.id) ?? []), ...(c.roleInferred ? ['roles inferred'] : []),
+      ...(c.evicted ? [evictionNote(c.evicted)!] : [])];
     yield `| ${c.id} | ${code(endpointToString(c.family, c.client))} | ${code(endpointToString(c.family, c.server))} | ` +
       `${STATE_NAMES[c.client.state]} | ${STATE_NAMES[c.server.state]} | ${c.client.packets}/${c.server.packets} | ` +
       `${c.client.payloadBytes}/${c.server.payloadBytes} | ${duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)} s | ` +

@@ -1,6 +1,6 @@
 import type { Report } from '../analyze.js';
 import { type ConnectionRecord, type SegmentAnalysis, STATE_NAMES } from '../tcp/index.js';
-import { duration, endpointToString, findingKindsById, isoTimestamp, usedStates } from './format.js';
+import { duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, usedStates } from './format.js';
 
 /** Wireshark's analysis counts in the table's notes, client/server: `retx 3/0`. */
 const ANALYSIS_NOTES: [keyof SegmentAnalysis, string][] = [
@@ -41,6 +41,8 @@ export function* renderText(report: Report, options: TextOptions = {}): Generato
     (s.ipFragments ? `; ${s.ipFragments} IP fragments` : '') + '\n';
   yield `Connections  ${s.connections}: ${s.abnormal} did not end normally, ${s.openAtEnd} still open at the end` +
     (s.roleInferred ? `, ${s.roleInferred} with roles inferred (handshake not captured)` : '') + '\n';
+  const limits = limitsNote(s.limits);
+  if (limits) yield `Limits       ${limits}\n`;
   if (report.damage) {
     const d = report.damage;
     yield `Damage       ${d.file}: packet ${d.packet}, byte offset ${d.offset}: ${d.detail}; reading stopped there: ` +
@@ -127,6 +129,8 @@ function* table(report: Report, all: boolean): Generator<string> {
     if (found) notes.push(...found);
     if (c.roleInferred) notes.push('roles inferred');
     if (c.stateInferred) notes.push('state inferred');
+    const evicted = evictionNote(c.evicted);
+    if (evicted) notes.push(evicted);
     const a = c.client.analysis;
     const b = c.server.analysis;
     for (const [name, label] of ANALYSIS_NOTES) {

@@ -15,6 +15,18 @@ export const transitionEvent = (packed: number): number => packed >> 9;
 /** How many evidence packets a connection can hold (see detect/evidence.ts for what each slot is). */
 export const EVIDENCE_SLOTS = 12;
 
+/**
+ * Why a connection left the table while it was still open: no packet for the idle timeout, or
+ * the table was full (--max-connections) and it was the least recently active. Its states then are
+ * its last known states, and count as its end states.
+ */
+export const enum Eviction {
+  None = 0,
+  Idle = 1,
+  Full = 2,
+}
+export const EVICTION_NAMES = [null, 'idle', 'full'] as const;
+
 /** A connection that keeps changing state (resets answered by resets, ...) stops recording past this. */
 export const MAX_TRANSITIONS = 64;
 
@@ -63,6 +75,11 @@ export class Connection {
   /** Hash-bucket chain of the connection table. */
   hash = 0;
   bucketNext: Connection | null = null;
+  /** The table's list of live connections, least recently active first (for eviction). */
+  lruPrev: Connection | null = null;
+  lruNext: Connection | null = null;
+  /** Why the connection left the table before it was over (Eviction), or Eviction.None. */
+  evicted: Eviction = Eviction.None;
   /** Waiting in the table's timer queue to be finalized once it has been quiet long enough. */
   lingering = false;
   finalized = false;
@@ -103,6 +120,9 @@ export class Connection {
     // `evidence` needs no reset: whoever fills slots empties them before the connection leaves the table.
     this.hash = 0;
     this.bucketNext = null;
+    this.lruPrev = null;
+    this.lruNext = null;
+    this.evicted = Eviction.None;
     this.lingering = false;
     this.finalized = false;
   }

@@ -1,7 +1,7 @@
-export { Connection, endedNormally, isOver, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo } from './connection.js';
+export { Connection, endedNormally, Eviction, EVICTION_NAMES, isOver, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo } from './connection.js';
 export { Endpoint } from './endpoint.js';
 export { TcpMachine } from './machine.js';
-export { ConnectionTable, type ConnectionSink, tupleHash } from './table.js';
+export { ConnectionTable, type ConnectionSink, DEFAULT_LIMITS, type TableLimits, tupleHash } from './table.js';
 export { ConnectionStore, RECORD_BYTES, toRecord } from './store.js';
 export type { ConnectionRecord, EndpointRecord, SegmentAnalysis } from './record.js';
 export { ANALYSIS_FIELDS } from './record.js';

@@ -1,4 +1,4 @@
-import type { Connection } from './connection.js';
+import type { Connection, Eviction } from './connection.js';
 import type { TcpState } from './state.js';
 
 /** One side of a finished connection, as reports see it. Addresses stay numeric until rendered. */
@@ -46,6 +46,8 @@ export interface ConnectionRecord {
   transitions: ArrayLike<number> | null;
   transitionsDropped: number;
   normalEnd: boolean;
+  /** Left the table while still open (idle, or a full table); its states are its last known ones. */
+  evicted: Eviction;
 }
 
 export function endpointRecord(c: Connection, side: 0 | 1): EndpointRecord {

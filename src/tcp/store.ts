@@ -1,4 +1,4 @@
-import { type Connection, endedNormally, TRANSITION_FIELDS } from './connection.js';
+import { type Connection, endedNormally, type Eviction, TRANSITION_FIELDS } from './connection.js';
 import { type ConnectionRecord, endpointRecord, type SegmentAnalysis } from './record.js';
 import type { TcpState } from './state.js';
 
@@ -11,6 +11,8 @@ export const RECORD_BYTES = 140;
 const FLAG_ROLE_INFERRED = 1;
 const FLAG_STATE_INFERRED = 2;
 const FLAG_NORMAL_END = 4;
+/** Eviction in two bits from here. */
+const FLAG_EVICTED_SHIFT = 3;
 
 export class ConnectionStore {
   private buf = new ArrayBuffer(RECORD_BYTES * 1024);
@@ -40,7 +42,7 @@ export class ConnectionStore {
     v.setUint32(o, c.id, true);
     v.setUint8(o + 4, c.family);
     v.setUint8(o + 5, (c.roleInferred ? FLAG_ROLE_INFERRED : 0) | (c.stateInferred ? FLAG_STATE_INFERRED : 0) |
-      (endedNormally(c) ? FLAG_NORMAL_END : 0));
+      (endedNormally(c) ? FLAG_NORMAL_END : 0) | (c.evicted << FLAG_EVICTED_SHIFT));
     v.setUint8(o + 6, c.client.state);
     v.setUint8(o + 7, c.server.state);
     v.setUint16(o + 8, c.client.port, true);
@@ -134,6 +136,7 @@ export class ConnectionStore {
       encap: v.getUint32(o + 132, true),
       stateInferred: (flags & FLAG_STATE_INFERRED) !== 0,
       normalEnd: (flags & FLAG_NORMAL_END) !== 0,
+      evicted: ((flags >> FLAG_EVICTED_SHIFT) & 3) as Eviction,
       firstPacket: v.getFloat64(o + 68, true),
       lastPacket: v.getFloat64(o + 76, true),
       startSec: v.getFloat64(o + 84, true),
@@ -173,6 +176,7 @@ export function toRecord(c: Connection): ConnectionRecord {
     stateInferred: c.stateInferred,
     encap: c.encap,
     normalEnd: endedNormally(c),
+    evicted: c.evicted,
     firstPacket: c.firstPacket,
     lastPacket: c.lastPacket,
     startSec: c.startSec,

@@ -1,5 +1,5 @@
 import { type DecodedPacket, TH_ACK, TH_RST, TH_SYN } from '../decode/packet.js';
-import { Connection, isFullyClosed, isOver } from './connection.js';
+import { Connection, Eviction, isFullyClosed, isOver } from './connection.js';
 import type { Endpoint } from './endpoint.js';
 import { analyzeSegment } from './analysis.js';
 import { TcpMachine, type TimerHost } from './machine.js';
@@ -10,6 +10,22 @@ import { TimerQueue } from './timers.js';
 export interface ConnectionSink {
   finished(c: Connection): void;
 }
+
+/** How much the table holds: the defaults are the README's (section Security). */
+export interface TableLimits {
+  /** Live connections followed at once; when full, the least recently active one is evicted. */
+  maxConnections: number;
+  /** Seconds without a packet after which a live connection is evicted; Infinity for never. */
+  idleTimeout: number;
+}
+
+/**
+ * A live connection takes about 1.8 KB of objects, and the heap holds as much again in garbage
+ * between collections: 50,000 keep a million-SYN flood near 440 MB of RSS. Three hours of silence is
+ * longer than Linux's whole keep-alive schedule (7,200 s, then 9 probes 75 s apart): a kept-alive
+ * connection, or one a pool holds idle for an hour, is never split in two by the timeout.
+ */
+export const DEFAULT_LIMITS: Readonly<TableLimits> = Object.freeze({ maxConnections: 50_000, idleTimeout: 10_800 });
 
 const TIMER_TIME_WAIT_CLIENT = 0;
 const TIMER_TIME_WAIT_SERVER = 1;
@@ -41,10 +57,21 @@ export class ConnectionTable implements TimerHost {
   analysis = 0;
   /** When the connection being handed to the sink stopped being followed: its last timer, or the end of the capture. */
   finishTime = 0;
+  /** Connections evicted before they were over: idle for the timeout, or least recently active in a full table. */
+  evictedIdle = 0;
+  evictedFull = 0;
+  /** The most connections live at once. */
+  peakLive = 0;
   /** Connections seen in total (ids handed out). */
   get created(): number {
     return this.nextId - 1;
   }
+
+  /** Live connections, least recently active first. */
+  private lruHead: Connection | null = null;
+  private lruTail: Connection | null = null;
+  private readonly maxLive: number;
+  private readonly idle: number;
 
   private readonly timers = new TimerQueue();
   private nextDeadline = Infinity;
@@ -54,8 +81,10 @@ export class ConnectionTable implements TimerHost {
   private readonly msl2Sec: number;
   private readonly msl2Nsec: number;
 
-  constructor(mslSeconds: number, private readonly sink: ConnectionSink, recordTransitions = true) {
+  constructor(mslSeconds: number, private readonly sink: ConnectionSink, recordTransitions = true, limits: TableLimits = DEFAULT_LIMITS) {
     this.machine = new TcpMachine(this, recordTransitions);
+    this.maxLive = Math.max(1, Math.floor(limits.maxConnections));
+    this.idle = limits.idleTimeout > 0 ? limits.idleTimeout : Infinity;
     this.msl2 = 2 * mslSeconds;
     this.msl2Sec = Math.floor(this.msl2);
     this.msl2Nsec = Math.round((this.msl2 - this.msl2Sec) * 1e9);
@@ -64,6 +93,8 @@ export class ConnectionTable implements TimerHost {
   /** Applies one TCP segment; `ts` is sec + nsec·10⁻⁹. */
   segment(p: DecodedPacket, packet: number, sec: number, nsec: number, ts: number): void {
     if (ts >= this.nextDeadline) this.runTimers(ts);
+    const oldest = this.lruHead;
+    if (oldest !== null && ts - this.idle >= oldest.endSec + oldest.endNsec * 1e-9) this.evictIdle(ts);
     const hash = tupleHash(p);
     let c: Connection | null = this.buckets[hash & this.mask] ?? null;
     let fromClient = true;
@@ -91,8 +122,11 @@ export class ConnectionTable implements TimerHost {
       c = null;
     }
     if (c === null) {
+      if (this.live >= this.maxLive) this.evict(this.lruHead!, Eviction.Full, ts);
       c = this.create(p, hash, packet, sec, nsec);
       fromClient = c.client.port === p.sport && c.client.a0 === p.s0 && c.client.a3 === p.s3 && c.client.a1 === p.s1 && c.client.a2 === p.s2;
+    } else if (c !== this.lruTail) {
+      this.touch(c);
     }
     if (c.client.holdsAck || c.server.holdsAck) this.machine.settle(c, ts);
     c.lastPacket = packet;
@@ -125,7 +159,37 @@ export class ConnectionTable implements TimerHost {
       this.sink.finished(c);
     }
     this.buckets.fill(null);
+    this.lruHead = this.lruTail = null;
     this.live = 0;
+  }
+
+  /** Every connection quiet for the idle timeout leaves, as of the moment its timeout ran out. */
+  private evictIdle(now: number): void {
+    for (let c = this.lruHead; c !== null && now - this.idle >= c.endSec + c.endNsec * 1e-9; c = this.lruHead) {
+      this.evict(c, Eviction.Idle, c.endSec + c.endNsec * 1e-9 + this.idle);
+    }
+  }
+
+  /** `c` leaves the table at `now` in whatever states it is in; they are recorded as its end states. */
+  private evict(c: Connection, why: Eviction, now: number): void {
+    if (c.client.holdsAck || c.server.holdsAck) this.machine.settle(c, now);
+    c.evicted = why;
+    if (why === Eviction.Idle) this.evictedIdle++;
+    else this.evictedFull++;
+    this.finish(c, now);
+  }
+
+  /** Moves `c` to the most recently active end of the list. */
+  private touch(c: Connection): void {
+    const prev = c.lruPrev;
+    const next = c.lruNext!;
+    if (prev === null) this.lruHead = next;
+    else prev.lruNext = next;
+    next.lruPrev = prev;
+    c.lruPrev = this.lruTail;
+    c.lruNext = null;
+    this.lruTail!.lruNext = c;
+    this.lruTail = c;
   }
 
   startTimeWait(c: Connection, ep: Endpoint): void {
@@ -232,7 +296,12 @@ export class ConnectionTable implements TimerHost {
     const b = hash & this.mask;
     c.bucketNext = this.buckets[b] ?? null;
     this.buckets[b] = c;
-    if (++this.live > this.buckets.length) this.grow();
+    c.lruPrev = this.lruTail;
+    if (this.lruTail === null) this.lruHead = c;
+    else this.lruTail.lruNext = c;
+    this.lruTail = c;
+    if (++this.live > this.peakLive) this.peakLive = this.live;
+    if (this.live > this.buckets.length) this.grow();
     return c;
   }
 
@@ -252,20 +321,27 @@ export class ConnectionTable implements TimerHost {
     }
   }
 
-  private finish(c: Connection): void {
+  /** `c` leaves the table: at `now`, or when it was over (its last packet). */
+  private finish(c: Connection, now = c.endSec + c.endNsec * 1e-9): void {
     const b = c.hash & this.mask;
-    let prev: Connection | null = this.buckets[b] ?? null;
-    if (prev === c) {
+    let chain: Connection | null = this.buckets[b] ?? null;
+    if (chain === c) {
       this.buckets[b] = c.bucketNext;
     } else {
-      while (prev !== null && prev.bucketNext !== c) prev = prev.bucketNext;
-      if (prev !== null) prev.bucketNext = c.bucketNext;
+      while (chain !== null && chain.bucketNext !== c) chain = chain.bucketNext;
+      if (chain !== null) chain.bucketNext = c.bucketNext;
     }
     c.bucketNext = null;
+    const prev = c.lruPrev;
+    const next = c.lruNext;
+    if (prev === null) this.lruHead = next;
+    else prev.lruNext = next;
+    if (next === null) this.lruTail = prev;
+    else next.lruPrev = prev;
+    c.lruPrev = c.lruNext = null;
     c.finalized = true;
     this.live--;
-    // Only a connection over at both ends finishes before the capture does: nothing of it is still waiting.
-    this.finishTime = c.endSec + c.endNsec * 1e-9;
+    this.finishTime = now;
     this.sink.finished(c);
     this.pool.push(c);
   }

@@ -25,6 +25,11 @@ export interface ZeekOptions {
   ignoreChecksumNets?: [number, number][];
   /** Ports Zeek takes for servers when it has to guess roles (its likely_server_ports). */
   likelyServerPorts?: ReadonlySet<number>;
+  /**
+   * Connections followed at once (the oldest is logged as it stands when a new one needs room) and
+   * records kept (those of the first connections): the analysis's maxConnections. Default: no bound.
+   */
+  maxConnections?: number;
 }
 
 /** The likely_server_ports of a default Zeek (the ports its analyzers register). */
@@ -147,6 +152,7 @@ class ZConn {
   last = 0;
   firstPacket = 0;
   lastPacket = 0;
+  removed = false;
   attemptAt = Infinity;
   closeAt = Infinity;
   resetAt = Infinity;
@@ -209,9 +215,20 @@ export class ZeekTracker {
   private readonly buckets = new Map<number, ZConn>();
   readonly records: ZeekRecord[] = [];
   private readonly serverPorts: ReadonlySet<number>;
+  /** Live connections in the order they began (removed ones are skipped, and compacted away). */
+  private order: ZConn[] = [];
+  private orderHead = 0;
+  private live = 0;
+  private readonly maxLive: number;
+  /** Records past the first maxLive (by first packet) are counted, not kept; ids above the cutoff never make it back in. */
+  private recordCutoff = Infinity;
+  /** Connections logged early for want of room, and records dropped past the bound. */
+  evicted = 0;
+  dropped = 0;
 
   constructor(private readonly options: ZeekOptions = {}) {
     this.serverPorts = options.likelyServerPorts ?? DEFAULT_SERVER_PORTS;
+    this.maxLive = options.maxConnections ?? Infinity;
   }
 
   packet(d: Uint8Array, p: DecodedPacket, packetNo: number, t: number): void {
@@ -226,7 +243,10 @@ export class ZeekTracker {
       reused = true;
     }
     if (c === null) {
+      if (this.live >= this.maxLive) this.evictOldest();
       c = this.create(p, packetNo, t, reused);
+      this.live++;
+      this.order.push(c);
       c.hash = hash;
       c.next = this.buckets.get(hash) ?? null;
       this.buckets.set(hash, c);
@@ -249,7 +269,24 @@ export class ZeekTracker {
       for (let c: ZConn | null = head; c !== null; c = c.next) this.record(c);
     }
     this.buckets.clear();
-    return this.records.sort((x, y) => x.firstPacket - y.firstPacket);
+    this.records.sort((x, y) => x.firstPacket - y.firstPacket);
+    if (this.records.length > this.maxLive) {
+      this.dropped += this.records.length - this.maxLive;
+      this.records.length = this.maxLive;
+    }
+    return this.records;
+  }
+
+  /** The table is full: the connection that began first is logged as it stands, as at the end of the capture. */
+  private evictOldest(): void {
+    let c = this.order[this.orderHead++]!;
+    while (c.removed) c = this.order[this.orderHead++]!;
+    this.evicted++;
+    this.remove(c);
+    if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
+      this.order = this.order.slice(this.orderHead);
+      this.orderHead = 0;
+    }
   }
 
   private create(p: DecodedPacket, packetNo: number, t: number, reused: boolean): ZConn {
@@ -326,6 +363,13 @@ export class ZeekTracker {
   }
 
   private remove(c: ZConn): void {
+    c.removed = true;
+    this.live--;
+    // Removed connections wait in `order` until it is compacted: at most as many as are live.
+    if (this.order.length - this.orderHead > 2 * this.live + 1024) {
+      this.order = this.order.filter((x, i) => i >= this.orderHead && !x.removed);
+      this.orderHead = 0;
+    }
     let prev = this.buckets.get(c.hash) ?? null;
     if (prev === c) {
       if (c.next) this.buckets.set(c.hash, c.next);
@@ -338,6 +382,23 @@ export class ZeekTracker {
   }
 
   private record(c: ZConn): void {
+    if (c.firstPacket > this.recordCutoff) {
+      this.dropped++;
+      return;
+    }
+    // Trimmed when the bound is first reached, so that later records past the cutoff are never built;
+    // after that only records of connections older than the cutoff come in, fewer than maxLive.
+    if (this.records.length >= (this.recordCutoff === Infinity ? this.maxLive : 2 * this.maxLive)) {
+      // Keep the records of the first connections: the rest are counted in `dropped`.
+      this.records.sort((x, y) => x.firstPacket - y.firstPacket);
+      this.dropped += this.records.length - this.maxLive;
+      this.records.length = this.maxLive;
+      this.recordCutoff = this.records[this.maxLive - 1]!.firstPacket;
+      if (c.firstPacket > this.recordCutoff) {
+        this.dropped++;
+        return;
+      }
+    }
     const { orig, resp } = c;
     const origAddr = orig.addr(c.family);
     const respAddr = resp.addr(c.family);

@@ -1,6 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../../src/analyze.js';
+import type { CaptureInput } from '../../src/capture/index.js';
 import { renderHtml, renderJson, renderMarkdown, renderText, renderZeek } from '../../src/report/index.js';
 
 /** A small, fast, seedable PRNG (mulberry32): the same seed gives the same cases. */
@@ -126,19 +128,39 @@ export interface Failure {
 }
 
 /**
+ * How a case is run, by its index: from a stream (evidence headers copied) or from a file (evidence
+ * read again by offset to print it), with the default table limits or with tiny ones that evict
+ * on almost every packet.
+ */
+export function variant(index: number): { fromFile: boolean; tight: boolean } {
+  return { fromFile: (index & 1) === 1, tight: (index & 2) === 2 };
+}
+
+/**
  * Runs the library on one input as the CLI would, in every output format. A damaged capture is
  * fine (it is reported); an exception, a run over `timeMs` or a heap over `heapMb` is a failure.
  */
-export async function runOne(bytes: Buffer, timeMs: number, heapMb: number): Promise<string | null> {
+export async function runOne(bytes: Buffer, timeMs: number, heapMb: number, how = { fromFile: false, tight: false }): Promise<string | null> {
   const start = performance.now();
+  let dir: string | null = null;
   try {
-    const stream = (async function* () { yield bytes; })();
-    const report = await analyze([{ name: 'fuzz.pcap', stream }], { transitions: true, zeek: true });
+    let input: CaptureInput;
+    if (how.fromFile) {
+      dir = mkdtempSync(join(tmpdir(), 'tcpstate-fuzz-'));
+      input = join(dir, 'fuzz.pcap');
+      writeFileSync(input, bytes);
+    } else {
+      input = { name: 'fuzz.pcap', stream: (async function* () { yield bytes; })() };
+    }
+    const limits = how.tight ? { maxConnections: 3, idleTimeout: 0.5 } : {};
+    const report = await analyze([input], { transitions: true, zeek: true, ...limits });
     for (const render of [renderText, renderJson, renderMarkdown, renderHtml, renderZeek]) {
       for (const chunk of render(report)) if (typeof chunk !== 'string') return 'a renderer yielded a non-string';
     }
   } catch (e) {
     return `exception: ${(e as Error).stack ?? String(e)}`;
+  } finally {
+    if (dir !== null) rmSync(dir, { recursive: true, force: true });
   }
   const ms = performance.now() - start;
   if (ms > timeMs) return `took ${ms.toFixed(0)} ms (bound ${timeMs})`;

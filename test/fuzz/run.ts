@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Failure, mutate, rng, runOne, seeds } from './fuzz.js';
+import { type Failure, mutate, rng, runOne, seeds, variant } from './fuzz.js';
 
 /**
  * npm run fuzz -- --runs N --seed S [--time-ms T] [--heap-mb M]
@@ -27,7 +27,7 @@ const failures: Failure[] = [];
 const start = performance.now();
 for (let i = 0; i < runs; i++) {
   const { what, bytes } = mutate(files, rng(seed * 1000003 + i));
-  const error = await runOne(bytes, Number(values['time-ms']), Number(values['heap-mb']));
+  const error = await runOne(bytes, Number(values['time-ms']), Number(values['heap-mb']), variant(i));
   if (error) {
     failures.push({ index: i, what, error, bytes });
     const dir = join(ROOT, 'test', 'fuzz', 'crashes');

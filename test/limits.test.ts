@@ -1,0 +1,187 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyze, STATE_NAMES } from '../src/index.js';
+import { DEFAULT_LIMITS, Eviction } from '../src/tcp/index.js';
+// @ts-expect-error: a plain ES module script with no type declarations
+import { writeSynFlood } from '../captures/make/make-syn-million.mjs';
+import { analyzeSegs, conns, type Seg } from './helpers/build.js';
+
+const states = (c: { client: { state: number }; server: { state: number } }) => [STATE_NAMES[c.client.state], STATE_NAMES[c.server.state]];
+
+/** A handshake on client port `cport` at time t, then the client's FIN acknowledged: FIN_WAIT_2 / CLOSE_WAIT. */
+function leak(t: number, cport: number): Seg[] {
+  return [
+    { t, from: 'c', flags: 'S', seq: 100, cport },
+    { t: t + 0.001, from: 's', flags: 'S.', seq: 500, ack: 101, cport },
+    { t: t + 0.002, from: 'c', flags: '.', seq: 101, ack: 501, cport },
+    { t: t + 0.003, from: 'c', flags: 'F.', seq: 101, ack: 501, cport },
+    { t: t + 0.004, from: 's', flags: '.', seq: 501, ack: 102, cport },
+  ];
+}
+
+const syn = (t: number, cport: number): Seg => ({ t, from: 'c', flags: 'S', seq: cport, cport });
+
+describe('idle eviction', () => {
+  it('evicts a connection quiet for the idle timeout, with its last states, as of the moment the timeout ran out', async () => {
+    const r = await analyzeSegs([...leak(0, 1000), syn(50, 2000)], { idleTimeout: 20 });
+    const [a, b] = conns(r);
+    expect(states(a!)).toEqual(['FIN_WAIT_2', 'CLOSE_WAIT']);
+    expect(a!.evicted).toBe(Eviction.Idle);
+    expect(b!.evicted).toBe(Eviction.None);
+    expect(r.summary.limits).toMatchObject({ idleTimeout: 20, evictedIdle: 1, evictedFull: 0, peakLive: 1, summarised: 0 });
+    // The leak is still found: CLOSE_WAIT held from 0.004 s until the timeout ran out at 20.004 s.
+    const f = r.findings.find((x) => x.kind === 'close_wait_leak');
+    expect(f?.connections).toEqual([1]);
+    expect(f?.summary).toMatch(/20 s/);
+  });
+
+  it('does not evict before the timeout, nor at the end of the capture', async () => {
+    const r = await analyzeSegs([...leak(0, 1000), syn(19.9, 2000)], { idleTimeout: 20 });
+    expect(conns(r).map((c) => c.evicted)).toEqual([Eviction.None, Eviction.None]);
+    expect(r.summary.limits.evictedIdle).toBe(0);
+  });
+
+  it('a packet after the eviction starts a connection of its own, inferred mid-stream', async () => {
+    const late: Seg = { t: 30, from: 's', flags: 'F.', seq: 501, ack: 102, cport: 1000 };
+    const r = await analyzeSegs([...leak(0, 1000), late], { idleTimeout: 20 });
+    const [a, b] = conns(r);
+    expect(a!.evicted).toBe(Eviction.Idle);
+    expect(b!.stateInferred).toBe(true);
+    expect(r.summary.connections).toBe(2);
+  });
+
+  it('0 turns it off', async () => {
+    const r = await analyzeSegs([...leak(0, 1000), syn(1e6, 2000)], { idleTimeout: 0 });
+    expect(conns(r)[0]!.evicted).toBe(Eviction.None);
+    expect(r.summary.limits.idleTimeout).toBeNull();
+  });
+});
+
+describe('--max-connections', () => {
+  it('evicts the least recently active connection when the table is full', async () => {
+    // Three SYNs fill a table of three; 1 is active again before 4 and 5 arrive, so 2 and 3 go.
+    const segs = [syn(0, 1), syn(0.1, 2), syn(0.2, 3), { ...syn(1, 1) }, syn(1.1, 4), syn(1.2, 5)];
+    const r = await analyzeSegs(segs, { maxConnections: 3, keep: 'all' });
+    expect(r.summary.limits).toMatchObject({ maxConnections: 3, peakLive: 3, evictedFull: 2, evictedIdle: 0, summarised: 2 });
+    expect(r.summary.connections).toBe(5);
+    // Rows for the first three only; every connection in the counts.
+    const rows = conns(r);
+    expect(rows.map((c) => [c.id, c.evicted])).toEqual([[1, Eviction.None], [2, Eviction.Full], [3, Eviction.Full]]);
+    expect(r.matrix.flat().reduce((a, b) => a + b, 0)).toBe(5);
+    expect(r.notable.every((c) => c.id <= 3)).toBe(true);
+  });
+
+  it('the report says what the limits did, in every format', async () => {
+    const segs = [syn(0, 1), syn(0.1, 2), syn(0.2, 3)];
+    const r = await analyzeSegs(segs, { maxConnections: 2, keep: 'all' });
+    const { renderText, renderJson, renderMarkdown, renderHtml } = await import('../src/report/index.js');
+    const text = [...renderText(r, {})].join('');
+    expect(text).toContain('Limits       1 connections evicted while still open, the least recently active when the table was full (--max-connections 2); ' +
+      'their last states count as their end states; 1 connections after the first 2 summarised');
+    const json = JSON.parse([...renderJson(r)].join(''));
+    expect(json.summary.limits).toEqual({ maxConnections: 2, idleTimeout: DEFAULT_LIMITS.idleTimeout, peakLive: 2, evictedIdle: 0, evictedFull: 1, summarised: 1 });
+    expect(json.connections.map((c: { id: number; evicted?: string }) => [c.id, c.evicted ?? null])).toEqual([[1, 'full'], [2, null]]);
+    expect([...renderMarkdown(r)].join('')).toContain('| Limits | 1 connections evicted');
+    expect([...renderHtml(r)].join('')).toContain('1 connections evicted while still open');
+  });
+
+  it('says nothing when the limits did nothing', async () => {
+    const r = await analyzeSegs(leak(0, 1000));
+    const { renderText } = await import('../src/report/index.js');
+    expect([...renderText(r, {})].join('')).not.toContain('Limits');
+    expect(r.summary.limits).toEqual({ ...DEFAULT_LIMITS, peakLive: 1, evictedIdle: 0, evictedFull: 0, summarised: 0 });
+  });
+
+  it('rejects a bound that is not a whole number of at least 1', async () => {
+    await expect(analyzeSegs([syn(0, 1)], { maxConnections: 0 })).rejects.toThrow(/maxConnections/);
+    await expect(analyzeSegs([syn(0, 1)], { maxConnections: 1.5 })).rejects.toThrow(/maxConnections/);
+    await expect(analyzeSegs([syn(0, 1)], { idleTimeout: -1 })).rejects.toThrow(/idleTimeout/);
+  });
+});
+
+describe('a generated SYN flood', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tcpstate-flood-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps exact SYN counts in a table far smaller than the flood', async () => {
+    const file = join(dir, 'flood-20k.pcap');
+    writeSynFlood(file, { syns: 20000, seconds: 2 });
+    const full = await analyze([file], { maxConnections: 1_000_000 });
+    const small = await analyze([file], { maxConnections: 500 });
+    const flood = (r: typeof full) => r.findings.find((f) => f.kind === 'syn_flood')!;
+    expect(full.summary.limits.evictedFull).toBe(0);
+    expect(small.summary.limits.evictedFull).toBeGreaterThan(19000);
+    // 20,000 spoofed SYNs and 20 real clients' 3 SYNs each, with or without eviction.
+    expect(flood(full).counts.syns).toBe(20060);
+    expect(flood(small).counts.syns).toBe(20060);
+    expect(flood(small).severity).toBe(flood(full).severity);
+    expect(flood(small).endpoint).toBe('192.0.2.80:443');
+    expect(flood(small).counts.sources).toBe(flood(full).counts.sources);
+    expect(flood(full).counts.sources).toBe(20020);
+    expect(small.summary.packets).toBe(full.summary.packets);
+    expect(small.timeline).toEqual(full.timeline);
+  });
+
+  it('estimates the sources of a flood past the exact count', async () => {
+    const file = join(dir, 'flood-150k.pcap');
+    writeSynFlood(file, { syns: 150000, seconds: 3 });
+    const r = await analyze([file], { keep: 'notable' });
+    const f = r.findings.find((x) => x.kind === 'syn_flood')!;
+    expect(f.counts.sourcesEstimated).toBe(true);
+    // 150,020 distinct sources; the sketch's standard error is 0.8%: 3% is almost four of them.
+    expect(Math.abs((f.counts.sources as number) / 150020 - 1)).toBeLessThan(0.03);
+    expect(f.summary).toMatch(/from about [\d,]+ sources \(estimated\)/);
+  });
+
+  /** Runs the CLI on `file` in a process of its own, so that its peak RSS is the analysis's and no one else's. */
+  function analyzeInChild(file: string, out: string): { code: number | null; stderr: string; rssKiB: number } {
+    const script = `const { main } = await import(${JSON.stringify(new URL('../dist/src/cli/main.js', import.meta.url).href)});
+      const code = await main(['analyze', '-f', 'json', '-o', ${JSON.stringify(out)}, ${JSON.stringify(file)}]);
+      process.stderr.write('maxRSS ' + process.resourceUsage().maxRSS + '\\n');
+      process.exitCode = code;`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+    return { code: run.status, stderr: run.stderr, rssKiB: Number(/maxRSS (\d+)/.exec(run.stderr)?.[1] ?? NaN) };
+  }
+
+  it('a million SYNs from distinct sources: reported, in under 512 MiB of RSS', () => {
+    const file = join(dir, 'flood-1m.pcap');
+    const made = writeSynFlood(file, { syns: 1_000_000 });
+    expect(made.packets).toBe(1_001_072);
+    const out = join(dir, 'flood-1m.json');
+    const run = analyzeInChild(file, out);
+    expect(run.code, run.stderr).toBe(0);
+    console.log(`million-SYN flood: peak RSS ${(run.rssKiB / 1024).toFixed(0)} MiB`);
+    expect(run.rssKiB).toBeLessThan(512 * 1024);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    const flood = report.findings.find((f: { kind: string }) => f.kind === 'syn_flood');
+    expect(flood).toMatchObject({ severity: 'critical', endpoint: '192.0.2.80:443' });
+    expect(flood.counts.syns).toBe(1_000_060);
+    expect(flood.counts.spoofed).toBe(true);
+    expect(Math.abs(flood.counts.sources / 1_000_020 - 1)).toBeLessThan(0.03);
+    expect(report.summary.packets).toBe(1_001_072);
+    expect(report.summary.limits.maxConnections).toBe(DEFAULT_LIMITS.maxConnections);
+    expect(report.summary.limits.peakLive).toBe(DEFAULT_LIMITS.maxConnections);
+    expect(report.summary.limits.summarised).toBe(report.summary.connections - DEFAULT_LIMITS.maxConnections);
+    expect(report.connections).toHaveLength(DEFAULT_LIMITS.maxConnections);
+  }, 180_000);
+
+  it('a million SYNs from one scanner to distinct addresses: the scan, in under 512 MiB of RSS', () => {
+    const file = join(dir, 'scan-1m.pcap');
+    writeSynFlood(file, { syns: 1_000_000, scan: true });
+    const out = join(dir, 'scan-1m.json');
+    const run = analyzeInChild(file, out);
+    expect(run.code, run.stderr).toBe(0);
+    console.log(`million-address sweep: peak RSS ${(run.rssKiB / 1024).toFixed(0)} MiB`);
+    expect(run.rssKiB).toBeLessThan(512 * 1024);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    // Past MAX_ENDPOINTS the targets share one aggregate; the sweep is one port_scan, not a flood.
+    expect(report.findings.map((f: { kind: string; endpoint: string }) => [f.kind, f.endpoint])).toEqual([['port_scan', '203.0.113.7']]);
+    expect(report.findings[0].counts).toMatchObject({ connections: 1_000_000, failed: 1_000_000 });
+  }, 180_000);
+});
