@@ -26,10 +26,14 @@ export interface AnalyzeOptions {
   detect?: DetectConfig | false;
   /**
    * Connections followed at once; when the table is full, the least recently active one is evicted
-   * with its last states. Also how many connections keep a per-connection row (the first ones):
-   * the rest are counted in the totals, end states, timeline and findings only. Default 50,000.
+   * with its last states. Default 50,000.
    */
   maxConnections?: number;
+  /**
+   * Connections that keep a row of their own in the report (the first ones; with `keep: 'all'`, and
+   * Zeek records): the rest are counted in the totals, end states, timeline and findings only. Default 1,000,000.
+   */
+  maxRows?: number;
   /** Seconds without a packet after which a connection is evicted with its last states (0: never). Default 10,800 (3 h). */
   idleTimeout?: number;
   /** Called every 65,536 packets with the packets read and the bytes read of the inputs so far (for a progress line). */
@@ -77,7 +81,8 @@ export interface LimitsSummary {
   /** Connections that left the table while still open, for lack of packets or of room; their last states count as their end states. */
   evictedIdle: number;
   evictedFull: number;
-  /** Connections after the first maxConnections: counted in every total and finding, but without a per-connection row. */
+  maxRows: number;
+  /** Connections after the first maxRows, when rows are kept: counted in every total and finding, but without a row of their own. */
   summarised: number;
 }
 
@@ -177,15 +182,15 @@ class Analysis implements RecordSink, ConnectionSink {
   roleInferred = 0;
   stateInferred = 0;
   connections = 0;
-  readonly maxConnections: number;
+  readonly maxRows: number;
 
   constructor(options: Required<AnalyzeOptions>) {
-    this.maxConnections = options.maxConnections;
+    this.maxRows = options.maxRows;
     this.table = new ConnectionTable(options.msl, this, options.transitions, { maxConnections: options.maxConnections, idleTimeout: options.idleTimeout });
     this.store = options.keep === 'all' ? new ConnectionStore(options.transitions) : null;
     this.notable = new NotableList(options.notableLimit);
     this.zeek = options.zeek
-      ? new ZeekTracker({ maxConnections: options.maxConnections, ...(options.zeek === true ? { ignoreChecksums: true } : options.zeek) })
+      ? new ZeekTracker({ maxConnections: options.maxConnections, maxRecords: options.maxRows, ...(options.zeek === true ? { ignoreChecksums: true } : options.zeek) })
       : null;
     this.detectors = options.detect ? new Detectors(options.detect, options.msl) : null;
     this.onProgress = options.onProgress;
@@ -255,16 +260,19 @@ class Analysis implements RecordSink, ConnectionSink {
     if (c.roleInferred) this.roleInferred++;
     if (c.stateInferred) this.stateInferred++;
     this.detectors?.finished(c, this.table.finishTime);
-    if (c.id <= this.maxConnections) {
+    if (c.id <= this.maxRows) {
       this.store?.add(c);
       this.notable.add(c, normal);
     }
   }
 }
 
+/** 140 bytes each (see tcp/store.ts): 140 MB for a million rows. */
+export const DEFAULT_MAX_ROWS = 1_000_000;
+
 const DEFAULTS: Required<AnalyzeOptions> = {
   msl: 30, keep: 'all', transitions: false, notableLimit: 20, zeek: false, detect: DEFAULT_CONFIG, onProgress: null,
-  maxConnections: DEFAULT_LIMITS.maxConnections, idleTimeout: DEFAULT_LIMITS.idleTimeout,
+  maxConnections: DEFAULT_LIMITS.maxConnections, idleTimeout: DEFAULT_LIMITS.idleTimeout, maxRows: DEFAULT_MAX_ROWS,
 };
 
 /**
@@ -276,6 +284,7 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
   const opts: Required<AnalyzeOptions> = { ...DEFAULTS, ...options };
   if (!(opts.msl >= 0) || !Number.isFinite(opts.msl)) throw new RangeError(`msl must be a non-negative number of seconds, not ${opts.msl}`);
   if (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 1) throw new RangeError(`maxConnections must be a whole number of at least 1, not ${opts.maxConnections}`);
+  if (!Number.isInteger(opts.maxRows) || opts.maxRows < 1) throw new RangeError(`maxRows must be a whole number of at least 1, not ${opts.maxRows}`);
   if (!(opts.idleTimeout >= 0)) throw new RangeError(`idleTimeout must be a non-negative number of seconds, not ${opts.idleTimeout}`);
   const a = new Analysis(opts);
   let damage: CaptureError | null = null;
@@ -322,7 +331,8 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
         peakLive: a.table.peakLive,
         evictedIdle: a.table.evictedIdle,
         evictedFull: a.table.evictedFull,
-        summarised: Math.max(0, a.connections - opts.maxConnections),
+        maxRows: opts.maxRows,
+        summarised: opts.keep === 'all' || a.zeek !== null ? Math.max(0, a.connections - opts.maxRows) : 0,
       },
     },
     matrix,

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyze, STATE_NAMES } from '../src/index.js';
+import { analyze, DEFAULT_MAX_ROWS, STATE_NAMES } from '../src/index.js';
 import { DEFAULT_LIMITS, Eviction } from '../src/tcp/index.js';
 // @ts-expect-error: a plain ES module script with no type declarations
 import { writeSynFlood } from '../captures/make/make-syn-million.mjs';
@@ -64,8 +64,8 @@ describe('--max-connections', () => {
   it('evicts the least recently active connection when the table is full', async () => {
     // Three SYNs fill a table of three; 1 is active again before 4 and 5 arrive, so 2 and 3 go.
     const segs = [syn(0, 1), syn(0.1, 2), syn(0.2, 3), { ...syn(1, 1) }, syn(1.1, 4), syn(1.2, 5)];
-    const r = await analyzeSegs(segs, { maxConnections: 3, keep: 'all' });
-    expect(r.summary.limits).toMatchObject({ maxConnections: 3, peakLive: 3, evictedFull: 2, evictedIdle: 0, summarised: 2 });
+    const r = await analyzeSegs(segs, { maxConnections: 3, maxRows: 3, keep: 'all' });
+    expect(r.summary.limits).toMatchObject({ maxConnections: 3, peakLive: 3, evictedFull: 2, evictedIdle: 0, maxRows: 3, summarised: 2 });
     expect(r.summary.connections).toBe(5);
     // Rows for the first three only; every connection in the counts.
     const rows = conns(r);
@@ -76,13 +76,13 @@ describe('--max-connections', () => {
 
   it('the report says what the limits did, in every format', async () => {
     const segs = [syn(0, 1), syn(0.1, 2), syn(0.2, 3)];
-    const r = await analyzeSegs(segs, { maxConnections: 2, keep: 'all' });
+    const r = await analyzeSegs(segs, { maxConnections: 2, maxRows: 2, keep: 'all' });
     const { renderText, renderJson, renderMarkdown, renderHtml } = await import('../src/report/index.js');
     const text = [...renderText(r, {})].join('');
     expect(text).toContain('Limits       1 connections evicted while still open, the least recently active when the table was full (--max-connections 2); ' +
-      'their last states count as their end states; 1 connections after the first 2 summarised');
+      'their last states count as their end states; 1 connections after the first 2 summarised (--max-rows)');
     const json = JSON.parse([...renderJson(r)].join(''));
-    expect(json.summary.limits).toEqual({ maxConnections: 2, idleTimeout: DEFAULT_LIMITS.idleTimeout, peakLive: 2, evictedIdle: 0, evictedFull: 1, summarised: 1 });
+    expect(json.summary.limits).toEqual({ maxConnections: 2, idleTimeout: DEFAULT_LIMITS.idleTimeout, peakLive: 2, evictedIdle: 0, evictedFull: 1, maxRows: 2, summarised: 1 });
     expect(json.connections.map((c: { id: number; evicted?: string }) => [c.id, c.evicted ?? null])).toEqual([[1, 'full'], [2, null]]);
     expect([...renderMarkdown(r)].join('')).toContain('| Limits | 1 connections evicted');
     expect([...renderHtml(r)].join('')).toContain('1 connections evicted while still open');
@@ -92,13 +92,14 @@ describe('--max-connections', () => {
     const r = await analyzeSegs(leak(0, 1000));
     const { renderText } = await import('../src/report/index.js');
     expect([...renderText(r, {})].join('')).not.toContain('Limits');
-    expect(r.summary.limits).toEqual({ ...DEFAULT_LIMITS, peakLive: 1, evictedIdle: 0, evictedFull: 0, summarised: 0 });
+    expect(r.summary.limits).toEqual({ ...DEFAULT_LIMITS, peakLive: 1, evictedIdle: 0, evictedFull: 0, maxRows: DEFAULT_MAX_ROWS, summarised: 0 });
   });
 
   it('rejects a bound that is not a whole number of at least 1', async () => {
     await expect(analyzeSegs([syn(0, 1)], { maxConnections: 0 })).rejects.toThrow(/maxConnections/);
     await expect(analyzeSegs([syn(0, 1)], { maxConnections: 1.5 })).rejects.toThrow(/maxConnections/);
     await expect(analyzeSegs([syn(0, 1)], { idleTimeout: -1 })).rejects.toThrow(/idleTimeout/);
+    await expect(analyzeSegs([syn(0, 1)], { maxRows: 0 })).rejects.toThrow(/maxRows/);
   });
 });
 
@@ -139,49 +140,54 @@ describe('a generated SYN flood', () => {
     expect(f.summary).toMatch(/from about [\d,]+ sources \(estimated\)/);
   });
 
-  /** Runs the CLI on `file` in a process of its own, so that its peak RSS is the analysis's and no one else's. */
-  function analyzeInChild(file: string, out: string): { code: number | null; stderr: string; rssKiB: number } {
-    const script = `const { main } = await import(${JSON.stringify(new URL('../dist/src/cli/main.js', import.meta.url).href)});
-      const code = await main(['analyze', '-f', 'json', '-o', ${JSON.stringify(out)}, ${JSON.stringify(file)}]);
-      process.stderr.write('maxRSS ' + process.resourceUsage().maxRSS + '\\n');
-      process.exitCode = code;`;
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
-    return { code: run.status, stderr: run.stderr, rssKiB: Number(/maxRSS (\d+)/.exec(run.stderr)?.[1] ?? NaN) };
+  interface ChildResult { maxRSS: number; jsonBytes: number; rows: number; summary: any; findings: { kind: string; severity: string; endpoint: string; counts: any }[] }
+
+  /**
+   * Analyses `file` with the default options and renders the JSON report (counted, not kept) in a
+   * process of its own, so that its peak RSS is the analysis's and no one else's.
+   */
+  function analyzeInChild(file: string): ChildResult {
+    const script = `const { analyze, renderJson } = await import(${JSON.stringify(new URL('../dist/src/index.js', import.meta.url).href)});
+      const report = await analyze([${JSON.stringify(file)}]);
+      let jsonBytes = 0;
+      for (const chunk of renderJson(report)) jsonBytes += chunk.length;
+      let rows = 0;
+      for (const c of report.connections()) rows++;
+      const findings = report.findings.map((f) => ({ kind: f.kind, severity: f.severity, endpoint: f.endpoint, counts: f.counts }));
+      process.stdout.write(JSON.stringify({ maxRSS: process.resourceUsage().maxRSS, jsonBytes, rows, summary: report.summary, findings }));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 24 });
+    expect(run.status, run.stderr).toBe(0);
+    return JSON.parse(run.stdout) as ChildResult;
   }
 
   it('a million SYNs from distinct sources: reported, in under 512 MiB of RSS', () => {
     const file = join(dir, 'flood-1m.pcap');
     const made = writeSynFlood(file, { syns: 1_000_000 });
     expect(made.packets).toBe(1_001_072);
-    const out = join(dir, 'flood-1m.json');
-    const run = analyzeInChild(file, out);
-    expect(run.code, run.stderr).toBe(0);
-    console.log(`million-SYN flood: peak RSS ${(run.rssKiB / 1024).toFixed(0)} MiB`);
-    expect(run.rssKiB).toBeLessThan(512 * 1024);
-    const report = JSON.parse(readFileSync(out, 'utf8'));
-    const flood = report.findings.find((f: { kind: string }) => f.kind === 'syn_flood');
+    const r = analyzeInChild(file);
+    console.log(`million-SYN flood: peak RSS ${(r.maxRSS / 1024).toFixed(0)} MiB, JSON ${(r.jsonBytes / 1e6).toFixed(0)} MB`);
+    expect(r.maxRSS).toBeLessThan(512 * 1024);
+    const flood = r.findings.find((f) => f.kind === 'syn_flood')!;
     expect(flood).toMatchObject({ severity: 'critical', endpoint: '192.0.2.80:443' });
     expect(flood.counts.syns).toBe(1_000_060);
     expect(flood.counts.spoofed).toBe(true);
     expect(Math.abs(flood.counts.sources / 1_000_020 - 1)).toBeLessThan(0.03);
-    expect(report.summary.packets).toBe(1_001_072);
-    expect(report.summary.limits.maxConnections).toBe(DEFAULT_LIMITS.maxConnections);
-    expect(report.summary.limits.peakLive).toBe(DEFAULT_LIMITS.maxConnections);
-    expect(report.summary.limits.summarised).toBe(report.summary.connections - DEFAULT_LIMITS.maxConnections);
-    expect(report.connections).toHaveLength(DEFAULT_LIMITS.maxConnections);
+    expect(r.summary.packets).toBe(1_001_072);
+    const l = r.summary.limits;
+    expect(l).toMatchObject({ maxConnections: DEFAULT_LIMITS.maxConnections, peakLive: DEFAULT_LIMITS.maxConnections, maxRows: DEFAULT_MAX_ROWS });
+    expect(l.evictedFull).toBe(r.summary.connections - DEFAULT_LIMITS.maxConnections);
+    expect(l.summarised).toBe(r.summary.connections - DEFAULT_MAX_ROWS);
+    expect(r.rows).toBe(DEFAULT_MAX_ROWS);
   }, 180_000);
 
   it('a million SYNs from one scanner to distinct addresses: the scan, in under 512 MiB of RSS', () => {
     const file = join(dir, 'scan-1m.pcap');
     writeSynFlood(file, { syns: 1_000_000, scan: true });
-    const out = join(dir, 'scan-1m.json');
-    const run = analyzeInChild(file, out);
-    expect(run.code, run.stderr).toBe(0);
-    console.log(`million-address sweep: peak RSS ${(run.rssKiB / 1024).toFixed(0)} MiB`);
-    expect(run.rssKiB).toBeLessThan(512 * 1024);
-    const report = JSON.parse(readFileSync(out, 'utf8'));
+    const r = analyzeInChild(file);
+    console.log(`million-address sweep: peak RSS ${(r.maxRSS / 1024).toFixed(0)} MiB`);
+    expect(r.maxRSS).toBeLessThan(512 * 1024);
     // Past MAX_ENDPOINTS the targets share one aggregate; the sweep is one port_scan, not a flood.
-    expect(report.findings.map((f: { kind: string; endpoint: string }) => [f.kind, f.endpoint])).toEqual([['port_scan', '203.0.113.7']]);
-    expect(report.findings[0].counts).toMatchObject({ connections: 1_000_000, failed: 1_000_000 });
+    expect(r.findings.map((f) => [f.kind, f.endpoint])).toEqual([['port_scan', '203.0.113.7']]);
+    expect(r.findings[0]!.counts).toMatchObject({ connections: 1_000_000, failed: 1_000_000 });
   }, 180_000);
 });

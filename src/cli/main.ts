@@ -2,13 +2,13 @@ import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, readSy
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { analyze } from '../analyze.js';
+import { analyze, DEFAULT_MAX_ROWS } from '../analyze.js';
 import { DEFAULT_LIMITS } from '../tcp/index.js';
 import { limitsNote } from '../report/format.js';
 import { printCapture } from '../print.js';
 import { showConnection } from '../show.js';
 import { CaptureError } from '../capture/index.js';
-import { renderHtml, renderJson, renderMarkdown, renderText, renderZeek } from '../report/index.js';
+import { HTML_MAX_ROWS, renderHtml, renderJson, renderMarkdown, renderText, renderZeek } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { Progress } from './progress.js';
 import {
@@ -185,7 +185,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--transitions', 'include every state transition of every connection in the JSON', false)
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
     .option('--limit <n>', 'how many notable connections the text report lists', positiveInt, 20)
-    .option('--max-connections <n>', 'connections followed at once (when full, the least recently active is evicted with its last states) and given a row of their own (the rest are counted only)', positiveInt, DEFAULT_LIMITS.maxConnections)
+    .option('--max-connections <n>', 'connections followed at once; when full, the least recently active is evicted with its last states', positiveInt, DEFAULT_LIMITS.maxConnections)
+    .option('--max-rows <n>', 'connections given a row of their own in JSON, HTML, Markdown, --all and conn.log (the first ones; the rest are counted only)', positiveInt, DEFAULT_MAX_ROWS)
     .option('--idle-timeout <seconds>', 'evict a connection, with its last states, after this long without a packet (0: never)', positiveNumber, DEFAULT_LIMITS.idleTimeout)
     .option('--config <file>', 'detector thresholds from a JSON file (see the README; unknown names are errors)')
     .option('--threshold <name=value>', 'set one detector threshold, e.g. closeWait.seconds=2 (repeatable; after --config)', collect, [])
@@ -196,7 +197,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .exitOverride()
     .action(async (captures: string[], opts: {
       format: 'text' | 'json' | 'markdown' | 'html' | 'zeek'; output?: string; all: boolean; transitions: boolean; msl: number; limit: number;
-      maxConnections: number; idleTimeout: number;
+      maxConnections: number; idleTimeout: number; maxRows: number;
       zeek: boolean; zeekChecksums: boolean; config?: string; threshold: string[]; findings: boolean; quiet: boolean; strict: boolean;
     }) => {
       const keepAll = opts.format === 'json' || opts.format === 'markdown' || opts.format === 'html' || opts.all;
@@ -217,6 +218,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         report = await analyze(captures, {
           msl: opts.msl, keep: keepAll ? 'all' : 'notable', transitions: opts.transitions || opts.format === 'html', notableLimit: opts.limit, zeek, detect,
           maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout,
+          // The page holds HTML_MAX_ROWS rows at most: rows past them would only take memory.
+          maxRows: opts.format === 'html' ? Math.min(opts.maxRows, HTML_MAX_ROWS) : opts.maxRows,
           onProgress: progress ? (packets, bytes) => progress.update(packets, bytes) : null,
         });
       } finally {
@@ -257,12 +260,13 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--config <file>', 'detector thresholds from a JSON file')
     .option('--threshold <name=value>', 'set one detector threshold (repeatable)', collect, [])
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
-    .option('--max-connections <n>', 'connections followed at once and given a row of their own (as for analyze)', positiveInt, DEFAULT_LIMITS.maxConnections)
+    .option('--max-connections <n>', 'connections followed at once (as for analyze)', positiveInt, DEFAULT_LIMITS.maxConnections)
+    .option('--max-rows <n>', 'connections given a row of their own in each report (as for analyze)', positiveInt, DEFAULT_MAX_ROWS)
     .option('--idle-timeout <seconds>', 'evict a connection after this long without a packet (0: never)', positiveNumber, DEFAULT_LIMITS.idleTimeout)
     .exitOverride()
     .action(async (captures: string[], opts: {
       expect?: string; baseline?: string; updateBaseline: boolean; junit?: string; format: 'text' | 'json';
-      config?: string; threshold: string[]; msl: number; maxConnections: number; idleTimeout: number;
+      config?: string; threshold: string[]; msl: number; maxConnections: number; idleTimeout: number; maxRows: number;
     }) => {
       if (opts.expect === undefined && opts.baseline === undefined) {
         io.stderr.write('tcpstate: error: check needs --expect FILE, --baseline DIR, or both\n');
@@ -284,7 +288,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       const outcomes: CaptureOutcome[] = [];
       const diffs = new Map<string, string[]>();
       for (const capture of captures) {
-        const report = await analyze([capture], { msl: opts.msl, keep: 'all', detect, maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout });
+        const report = await analyze([capture], { msl: opts.msl, keep: 'all', detect, maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout, maxRows: opts.maxRows });
         if (report.damage) {
           io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);
           code = 2;

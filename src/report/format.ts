@@ -154,7 +154,7 @@ export function limitsNote(l: LimitsSummary): string | null {
     parts.push(`${evicted} connections evicted while still open${why}; their last states count as their end states`);
   }
   if (l.summarised > 0) {
-    parts.push(`${l.summarised} connections after the first ${l.maxConnections} summarised: counted in every total, end state and finding, without a row of their own`);
+    parts.push(`${l.summarised} connections after the first ${l.maxRows} summarised (--max-rows): counted in every total, end state and finding, without a row of their own`);
   }
   return parts.length ? `${parts.join('; ')}.` : null;
 }

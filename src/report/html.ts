@@ -5,7 +5,8 @@ import {
 import { duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote } from './format.js';
 
 /** Connections embedded in the page (a capture with more lists the others in the JSON report only). */
-const MAX_ROWS = 100000;
+export const HTML_MAX_ROWS = 100000;
+const MAX_ROWS = HTML_MAX_ROWS;
 /** Ladders embedded: those of the connections in findings, and of the first connections up to this many. */
 const MAX_LADDERS = 2000;
 /** Timeline intervals drawn at most: longer captures are summed into wider intervals. */

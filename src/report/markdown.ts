@@ -39,14 +39,15 @@ export function* renderMarkdown(report: Report): Generator<string> {
   }
   yield `| TIME_WAIT | 2MSL = ${2 * report.msl} s |\n\n`;
 
-  const byId = connectionsById(report);
+  const rows = shownRows(report);
+  const byId = rows?.byId ?? null;
   if (report.thresholds) {
     yield '## Findings\n\n';
     if (report.findings.length === 0) yield 'None.\n\n';
     for (const f of report.findings) yield* finding(f, report, byId);
   }
   yield* matrix(report);
-  if (byId) yield* mostProblems(report, byId);
+  if (rows) yield* mostProblems(report, rows);
 }
 
 function* finding(f: ReportFinding, report: Report, byId: Map<number, ConnectionRecord> | null): Generator<string> {
@@ -93,22 +94,14 @@ function* matrix(report: Report): Generator<string> {
 }
 
 /** Connections ranked by how much went wrong: findings they are in, abnormal end, Wireshark's flags. */
-function* mostProblems(report: Report, byId: Map<number, ConnectionRecord>): Generator<string> {
-  const kinds = findingKindsById(report.findings);
-  const score = (c: ConnectionRecord) => {
-    const a = c.client.analysis;
-    const b = c.server.analysis;
-    return (kinds.get(c.id)?.length ?? 0) * 1e6 + (c.normalEnd ? 0 : 1e5) +
-      a.retransmissions + b.retransmissions + a.duplicateAcks + b.duplicateAcks + a.zeroWindows + b.zeroWindows;
-  };
-  const ranked = [...byId.values()].filter((c) => score(c) > 0).sort((x, y) => score(y) - score(x) || x.id - y.id);
+function* mostProblems(report: Report, rows: Rows): Generator<string> {
   yield '## Connections with the most problems\n\n';
-  if (ranked.length === 0) {
+  if (rows.rankedCount === 0) {
     yield 'None: every connection ended normally and nothing was retransmitted.\n';
     return;
   }
-  yield* connectionTable(ranked.slice(0, CONNECTIONS_SHOWN), report, kinds);
-  if (ranked.length > CONNECTIONS_SHOWN) yield `\n${ranked.length - CONNECTIONS_SHOWN} more; \`--format json\` lists every connection.\n`;
+  yield* connectionTable(rows.ranked, report, rows.kinds);
+  if (rows.rankedCount > CONNECTIONS_SHOWN) yield `\n${rows.rankedCount - CONNECTIONS_SHOWN} more; \`--format json\` lists every connection.\n`;
 }
 
 function* connectionTable(rows: ConnectionRecord[], report: Report, kinds: Map<number, string[]> | null): Generator<string> {
@@ -125,11 +118,37 @@ function* connectionTable(rows: ConnectionRecord[], report: Report, kinds: Map<n
   }
 }
 
-function connectionsById(report: Report): Map<number, ConnectionRecord> | null {
+/** The rows the page shows: those the findings list first, and the worst ranked; the rest are only counted. */
+interface Rows {
+  byId: Map<number, ConnectionRecord>;
+  ranked: ConnectionRecord[];
+  rankedCount: number;
+  kinds: Map<number, string[]>;
+}
+
+/** One pass over the connections, keeping only the rows shown (a capture may have millions). */
+function shownRows(report: Report): Rows | null {
   if (!report.connections) return null;
-  const m = new Map<number, ConnectionRecord>();
-  for (const c of report.connections()) m.set(c.id, c);
-  return m;
+  const kinds = findingKindsById(report.findings);
+  const wanted = new Set(report.findings.flatMap((f) => f.connections.slice(0, CONNECTIONS_SHOWN)));
+  const score = (c: ConnectionRecord) => {
+    const a = c.client.analysis;
+    const b = c.server.analysis;
+    return (kinds.get(c.id)?.length ?? 0) * 1e6 + (c.normalEnd ? 0 : 1e5) +
+      a.retransmissions + b.retransmissions + a.duplicateAcks + b.duplicateAcks + a.zeroWindows + b.zeroWindows;
+  };
+  const order = (x: ConnectionRecord, y: ConnectionRecord) => score(y) - score(x) || x.id - y.id;
+  const byId = new Map<number, ConnectionRecord>();
+  let ranked: ConnectionRecord[] = [];
+  let rankedCount = 0;
+  for (const c of report.connections()) {
+    if (wanted.has(c.id)) byId.set(c.id, c);
+    if (score(c) === 0) continue;
+    rankedCount++;
+    ranked.push(c);
+    if (ranked.length >= 4 * CONNECTIONS_SHOWN) ranked = ranked.sort(order).slice(0, CONNECTIONS_SHOWN);
+  }
+  return { byId, ranked: ranked.sort(order).slice(0, CONNECTIONS_SHOWN), rankedCount, kinds };
 }
 
 /** Inline code that no backtick in the value can break out of (CommonMark: a longer fence). */

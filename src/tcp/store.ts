@@ -8,6 +8,9 @@ import type { TcpState } from './state.js';
  * transitions are kept) instead of a graph of objects.
  */
 export const RECORD_BYTES = 140;
+const CHUNK_SHIFT = 16;
+const CHUNK_RECORDS = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = CHUNK_RECORDS - 1;
 const FLAG_ROLE_INFERRED = 1;
 const FLAG_STATE_INFERRED = 2;
 const FLAG_NORMAL_END = 4;
@@ -15,8 +18,11 @@ const FLAG_NORMAL_END = 4;
 const FLAG_EVICTED_SHIFT = 3;
 
 export class ConnectionStore {
-  private buf = new ArrayBuffer(RECORD_BYTES * 1024);
-  private view = new DataView(this.buf);
+  /**
+   * Records in chunks of CHUNK_RECORDS: growing never copies more than the first chunk (which doubles
+   * up to that size), so a million records take 140 MB and not twice that while growing.
+   */
+  private readonly chunks: DataView[] = [new DataView(new ArrayBuffer(RECORD_BYTES * 1024))];
   private trans = new Float64Array(0);
   /** Wireshark's analysis counters of the connections that have any, 14 per connection (7 per side). */
   private analysisCounts = new Uint32Array(0);
@@ -31,14 +37,18 @@ export class ConnectionStore {
   }
 
   add(c: Connection): void {
-    if ((this.count + 1) * RECORD_BYTES > this.buf.byteLength) {
-      const bigger = new ArrayBuffer(this.buf.byteLength * 2);
-      new Uint8Array(bigger).set(new Uint8Array(this.buf));
-      this.buf = bigger;
-      this.view = new DataView(bigger);
+    const chunk = this.count >>> CHUNK_SHIFT;
+    const o = (this.count & CHUNK_MASK) * RECORD_BYTES;
+    if (chunk === this.chunks.length) {
+      this.chunks.push(new DataView(new ArrayBuffer(RECORD_BYTES * CHUNK_RECORDS)));
+    } else if (o + RECORD_BYTES > this.chunks[chunk]!.byteLength) {
+      const old = this.chunks[chunk]!.buffer;
+      const bigger = new ArrayBuffer(Math.min(old.byteLength * 2, RECORD_BYTES * CHUNK_RECORDS));
+      new Uint8Array(bigger).set(new Uint8Array(old));
+      this.chunks[chunk] = new DataView(bigger);
     }
-    const v = this.view;
-    const o = this.count++ * RECORD_BYTES;
+    const v = this.chunks[chunk]!;
+    this.count++;
     v.setUint32(o, c.id, true);
     v.setUint8(o + 4, c.family);
     v.setUint8(o + 5, (c.roleInferred ? FLAG_ROLE_INFERRED : 0) | (c.stateInferred ? FLAG_STATE_INFERRED : 0) |
@@ -100,8 +110,8 @@ export class ConnectionStore {
     v.setUint32(o + 136, a, true);
   }
 
-  private analysis(o: number, side: number): SegmentAnalysis {
-    const a = this.view.getUint32(o + 136, true);
+  private analysis(v: DataView, o: number, side: number): SegmentAnalysis {
+    const a = v.getUint32(o + 136, true);
     if (a === 0) return NO_ANALYSIS;
     const t = this.analysisCounts;
     const k = (a - 1) * 14 + side * 7;
@@ -112,8 +122,8 @@ export class ConnectionStore {
   }
 
   get(i: number): ConnectionRecord {
-    const v = this.view;
-    const o = i * RECORD_BYTES;
+    const v = this.chunks[i >>> CHUNK_SHIFT]!;
+    const o = (i & CHUNK_MASK) * RECORD_BYTES;
     const flags = v.getUint8(o + 5);
     const tcount = v.getUint16(o + 112, true);
     const toff = v.getUint32(o + 108, true) * TRANSITION_FIELDS;
@@ -124,13 +134,13 @@ export class ConnectionStore {
         a0: v.getInt32(o + 12, true), a1: v.getInt32(o + 16, true), a2: v.getInt32(o + 20, true), a3: v.getInt32(o + 24, true),
         port: v.getUint16(o + 8, true), state: v.getUint8(o + 6) as TcpState,
         packets: v.getUint32(o + 44, true), payloadBytes: v.getFloat64(o + 52, true), wireBytes: v.getFloat64(o + 116, true),
-        analysis: this.analysis(o, 0),
+        analysis: this.analysis(v, o, 0),
       },
       server: {
         a0: v.getInt32(o + 28, true), a1: v.getInt32(o + 32, true), a2: v.getInt32(o + 36, true), a3: v.getInt32(o + 40, true),
         port: v.getUint16(o + 10, true), state: v.getUint8(o + 7) as TcpState,
         packets: v.getUint32(o + 48, true), payloadBytes: v.getFloat64(o + 60, true), wireBytes: v.getFloat64(o + 124, true),
-        analysis: this.analysis(o, 1),
+        analysis: this.analysis(v, o, 1),
       },
       roleInferred: (flags & FLAG_ROLE_INFERRED) !== 0,
       encap: v.getUint32(o + 132, true),
@@ -154,7 +164,7 @@ export class ConnectionStore {
     const ids = new Uint32Array(this.count);
     for (let i = 0; i < this.count; i++) {
       order[i] = i;
-      ids[i] = this.view.getUint32(i * RECORD_BYTES, true);
+      ids[i] = this.chunks[i >>> CHUNK_SHIFT]!.getUint32((i & CHUNK_MASK) * RECORD_BYTES, true);
     }
     order.sort((a, b) => ids[a]! - ids[b]!);
     for (let k = 0; k < order.length; k++) yield this.get(order[k]!);

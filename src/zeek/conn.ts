@@ -25,11 +25,10 @@ export interface ZeekOptions {
   ignoreChecksumNets?: [number, number][];
   /** Ports Zeek takes for servers when it has to guess roles (its likely_server_ports). */
   likelyServerPorts?: ReadonlySet<number>;
-  /**
-   * Connections followed at once (the oldest is logged as it stands when a new one needs room) and
-   * records kept (those of the first connections): the analysis's maxConnections. Default: no bound.
-   */
+  /** Connections followed at once (the oldest is logged as it stands when a new one needs room). Default: no bound. */
   maxConnections?: number;
+  /** Records kept: those of the first connections. Default: no bound. */
+  maxRecords?: number;
 }
 
 /** The likely_server_ports of a default Zeek (the ports its analyzers register). */
@@ -220,7 +219,8 @@ export class ZeekTracker {
   private orderHead = 0;
   private live = 0;
   private readonly maxLive: number;
-  /** Records past the first maxLive (by first packet) are counted, not kept; ids above the cutoff never make it back in. */
+  private readonly maxRecords: number;
+  /** Records past the first maxRecords (by first packet) are counted, not kept; ids above the cutoff never make it back in. */
   private recordCutoff = Infinity;
   /** Connections logged early for want of room, and records dropped past the bound. */
   evicted = 0;
@@ -229,6 +229,7 @@ export class ZeekTracker {
   constructor(private readonly options: ZeekOptions = {}) {
     this.serverPorts = options.likelyServerPorts ?? DEFAULT_SERVER_PORTS;
     this.maxLive = options.maxConnections ?? Infinity;
+    this.maxRecords = options.maxRecords ?? Infinity;
   }
 
   packet(d: Uint8Array, p: DecodedPacket, packetNo: number, t: number): void {
@@ -270,9 +271,9 @@ export class ZeekTracker {
     }
     this.buckets.clear();
     this.records.sort((x, y) => x.firstPacket - y.firstPacket);
-    if (this.records.length > this.maxLive) {
-      this.dropped += this.records.length - this.maxLive;
-      this.records.length = this.maxLive;
+    if (this.records.length > this.maxRecords) {
+      this.dropped += this.records.length - this.maxRecords;
+      this.records.length = this.maxRecords;
     }
     return this.records;
   }
@@ -388,12 +389,12 @@ export class ZeekTracker {
     }
     // Trimmed when the bound is first reached, so that later records past the cutoff are never built;
     // after that only records of connections older than the cutoff come in, fewer than maxLive.
-    if (this.records.length >= (this.recordCutoff === Infinity ? this.maxLive : 2 * this.maxLive)) {
+    if (this.records.length >= (this.recordCutoff === Infinity ? this.maxRecords : 2 * this.maxRecords)) {
       // Keep the records of the first connections: the rest are counted in `dropped`.
       this.records.sort((x, y) => x.firstPacket - y.firstPacket);
-      this.dropped += this.records.length - this.maxLive;
-      this.records.length = this.maxLive;
-      this.recordCutoff = this.records[this.maxLive - 1]!.firstPacket;
+      this.dropped += this.records.length - this.maxRecords;
+      this.records.length = this.maxRecords;
+      this.recordCutoff = this.records[this.maxRecords - 1]!.firstPacket;
       if (c.firstPacket > this.recordCutoff) {
         this.dropped++;
         return;
