@@ -39,6 +39,8 @@ export class CaptureSource implements Source {
   private readonly chunks: AsyncIterator<Buffer>;
   private parser: RecordParser | null = null;
   private done = false;
+  /** Damage met after some records of the last chunk: thrown once those records are out. */
+  private failed: CaptureError | null = null;
   readonly batch = new PacketBatch();
   /** A file that can be read again by offset (gzip, known after the first chunk, cannot). */
   private readonly path: string | null;
@@ -54,6 +56,7 @@ export class CaptureSource implements Source {
   async next(): Promise<boolean> {
     const batch = this.batch;
     batch.clear();
+    if (this.failed !== null) throw this.failed;
     while (batch.length === 0) {
       if (this.done) return false;
       let r: IteratorResult<Buffer>;
@@ -71,7 +74,13 @@ export class CaptureSource implements Source {
       }
       const parser = this.parser ?? this.sniff(r.value);
       batch.path = this.info.compressed ? null : this.path;
-      parser.feed(r.value, batch);
+      try {
+        parser.feed(r.value, batch);
+      } catch (e) {
+        // The records read before the damage in this chunk go out first; the error on the next call.
+        if (batch.length === 0 || !(e instanceof CaptureError)) throw e;
+        this.failed = e;
+      }
       this.sync();
     }
     return true;

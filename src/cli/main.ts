@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { analyze, DEFAULT_MAX_ROWS } from '../analyze.js';
 import { DEFAULT_LIMITS } from '../tcp/index.js';
-import { limitsNote } from '../report/format.js';
+import { limitsNote, printable } from '../report/format.js';
 import { printCapture } from '../print.js';
 import { showConnection } from '../show.js';
 import { CaptureError } from '../capture/index.js';
@@ -62,6 +62,11 @@ function thresholds(config: string | undefined, settings: readonly string[]): De
   }
   for (const t of settings) detect = setThreshold(detect, t);
   return detect;
+}
+
+/** A message on standard error: names in it (of files, from the command line) print as text, escapes and all. */
+function say(io: CliIo, s: string): void {
+  io.stderr.write(printable(s));
 }
 
 /** Packets counted as damaged rather than as some other protocol: what --strict refuses. */
@@ -170,7 +175,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .description('Reconstruct both endpoints\' TCP state (RFC 793) for every connection in a packet capture.')
     .version(VERSION, '-V, --version')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => say(io, s) })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXAMPLES);
 
@@ -207,7 +212,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         detect = thresholds(opts.config, opts.threshold);
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
-        io.stderr.write(`tcpstate: error: ${e.message}\n`);
+        say(io, `tcpstate: error: ${e.message}\n`);
         code = 2;
         return;
       }
@@ -229,7 +234,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         // What came before the damage is still reported (it may be all there is of an incident), then the error.
         code = 2;
         if (report.summary.packets === 0) {
-          io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);
+          say(io, `tcpstate: error: ${report.damage.message}\n`);
           return;
         }
       }
@@ -238,12 +243,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       await writeAll(chunks, opts.output, io.stdout);
       // A conn.log has no place to say what the bounds left out: standard error says it.
       const limits = opts.format === 'zeek' ? limitsNote(report.summary.limits) : null;
-      if (limits) io.stderr.write(`tcpstate: note: ${limits}\n`);
-      if (report.damage) io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);
+      if (limits) say(io, `tcpstate: note: ${limits}\n`);
+      if (report.damage) say(io, `tcpstate: error: ${report.damage.message}\n`);
       if (opts.strict) {
         const damaged = Object.entries(report.summary.notDecoded).filter(([reason]) => DAMAGE_REASONS.includes(reason));
         if (damaged.length) {
-          io.stderr.write(`tcpstate: error: --strict: damaged packets: ${damaged.map(([r, n]) => `${r} ${n}`).join(', ')}\n`);
+          say(io, `tcpstate: error: --strict: damaged packets: ${damaged.map(([r, n]) => `${r} ${n}`).join(', ')}\n`);
           code = 2;
         }
       }
@@ -269,7 +274,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       config?: string; threshold: string[]; msl: number; maxConnections: number; idleTimeout: number; maxRows: number;
     }) => {
       if (opts.expect === undefined && opts.baseline === undefined) {
-        io.stderr.write('tcpstate: error: check needs --expect FILE, --baseline DIR, or both\n');
+        say(io, 'tcpstate: error: check needs --expect FILE, --baseline DIR, or both\n');
         code = 2;
         return;
       }
@@ -281,7 +286,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       } catch (e) {
         if (!(e instanceof ExpectationError || e instanceof ConfigError || isFsError(e))) throw e;
         const why = isFsError(e) ? `${opts.expect}: cannot read it: ${(e as NodeJS.ErrnoException).code}` : (e as Error).message;
-        io.stderr.write(`tcpstate: error: ${why}\n`);
+        say(io, `tcpstate: error: ${why}\n`);
         code = 2;
         return;
       }
@@ -290,7 +295,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       for (const capture of captures) {
         const report = await analyze([capture], { msl: opts.msl, keep: 'all', detect, maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout, maxRows: opts.maxRows });
         if (report.damage) {
-          io.stderr.write(`tcpstate: error: ${report.damage.message}\n`);
+          say(io, `tcpstate: error: ${report.damage.message}\n`);
           code = 2;
           return;
         }
@@ -332,7 +337,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       } catch (e) {
         if (!(e instanceof ReportFormatError || isFsError(e))) throw e;
         const why = isFsError(e) ? `${(e as NodeJS.ErrnoException).path}: cannot read it: ${(e as NodeJS.ErrnoException).code}` : (e as Error).message;
-        io.stderr.write(`tcpstate: error: ${why}\n`);
+        say(io, `tcpstate: error: ${why}\n`);
         code = 2;
         return;
       }
@@ -370,7 +375,7 @@ Example line:
         });
         flush();
         if (result.damage) {
-          io.stderr.write(`tcpstate: error: ${result.damage.message}\n`);
+          say(io, `tcpstate: error: ${result.damage.message}\n`);
           code = 2;
         }
       } finally {
@@ -388,10 +393,10 @@ Example line:
       const result = await showConnection(captures, opts.conn, opts.msl);
       if (result.text !== null) io.stdout.write(result.text);
       if (result.damage) {
-        io.stderr.write(`tcpstate: error: ${result.damage.message}\n`);
+        say(io, `tcpstate: error: ${result.damage.message}\n`);
         code = 2;
       } else if (result.text === null) {
-        io.stderr.write(`tcpstate: error: no connection ${opts.conn} in ${captures.join(', ')}\n`);
+        say(io, `tcpstate: error: no connection ${opts.conn} in ${captures.join(', ')}\n`);
         code = 2;
       }
     });
@@ -404,15 +409,15 @@ Example line:
       return 2;
     }
     if (e instanceof CaptureError) {
-      io.stderr.write(`tcpstate: error: ${e.message}\n`);
+      say(io, `tcpstate: error: ${e.message}\n`);
       return 2;
     }
     const err = e as NodeJS.ErrnoException;
     if (err && typeof err.code === 'string' && typeof err.path === 'string') {
-      io.stderr.write(`tcpstate: error: ${err.path}: ${err.message}\n`);
+      say(io, `tcpstate: error: ${err.path}: ${err.message}\n`);
       return 2;
     }
-    io.stderr.write(`tcpstate: internal error: ${err?.message ?? String(e)}\n`);
+    say(io, `tcpstate: internal error: ${err?.message ?? String(e)}\n`);
     return 1;
   }
   return code;

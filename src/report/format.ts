@@ -163,3 +163,11 @@ export function limitsNote(l: LimitsSummary): string | null {
 export function evictionNote(evicted: number): string | null {
   return evicted === 1 ? 'evicted idle' : evicted === 2 ? 'evicted (table full)' : null;
 }
+
+/**
+ * Text safe to print on a terminal: control characters (C0 but tab and newline, DEL, C1) shown as
+ * \xNN, so that a file name cannot clear the screen, retitle the window or fake a line of the report.
+ */
+export function printable(s: string): string {
+  return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

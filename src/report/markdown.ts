@@ -1,6 +1,6 @@
 import type { Report, ReportFinding } from '../analyze.js';
 import { type ConnectionRecord, STATE_NAMES } from '../tcp/index.js';
-import { duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, usedStates } from './format.js';
+import { duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, printable, usedStates } from './format.js';
 
 /** Connections shown per finding, and in the table of connections with the most problems. */
 const CONNECTIONS_SHOWN = 20;
@@ -35,7 +35,7 @@ export function* renderMarkdown(report: Report): Generator<string> {
   }
   if (report.damage) {
     const d = report.damage;
-    yield `| Damage | ${code(d.file)}: packet ${d.packet}, byte offset ${d.offset}: ${cell(d.detail)}; this report covers what came before |\n`;
+    yield `| Damage | ${code(d.file)}: packet ${d.packet}, byte offset ${d.offset}: ${cell(printable(d.detail))}; this report covers what came before |\n`;
   }
   yield `| TIME_WAIT | 2MSL = ${2 * report.msl} s |\n\n`;
 
@@ -152,7 +152,8 @@ function shownRows(report: Report): Rows | null {
 }
 
 /** Inline code that no backtick in the value can break out of (CommonMark: a longer fence). */
-function code(s: string): string {
+function code(raw: string): string {
+  const s = printable(raw);
   const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
   const tick = '`'.repeat(longest + 1);
   const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';

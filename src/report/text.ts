@@ -1,6 +1,6 @@
 import type { Report } from '../analyze.js';
 import { type ConnectionRecord, type SegmentAnalysis, STATE_NAMES } from '../tcp/index.js';
-import { duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, usedStates } from './format.js';
+import { duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, printable, usedStates } from './format.js';
 
 /** Wireshark's analysis counts in the table's notes, client/server: `retx 3/0`. */
 const ANALYSIS_NOTES: [keyof SegmentAnalysis, string][] = [
@@ -28,7 +28,7 @@ export function* renderText(report: Report, options: TextOptions = {}): Generato
   for (const i of report.inputs) {
     const how = [i.format + (i.compressed ? ' (gzip)' : ''), `${PRECISION_WORDS[i.precision]} timestamps`,
       `link type ${i.linkTypes.join(', ') || '-'}`, `${i.packets} packets`];
-    yield `Capture      ${i.file}: ${how.join(', ')}\n`;
+    yield `Capture      ${printable(i.file)}: ${how.join(', ')}\n`;
   }
   if (s.firstTs && s.lastTs) {
     yield `Time         ${isoTimestamp(s.firstTs.sec, s.firstTs.nsec, p)} to ${isoTimestamp(s.lastTs.sec, s.lastTs.nsec, p)}` +
@@ -45,7 +45,7 @@ export function* renderText(report: Report, options: TextOptions = {}): Generato
   if (limits) yield `Limits       ${limits}\n`;
   if (report.damage) {
     const d = report.damage;
-    yield `Damage       ${d.file}: packet ${d.packet}, byte offset ${d.offset}: ${d.detail}; reading stopped there: ` +
+    yield `Damage       ${printable(d.file)}: packet ${d.packet}, byte offset ${d.offset}: ${printable(d.detail)}; reading stopped there: ` +
       'this report covers what came before\n';
   }
   yield `TIME_WAIT    2MSL = ${2 * report.msl} s\n`;
