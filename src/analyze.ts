@@ -165,6 +165,8 @@ class Analysis implements RecordSink, ConnectionSink {
   readonly onProgress: ((packets: number, bytes: number) => void) | null;
   /** SYN, SYN,ACK, RST, FIN counts per second (only packets with one of those flags touch it). */
   readonly timeline = new Map<number, number[]>();
+  /** Seconds per timeline bucket: 1, doubled whenever the capture spans more than MAX_TIMELINE buckets. */
+  private timelineWidth = 1;
   private timelineSec = -1;
   private timelineCounts: number[] = [0, 0, 0, 0];
   /** How far each input has been read, for progress. */
@@ -231,15 +233,34 @@ class Analysis implements RecordSink, ConnectionSink {
     // Packets come in time order, mostly: the current second's counts are at hand without a map lookup.
     let c = this.timelineCounts;
     if (sec !== this.timelineSec) {
-      const known = this.timeline.get(sec);
-      if (known === undefined) this.timeline.set(sec, (c = [0, 0, 0, 0]));
-      else c = known;
+      const key = this.timelineWidth === 1 ? sec : Math.floor(sec / this.timelineWidth) * this.timelineWidth;
+      const known = this.timeline.get(key);
+      if (known === undefined) {
+        this.timeline.set(key, (c = [0, 0, 0, 0]));
+        if (this.timeline.size > MAX_TIMELINE) c = this.coarsenTimeline(sec);
+      } else {
+        c = known;
+      }
       this.timelineSec = sec;
       this.timelineCounts = c;
     }
     if (flags & TH_RST) c[2]!++;
     else if (flags & TH_SYN) c[flags & TH_ACK ? 1 : 0]!++;
     if (flags & TH_FIN) c[3]!++;
+  }
+
+  /** Doubles the timeline's bucket width (a capture spanning years, as a crafted one can); returns the bucket of `sec`. */
+  private coarsenTimeline(sec: number): number[] {
+    const old = [...this.timeline];
+    this.timeline.clear();
+    const w = (this.timelineWidth *= 2);
+    for (const [k, v] of old) {
+      const nk = Math.floor(k / w) * w;
+      const into = this.timeline.get(nk);
+      if (into === undefined) this.timeline.set(nk, v);
+      else for (let i = 0; i < 4; i++) into[i]! += v[i]!;
+    }
+    return this.timeline.get(Math.floor(sec / w) * w)!;
   }
 
   private progress(offset: number, source: number): void {
@@ -269,6 +290,9 @@ class Analysis implements RecordSink, ConnectionSink {
 
 /** 140 bytes each (see tcp/store.ts): 140 MB for a million rows. */
 export const DEFAULT_MAX_ROWS = 1_000_000;
+
+/** Timeline buckets at most: a day and a half at one second each. */
+const MAX_TIMELINE = 131072;
 
 const DEFAULTS: Required<AnalyzeOptions> = {
   msl: 30, keep: 'all', transitions: false, notableLimit: 20, zeek: false, detect: DEFAULT_CONFIG, onProgress: null,

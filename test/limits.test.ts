@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, Eviction } from '../src/tcp/index.js';
 // @ts-expect-error: a plain ES module script with no type declarations
 import { writeSynFlood } from '../captures/make/make-syn-million.mjs';
 import { analyzeSegs, conns, type Seg } from './helpers/build.js';
+import { peaks, SecondCounts } from '../src/detect/finding.js';
 
 const states = (c: { client: { state: number }; server: { state: number } }) => [STATE_NAMES[c.client.state], STATE_NAMES[c.server.state]];
 
@@ -127,6 +128,22 @@ describe('a generated SYN flood', () => {
     expect(flood(full).counts.sources).toBe(20020);
     expect(small.summary.packets).toBe(full.summary.packets);
     expect(small.timeline).toEqual(full.timeline);
+  });
+
+  it('timestamps spread over decades: per-second counts merge into wider buckets, totals stay exact', async () => {
+    const file = join(dir, 'spread.pcap');
+    writeSynFlood(file, { syns: 200_000, seconds: 1e9 });
+    const r = await analyze([file], { keep: 'notable' });
+    expect(r.timeline.length).toBeLessThanOrEqual(131072);
+    expect(r.timeline.length).toBeGreaterThan(65536);
+    const syns = r.timeline.reduce((n, [, syn]) => n + syn, 0);
+    expect(syns).toBe(200_000 + 50 + 20 * 3);
+    const counts = new SecondCounts(1000);
+    for (let s = 0; s < 100_000; s++) counts.add(1_700_000_000 + s * 7, 3);
+    expect(counts.map.size).toBeLessThanOrEqual(1000);
+    expect([...counts.map.values()].reduce((a, b) => a + b, 0)).toBe(300_000);
+    // 3 every 7 s: averaged over the merged buckets, the rate is what it was.
+    expect(peaks(counts, 7).second).toBeCloseTo(3 / 7, 1);
   });
 
   it('estimates the sources of a flood past the exact count', async () => {

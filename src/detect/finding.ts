@@ -212,10 +212,42 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 /**
- * Counts per whole second: the largest in one second, and the largest sum over any `window`
- * consecutive seconds (a rate over a window, a number held at once for a lifetime).
+ * Counts per whole second, in at most `maxBuckets` buckets: past that (a capture whose timestamps
+ * spread over more seconds than that, as a crafted one can) buckets double in width and merge, so
+ * memory stays bounded and rates become averages over the wider buckets.
  */
-export function peaks(perSecond: ReadonlyMap<number, number>, window: number): { second: number; window: number } {
+export class SecondCounts {
+  readonly map = new Map<number, number>();
+  width = 1;
+
+  constructor(private readonly maxBuckets = 16384) {}
+
+  add(sec: number, n: number): void {
+    const k = this.width === 1 ? sec : Math.floor(sec / this.width) * this.width;
+    this.map.set(k, (this.map.get(k) ?? 0) + n);
+    if (this.map.size > this.maxBuckets) this.coarsen();
+  }
+
+  private coarsen(): void {
+    const old = [...this.map];
+    this.map.clear();
+    this.width *= 2;
+    for (const [k, v] of old) {
+      const nk = Math.floor(k / this.width) * this.width;
+      this.map.set(nk, (this.map.get(nk) ?? 0) + v);
+    }
+  }
+}
+
+/**
+ * The largest count in one second, and the largest sum over any `window` consecutive seconds (a rate
+ * over a window, a number held at once for a lifetime). Over buckets wider than a second, the
+ * second's count is the bucket's average, and a window narrower than a bucket counts the bucket's share.
+ */
+export function peaks(counts: SecondCounts, window: number): { second: number; window: number } {
+  const perSecond = counts.map;
+  const w = counts.width;
+  const span = Math.max(window, w);
   const seconds = [...perSecond.keys()].sort((a, b) => a - b);
   let second = 0;
   let best = 0;
@@ -225,8 +257,8 @@ export function peaks(perSecond: ReadonlyMap<number, number>, window: number): {
     const n = perSecond.get(seconds[hi]!)!;
     if (n > second) second = n;
     sum += n;
-    while (seconds[lo]! <= seconds[hi]! - window) sum -= perSecond.get(seconds[lo++]!)!;
+    while (seconds[lo]! <= seconds[hi]! - span) sum -= perSecond.get(seconds[lo++]!)!;
     if (sum > best) best = sum;
   }
-  return { second, window: best };
+  return { second: second / w, window: (best * window) / span };
 }

@@ -4,7 +4,7 @@ import { clientOpened, handshakeFailed, refused } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
 import { DistinctAddresses } from './distinct.js';
-import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, OVERFLOW_LABEL, type Finding, LastLookup, num, peaks, secs } from './finding.js';
+import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, OVERFLOW_LABEL, type Finding, LastLookup, num, peaks, SecondCounts, secs } from './finding.js';
 
 /** Distinct sources are counted exactly up to this many per endpoint, then estimated (DistinctAddresses). */
 const MAX_SOURCES = 100000;
@@ -19,7 +19,7 @@ function pct(share: number): string {
 class FloodTracker {
   readonly failed: Aggregate;
   /** SYNs of failed handshakes per whole second of their connection's start. */
-  readonly buckets = new Map<number, number>();
+  readonly buckets = new SecondCounts();
   readonly sources = new DistinctAddresses(MAX_SOURCES);
   syns = 0;
   synAcked = 0;
@@ -76,7 +76,7 @@ export class SynFloodDetector {
     const syns = (c.stateInferred ? 0 : 1) + cl.synRetransmits;
     t.failed.add(c, true, this.config.connectionIds);
     t.syns += syns;
-    t.buckets.set(c.startSec, (t.buckets.get(c.startSec) ?? 0) + syns);
+    t.buckets.add(c.startSec, syns);
     t.sources.add(c.family, cl);
     if (sv.synAckSent) {
       t.synAcked++;

@@ -2,7 +2,7 @@ import type { Connection } from '../tcp/connection.js';
 import { TcpState } from '../tcp/state.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, OVERFLOW_LABEL, type Finding, LastLookup, num, peaks, plural, severityOf } from './finding.js';
+import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, OVERFLOW_LABEL, type Finding, LastLookup, num, peaks, plural, SecondCounts, severityOf } from './finding.js';
 
 /** The server's FIN, the client's, and the server's ACK of it: the server closed first and holds TIME_WAIT. */
 const EVIDENCE: readonly Slot[] = [Slot.FinServer, Slot.FinClient, Slot.AckOfFinClient];
@@ -10,7 +10,7 @@ const EVIDENCE: readonly Slot[] = [Slot.FinServer, Slot.FinClient, Slot.AckOfFin
 class Pileup {
   readonly agg: Aggregate;
   /** Connections whose server entered TIME_WAIT, per whole second. */
-  readonly entries = new Map<number, number>();
+  readonly entries = new SecondCounts();
   atEnd = 0;
   /** The second being counted (connections end in order, mostly) and its count so far. */
   lastSecond = -1;
@@ -27,7 +27,7 @@ class Pileup {
   }
 
   flush(): void {
-    if (this.lastCount > 0) this.entries.set(this.lastSecond, (this.entries.get(this.lastSecond) ?? 0) + this.lastCount);
+    if (this.lastCount > 0) this.entries.add(this.lastSecond, this.lastCount);
     this.lastCount = 0;
   }
 }
