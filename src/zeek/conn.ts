@@ -89,6 +89,31 @@ class ZEndpoint {
 
   constructor(public isOrig: boolean, public port: number) {}
 
+  /** As new: the tracker reuses the endpoints of removed connections (a test holds the field lists together). */
+  reset(isOrig: boolean, port: number): void {
+    this.isOrig = isOrig;
+    this.port = port;
+    this.state = ZState.INACTIVE;
+    this.prev = ZState.INACTIVE;
+    this.startSeq = 0;
+    this.lastSeq = 0;
+    this.ackSeq = 0;
+    this.finCnt = 0;
+    this.didClose = false;
+    this.histLastSyn = 0;
+    this.histLastFin = 0;
+    this.histLastRst = 0;
+    this.rxmtCnt = 0;
+    this.rxmtThresh = 1;
+    this.win0Cnt = 0;
+    this.win0Thresh = 1;
+    this.chkCnt = 0;
+    this.chkThresh = 1;
+    this.pkts = 0;
+    this.ipBytes = 0;
+    this.a0 = 0; this.a1 = 0; this.a2 = 0; this.a3 = 0;
+  }
+
   /** Whether this endpoint is the packet's source (`source` true) or its destination (`source` false). */
   is(p: DecodedPacket, source: boolean): boolean {
     return source
@@ -151,12 +176,36 @@ class ZConn {
   last = 0;
   firstPacket = 0;
   lastPacket = 0;
-  removed = false;
+  /** The tracker's list of live connections, oldest first. */
+  older: ZConn | null = null;
+  newer: ZConn | null = null;
   attemptAt = Infinity;
   closeAt = Infinity;
   resetAt = Infinity;
   partialCloseAt = Infinity;
   expireCheck = false;
+
+  /** As new, with fresh endpoints for `sport` → `dport`. */
+  reset(sport: number, dport: number): void {
+    this.orig.reset(true, sport);
+    this.resp.reset(false, dport);
+    this.family = 4;
+    this.hash = 0;
+    this.next = null;
+    this.history = '';
+    this.histSeen = 0;
+    this.start = 0;
+    this.last = 0;
+    this.firstPacket = 0;
+    this.lastPacket = 0;
+    this.older = null;
+    this.newer = null;
+    this.attemptAt = Infinity;
+    this.closeAt = Infinity;
+    this.resetAt = Infinity;
+    this.partialCloseAt = Infinity;
+    this.expireCheck = false;
+  }
 
   constructor(orig: ZEndpoint, resp: ZEndpoint) {
     this.orig = orig;
@@ -214,9 +263,11 @@ export class ZeekTracker {
   private readonly buckets = new Map<number, ZConn>();
   readonly records: ZeekRecord[] = [];
   private readonly serverPorts: ReadonlySet<number>;
-  /** Live connections in the order they began (removed ones are skipped, and compacted away). */
-  private order: ZConn[] = [];
-  private orderHead = 0;
+  /** Live connections, the one that began first at the head. */
+  private oldest: ZConn | null = null;
+  private newest: ZConn | null = null;
+  /** Objects of removed connections, for new ones: no garbage per connection. */
+  private readonly pool: ZConn[] = [];
   private live = 0;
   private readonly maxLive: number;
   private readonly maxRecords: number;
@@ -247,7 +298,10 @@ export class ZeekTracker {
       if (this.live >= this.maxLive) this.evictOldest();
       c = this.create(p, packetNo, t, reused);
       this.live++;
-      this.order.push(c);
+      c.older = this.newest;
+      if (this.newest === null) this.oldest = c;
+      else this.newest.newer = c;
+      this.newest = c;
       c.hash = hash;
       c.next = this.buckets.get(hash) ?? null;
       this.buckets.set(hash, c);
@@ -280,14 +334,8 @@ export class ZeekTracker {
 
   /** The table is full: the connection that began first is logged as it stands, as at the end of the capture. */
   private evictOldest(): void {
-    let c = this.order[this.orderHead++]!;
-    while (c.removed) c = this.order[this.orderHead++]!;
     this.evicted++;
-    this.remove(c);
-    if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
-      this.order = this.order.slice(this.orderHead);
-      this.orderHead = 0;
-    }
+    this.remove(this.oldest!);
   }
 
   private create(p: DecodedPacket, packetNo: number, t: number, reused: boolean): ZConn {
@@ -300,11 +348,18 @@ export class ZeekTracker {
       // TCPAnalyzer::WantConnection: without a SYN, guess the responder by its port.
       if (this.serverPorts.has(p.sport)) flip = this.serverPorts.has(p.dport) ? p.sport < p.dport : true;
     }
-    const o = new ZEndpoint(true, p.sport);
+    const pooled = this.pool.pop();
+    let c: ZConn;
+    if (pooled === undefined) {
+      c = new ZConn(new ZEndpoint(true, p.sport), new ZEndpoint(false, p.dport));
+    } else {
+      c = pooled;
+      c.reset(p.sport, p.dport);
+    }
+    const o = c.orig;
     o.a0 = p.s0; o.a1 = p.s1; o.a2 = p.s2; o.a3 = p.s3;
-    const r = new ZEndpoint(false, p.dport);
+    const r = c.resp;
     r.a0 = p.d0; r.a1 = p.d1; r.a2 = p.d2; r.a3 = p.d3;
-    const c = new ZConn(o, r);
     c.family = p.ipVersion === 6 ? 6 : 4;
     c.start = t;
     c.last = t;
@@ -364,13 +419,11 @@ export class ZeekTracker {
   }
 
   private remove(c: ZConn): void {
-    c.removed = true;
     this.live--;
-    // Removed connections wait in `order` until it is compacted: at most as many as are live.
-    if (this.order.length - this.orderHead > 2 * this.live + 1024) {
-      this.order = this.order.filter((x, i) => i >= this.orderHead && !x.removed);
-      this.orderHead = 0;
-    }
+    if (c.older === null) this.oldest = c.newer;
+    else c.older.newer = c.newer;
+    if (c.newer === null) this.newest = c.older;
+    else c.newer.older = c.older;
     let prev = this.buckets.get(c.hash) ?? null;
     if (prev === c) {
       if (c.next) this.buckets.set(c.hash, c.next);
@@ -380,6 +433,7 @@ export class ZeekTracker {
       if (prev !== null) prev.next = c.next;
     }
     this.record(c);
+    this.pool.push(c);
   }
 
   private record(c: ZConn): void {
