@@ -61,3 +61,24 @@ describe('reused connection objects', () => {
     expect(cs.map((c) => c.client.port)).toEqual(Array.from({ length: 5000 }, (_, i) => 10000 + i));
   });
 });
+
+describe('reused Zeek-model connection objects', () => {
+  it('reset() leaves a Zeek connection and its endpoints exactly as new ones', async () => {
+    const { ZConn, ZEndpoint } = await import('../src/zeek/conn.js');
+    const used = new ZConn(new ZEndpoint(true, 1), new ZEndpoint(false, 2));
+    for (const o of [used, used.orig, used.resp] as Record<string, unknown>[]) {
+      for (const k of Object.keys(o)) {
+        if (typeof o[k] === 'number') o[k] = 12345;
+        else if (typeof o[k] === 'boolean') o[k] = !o[k];
+        else if (typeof o[k] === 'string') o[k] = 'ShAdDaFf';
+      }
+    }
+    used.next = used;
+    used.older = used;
+    used.newer = used;
+    used.flip();
+    used.reset(40000, 80);
+    const plain = (c: InstanceType<typeof ZConn>) => ({ ...c, orig: { ...c.orig }, resp: { ...c.resp } });
+    expect(plain(used)).toEqual(plain(new ZConn(new ZEndpoint(true, 40000), new ZEndpoint(false, 80))));
+  });
+});

@@ -72,7 +72,7 @@ export const THRESHOLD_DOCS: Record<string, string> = {
   'portScan.window': 'seconds in which one source\'s targets are counted',
   'portScan.targets': 'distinct address:port targets of one source\'s SYNs within the window that make a scan (warning)',
   'portScan.criticalTargets': 'targets for critical',
-  'portScan.sources': 'sources followed at once (memory bound); sources with a single target are dropped first',
+  'portScan.sources': 'sources with several targets followed at once (memory bound); single-target sources take a table of twice as many slots, where a newer one replaces an older',
 };
 
 export class ConfigError extends Error {}

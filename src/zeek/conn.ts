@@ -65,7 +65,7 @@ const HIST_MULTI = 0x40;
 
 const delta = (a: number, b: number): number => (a - b) | 0;
 
-class ZEndpoint {
+export class ZEndpoint {
   state = ZState.INACTIVE;
   prev = ZState.INACTIVE;
   startSeq = 0;
@@ -164,7 +164,7 @@ export interface ZeekRecord {
   lastPacket: number;
 }
 
-class ZConn {
+export class ZConn {
   orig: ZEndpoint;
   resp: ZEndpoint;
   family: 4 | 6 = 4;
