@@ -3,7 +3,7 @@ import { DecodedPacket, decodePacket } from './decode/index.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { EvidencePacket } from './detect/index.js';
 import { TcpdumpFormatter } from './report/tcpdump.js';
-import { type Connection, ConnectionTable, STATE_NAMES, type TcpState } from './tcp/index.js';
+import { type Connection, ConnectionTable, DEFAULT_LIMITS, STATE_NAMES, type TableLimits, type TcpState } from './tcp/index.js';
 
 export interface PrintOptions {
   /** Append both sides' states after each line (default true). */
@@ -13,6 +13,8 @@ export interface PrintOptions {
   /** Absolute sequence numbers, like tcpdump -S. */
   absolute?: boolean;
   msl?: number;
+  /** The connection table's bounds, as given to `analyze` (so that connection ids agree with its). */
+  limits?: TableLimits;
 }
 
 export interface PrintResult {
@@ -48,7 +50,7 @@ class Printer implements RecordSink {
   printed = 0;
 
   constructor(options: PrintOptions, private readonly write: (line: string, packet: number) => void) {
-    this.table = new ConnectionTable(options.msl ?? 30, { finished: () => {} }, false);
+    this.table = new ConnectionTable(options.msl ?? 30, { finished: () => {} }, false, options.limits ?? DEFAULT_LIMITS);
     this.formatter = new TcpdumpFormatter(options.absolute === true);
     this.states = options.states !== false;
     this.conn = options.conn ?? 0;

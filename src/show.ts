@@ -3,8 +3,8 @@ import { DecodedPacket, decodePacket, TH_ACK } from './decode/index.js';
 import { endpointToString, isoTimestamp } from './report/format.js';
 import { flagString } from './report/tcpdump.js';
 import {
-  type Connection, ConnectionTable, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom,
-  transitionSide, transitionTo, toRecord, type ConnectionRecord, type TcpState,
+  type Connection, ConnectionTable, DEFAULT_LIMITS, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom,
+  transitionSide, transitionTo, toRecord, type ConnectionRecord, type TableLimits, type TcpState,
 } from './tcp/index.js';
 
 /** One packet of the connection, as the ladder shows it. */
@@ -28,8 +28,8 @@ export interface ShowResult {
  * The life of one connection as a ladder: time, packet number, an arrow between client and
  * server with the tcpdump flags, each side's state after the packet, and a line for every transition.
  */
-export async function showConnection(inputs: readonly CaptureInput[], id: number, msl = 30): Promise<ShowResult> {
-  const ladder = new Ladder(id, msl);
+export async function showConnection(inputs: readonly CaptureInput[], id: number, msl = 30, limits: TableLimits = DEFAULT_LIMITS): Promise<ShowResult> {
+  const ladder = new Ladder(id, msl, limits);
   const infos: InputInfo[] = [];
   let damage: CaptureError | null = null;
   try {
@@ -51,8 +51,8 @@ class Ladder implements RecordSink {
   lastTs = 0;
   private packets = 0;
 
-  constructor(private readonly id: number, msl: number) {
-    this.table = new ConnectionTable(msl, { finished: (c) => this.finished(c) }, true);
+  constructor(private readonly id: number, msl: number, limits: TableLimits) {
+    this.table = new ConnectionTable(msl, { finished: (c) => this.finished(c) }, true, limits);
   }
 
   record(batch: PacketBatch, i: number): void {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,8 @@ import { analyze, DEFAULT_MAX_ROWS, STATE_NAMES } from '../src/index.js';
 import { DEFAULT_LIMITS, Eviction } from '../src/tcp/index.js';
 // @ts-expect-error: a plain ES module script with no type declarations
 import { writeSynFlood } from '../captures/make/make-syn-million.mjs';
-import { analyzeSegs, conns, type Seg } from './helpers/build.js';
+import { analyzeSegs, buildPcap, conns, type Seg } from './helpers/build.js';
+import { runCli } from './helpers/cli.js';
 import { peaks, SecondCounts } from '../src/detect/finding.js';
 
 const states = (c: { client: { state: number }; server: { state: number } }) => [STATE_NAMES[c.client.state], STATE_NAMES[c.server.state]];
@@ -94,6 +95,29 @@ describe('--max-connections', () => {
     const { renderText } = await import('../src/report/index.js');
     expect([...renderText(r, {})].join('')).not.toContain('Limits');
     expect(r.summary.limits).toEqual({ ...DEFAULT_LIMITS, peakLive: 1, evictedIdle: 0, evictedFull: 0, maxRows: DEFAULT_MAX_ROWS, summarised: 0 });
+  });
+
+  it('print and show, given the same bounds, number connections as analyze does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpstate-ids-'));
+    try {
+      const file = join(dir, 'evict.pcap');
+      // Connection 1 is evicted by 3; its SYN,ACK retransmitted later opens connection 4 (and evicts 2).
+      writeFileSync(file, buildPcap([syn(0, 1), syn(0.1, 2), syn(0.2, 3), { t: 1, from: 's', flags: 'S.', seq: 9, ack: 2, cport: 1 }]));
+      const bounds = ['--max-connections', '2'];
+      const json = JSON.parse((await runCli(['analyze', '-f', 'json', ...bounds, file])).out);
+      expect(json.connections.map((c: { id: number; client: { port: number }; evicted?: string }) => [c.id, c.client.port, c.evicted ?? null]))
+        .toEqual([[1, 1, 'full'], [2, 2, 'full'], [3, 3, null], [4, 1, null]]);
+      const printed = (await runCli(['print', '--conn', '4', ...bounds, file])).out;
+      expect(printed.trim().split('\n')).toHaveLength(1);
+      expect(printed).toContain('10.0.0.2.80 > 10.0.0.1.1: Flags [S.]');
+      const shown = await runCli(['show', '--conn', '4', ...bounds, file]);
+      expect(shown.code).toBe(0);
+      expect(shown.out).toContain('10.0.0.1:1');
+      // Without the bounds, there is no connection 4.
+      expect((await runCli(['show', '--conn', '4', file])).code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a bound that is not a whole number of at least 1', async () => {

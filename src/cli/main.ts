@@ -353,12 +353,16 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('-S, --absolute-tcp-sequence-numbers', 'absolute sequence numbers, like tcpdump -S', false)
     .option('-o, --output <file>', 'write to FILE instead of standard output')
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
+    .option('--max-connections <n>', 'as for analyze: the same bounds give the same connection ids', positiveInt, DEFAULT_LIMITS.maxConnections)
+    .option('--idle-timeout <seconds>', 'as for analyze', positiveNumber, DEFAULT_LIMITS.idleTimeout)
     .addHelpText('after', `
 Example line:
   18:53:36.404541 IP 10.77.0.1.44312 > 10.77.0.2.8080: Flags [F.], seq 1, ack 8, win 63, options [nop,nop,TS val 3954182037 ecr 3623729294], length 0  client ESTABLISHED→FIN_WAIT_1  server ESTABLISHED→CLOSE_WAIT
 `)
     .exitOverride()
-    .action(async (captures: string[], opts: { states: boolean; conn?: number; absoluteTcpSequenceNumbers: boolean; output?: string; msl: number }) => {
+    .action(async (captures: string[], opts: {
+      states: boolean; conn?: number; absoluteTcpSequenceNumbers: boolean; output?: string; msl: number; maxConnections: number; idleTimeout: number;
+    }) => {
       const fd = opts.output ? openSync(opts.output, 'w') : -1;
       let block = '';
       const flush = () => {
@@ -369,6 +373,7 @@ Example line:
       try {
         const result = await printCapture(captures, {
           states: opts.states, conn: opts.conn, absolute: opts.absoluteTcpSequenceNumbers, msl: opts.msl,
+          limits: { maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout },
         }, (line) => {
           block += line;
           if (block.length >= 65536) flush();
@@ -388,9 +393,11 @@ Example line:
     .argument('<capture...>', 'capture files, merged in timestamp order; - reads stdin')
     .requiredOption('--conn <id>', 'the connection (the ids of `analyze`)', positiveInt)
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
+    .option('--max-connections <n>', 'as for analyze: the same bounds give the same connection ids', positiveInt, DEFAULT_LIMITS.maxConnections)
+    .option('--idle-timeout <seconds>', 'as for analyze', positiveNumber, DEFAULT_LIMITS.idleTimeout)
     .exitOverride()
-    .action(async (captures: string[], opts: { conn: number; msl: number }) => {
-      const result = await showConnection(captures, opts.conn, opts.msl);
+    .action(async (captures: string[], opts: { conn: number; msl: number; maxConnections: number; idleTimeout: number }) => {
+      const result = await showConnection(captures, opts.conn, opts.msl, { maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout });
       if (result.text !== null) io.stdout.write(result.text);
       if (result.damage) {
         say(io, `tcpstate: error: ${result.damage.message}\n`);
