@@ -1,8 +1,7 @@
 import { utcDateTime } from './format.js';
 import type { Report } from '../analyze.js';
-import type { ConnectionRecord } from '../tcp/index.js';
-import { zeekUid, type ZeekRecord } from '../zeek/conn.js';
-import { addrToString } from './format.js';
+import { type ConnectionRecord, hashWords } from '../tcp/index.js';
+import { zeekOrigAddr, zeekRespAddr, zeekUid, type ZeekRecord } from '../zeek/conn.js';
 
 const FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration', 'orig_bytes',
   'resp_bytes', 'conn_state', 'local_orig', 'local_resp', 'missed_bytes', 'history', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts',
@@ -29,7 +28,7 @@ function zeekRow(r: ZeekRecord): string {
   // Zeek leaves duration and sizes unset for a connection without any duration (a lone packet).
   const timed = r.duration > 0;
   return [
-    r.ts.toFixed(6), zeekUid(r), r.origAddr, r.origPort, r.respAddr, r.respPort, 'tcp', '-',
+    r.ts.toFixed(6), zeekUid(r), zeekOrigAddr(r), r.origPort, zeekRespAddr(r), r.respPort, 'tcp', '-',
     timed ? r.duration.toFixed(6) : '-', timed ? r.origBytes : '-', timed ? r.respBytes : '-', r.connState, '-', '-', 0,
     r.history || '-', r.origPkts, r.origIpBytes, r.respPkts, r.respIpBytes, '-',
   ].join('\t');
@@ -44,24 +43,37 @@ function logTime(sec: number): string {
  * (the first one, where Zeek cut the connection into several).
  */
 export function zeekMatcher(records: readonly ZeekRecord[]): (c: ConnectionRecord) => ZeekRecord | null {
-  const byTuple = new Map<string, ZeekRecord[]>();
+  // Keyed by a number, not a string: a capture may have a million records.
+  const byTuple = new Map<number, ZeekRecord | ZeekRecord[]>();
   for (const r of records) {
-    const key = tupleKey(r.origAddr, r.origPort, r.respAddr, r.respPort);
-    const list = byTuple.get(key);
-    if (list) list.push(r);
-    else byTuple.set(key, [r]);
+    const key = tupleKey(r.o0, r.o1, r.o2, r.o3, r.origPort, r.r0, r.r1, r.r2, r.r3, r.respPort);
+    const known = byTuple.get(key);
+    if (known === undefined) byTuple.set(key, r);
+    else if (Array.isArray(known)) known.push(r);
+    else byTuple.set(key, [known, r]);
   }
   return (c) => {
-    const key = tupleKey(addrToString(c.family, c.client), c.client.port, addrToString(c.family, c.server), c.server.port);
-    for (const r of byTuple.get(key) ?? []) if (r.firstPacket <= c.lastPacket && r.lastPacket >= c.firstPacket) return r;
+    const a = c.client;
+    const b = c.server;
+    const found = byTuple.get(tupleKey(a.a0, a.a1, a.a2, a.a3, a.port, b.a0, b.a1, b.a2, b.a3, b.port));
+    if (found === undefined) return null;
+    for (const r of Array.isArray(found) ? found : [found]) {
+      if (r.family === c.family && sameTuple(r, c) && r.firstPacket <= c.lastPacket && r.lastPacket >= c.firstPacket) return r;
+    }
     return null;
   };
 }
 
-function tupleKey(a: string, ap: number, b: string, bp: number): string {
-  const x = `${a}|${ap}`;
-  const y = `${b}|${bp}`;
-  return x < y ? `${x}|${y}` : `${y}|${x}`;
+/** The same for both directions of a four-tuple. */
+function tupleKey(a0: number, a1: number, a2: number, a3: number, ap: number, b0: number, b1: number, b2: number, b3: number, bp: number): number {
+  return (hashWords(a0 ^ ap, a1, a2, a3) + hashWords(b0 ^ bp, b1, b2, b3)) >>> 0;
+}
+
+function sameTuple(r: ZeekRecord, c: ConnectionRecord): boolean {
+  const o = (e: ConnectionRecord['client'], port: number, w0: number, w1: number, w2: number, w3: number) =>
+    e.port === port && e.a0 === w0 && e.a1 === w1 && e.a2 === w2 && e.a3 === w3;
+  return (o(c.client, r.origPort, r.o0, r.o1, r.o2, r.o3) && o(c.server, r.respPort, r.r0, r.r1, r.r2, r.r3)) ||
+    (o(c.server, r.origPort, r.o0, r.o1, r.o2, r.o3) && o(c.client, r.respPort, r.r0, r.r1, r.r2, r.r3));
 }
 
 export { zeekUid };

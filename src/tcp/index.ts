@@ -7,3 +7,4 @@ export type { ConnectionRecord, EndpointRecord, SegmentAnalysis } from './record
 export { ANALYSIS_FIELDS } from './record.js';
 export { EVENT_NAMES, STATE_COUNT, STATE_NAMES, type StateName, Side, TcpEvent, TcpState } from './state.js';
 export { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './seq.js';
+export { hashWords } from './hash.js';

@@ -121,10 +121,6 @@ export class ZEndpoint {
       : this.port === p.dport && this.a0 === p.d0 && this.a1 === p.d1 && this.a2 === p.d2 && this.a3 === p.d3;
   }
 
-  addr(family: 4 | 6): string {
-    return addrToString(family, this);
-  }
-
   setState(s: ZState): void {
     if (s !== this.state) {
       this.prev = this.state;
@@ -144,11 +140,14 @@ export class ZEndpoint {
   }
 }
 
+/** One conn.log record. Addresses stay numeric (as in the connection table) until a report prints them: a record is a few numbers. */
 export interface ZeekRecord {
   ts: number;
-  origAddr: string;
+  family: 4 | 6;
+  /** The originator's and the responder's address, 32-bit words (IPv4 in o0 / r0). */
+  o0: number; o1: number; o2: number; o3: number;
   origPort: number;
-  respAddr: string;
+  r0: number; r1: number; r2: number; r3: number;
   respPort: number;
   duration: number;
   origBytes: number;
@@ -162,6 +161,14 @@ export interface ZeekRecord {
   /** The numbers of the record's first and last packets. */
   firstPacket: number;
   lastPacket: number;
+}
+
+export function zeekOrigAddr(r: ZeekRecord): string {
+  return addrToString(r.family, { a0: r.o0, a1: r.o1, a2: r.o2, a3: r.o3 });
+}
+
+export function zeekRespAddr(r: ZeekRecord): string {
+  return addrToString(r.family, { a0: r.r0, a1: r.r1, a2: r.r2, a3: r.r3 });
 }
 
 export class ZConn {
@@ -455,13 +462,12 @@ export class ZeekTracker {
       }
     }
     const { orig, resp } = c;
-    const origAddr = orig.addr(c.family);
-    const respAddr = resp.addr(c.family);
     this.records.push({
       ts: c.start,
-      origAddr,
+      family: c.family,
+      o0: orig.a0, o1: orig.a1, o2: orig.a2, o3: orig.a3,
       origPort: orig.port,
-      respAddr,
+      r0: resp.a0, r1: resp.a1, r2: resp.a2, r3: resp.a3,
       respPort: resp.port,
       duration: c.last - c.start,
       origBytes: orig.size(resp),
@@ -726,7 +732,7 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** A stable Zeek-style uid ("C" and 17 base-62 characters) from the record's tuple and start time. */
 export function zeekUid(r: ZeekRecord): string {
-  const key = `${r.origAddr}|${r.origPort}|${r.respAddr}|${r.respPort}`;
+  const key = `${zeekOrigAddr(r)}|${r.origPort}|${zeekRespAddr(r)}|${r.respPort}`;
   const ts = r.ts;
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
