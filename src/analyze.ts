@@ -3,7 +3,7 @@ import { DecodedPacket, decodePacket, linkTypeName, notDecodedName } from './dec
 import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from './decode/packet.js';
 import { type Connection, ConnectionStore, ConnectionTable, type ConnectionSink, DEFAULT_LIMITS, endedNormally, isOver, STATE_COUNT, toRecord } from './tcp/index.js';
 import type { ConnectionRecord } from './tcp/index.js';
-import { DEFAULT_CONFIG, type DetectConfig, Detectors, type Finding } from './detect/index.js';
+import { DEFAULT_CONFIG, type DetectConfig, Detectors, type Finding, SecondCounts } from './detect/index.js';
 import { EvidencePrinter } from './print.js';
 import { TOOL_NAME, VERSION } from './version.js';
 import { ZeekTracker, type ZeekOptions, type ZeekRecord } from './zeek/conn.js';
@@ -164,11 +164,7 @@ class Analysis implements RecordSink, ConnectionSink {
   readonly detectors: Detectors | null;
   readonly onProgress: ((packets: number, bytes: number) => void) | null;
   /** SYN, SYN,ACK, RST, FIN counts per second (only packets with one of those flags touch it). */
-  readonly timeline = new Map<number, number[]>();
-  /** Seconds per timeline bucket: 1, doubled whenever the capture spans more than MAX_TIMELINE buckets. */
-  private timelineWidth = 1;
-  private timelineSec = -1;
-  private timelineCounts: number[] = [0, 0, 0, 0];
+  readonly timeline = [0, 1, 2, 3].map(() => new SecondCounts(MAX_TIMELINE));
   /** How far each input has been read, for progress. */
   private readonly offsets: number[] = [];
   readonly notDecoded = new Map<number, number>();
@@ -230,37 +226,25 @@ class Analysis implements RecordSink, ConnectionSink {
   }
 
   private count(flags: number, sec: number): void {
-    // Packets come in time order, mostly: the current second's counts are at hand without a map lookup.
-    let c = this.timelineCounts;
-    if (sec !== this.timelineSec) {
-      const key = this.timelineWidth === 1 ? sec : Math.floor(sec / this.timelineWidth) * this.timelineWidth;
-      const known = this.timeline.get(key);
-      if (known === undefined) {
-        this.timeline.set(key, (c = [0, 0, 0, 0]));
-        if (this.timeline.size > MAX_TIMELINE) c = this.coarsenTimeline(sec);
-      } else {
-        c = known;
-      }
-      this.timelineSec = sec;
-      this.timelineCounts = c;
-    }
-    if (flags & TH_RST) c[2]!++;
-    else if (flags & TH_SYN) c[flags & TH_ACK ? 1 : 0]!++;
-    if (flags & TH_FIN) c[3]!++;
+    const t = this.timeline;
+    if (flags & TH_RST) t[2]!.add(sec, 1);
+    else if (flags & TH_SYN) t[flags & TH_ACK ? 1 : 0]!.add(sec, 1);
+    if (flags & TH_FIN) t[3]!.add(sec, 1);
   }
 
-  /** Doubles the timeline's bucket width (a capture spanning years, as a crafted one can); returns the bucket of `sec`. */
-  private coarsenTimeline(sec: number): number[] {
-    const old = [...this.timeline];
-    this.timeline.clear();
-    const w = (this.timelineWidth *= 2);
-    for (const [k, v] of old) {
-      const nk = Math.floor(k / w) * w;
-      const into = this.timeline.get(nk);
-      if (into === undefined) this.timeline.set(nk, v);
-      else for (let i = 0; i < 4; i++) into[i]! += v[i]!;
-    }
-    return this.timeline.get(Math.floor(sec / w) * w)!;
+  /** The timeline's rows, [second, syn, synAck, rst, fin], on buckets as wide as the widest of the four. */
+  timelineRows(): [number, number, number, number, number][] {
+    const width = Math.max(...this.timeline.map((t) => t.width));
+    const rows = new Map<number, [number, number, number, number, number]>();
+    this.timeline.forEach((t, k) => {
+      t.widen(width);
+      for (const [sec, n] of t.buckets()) {
+        let row = rows.get(sec);
+        if (row === undefined) rows.set(sec, (row = [sec, 0, 0, 0, 0]));
+        row[k + 1] += n;
+      }
+    });
+    return [...rows.values()].sort((x, y) => x[0] - y[0]);
   }
 
   private progress(offset: number, source: number): void {
@@ -291,7 +275,7 @@ class Analysis implements RecordSink, ConnectionSink {
 /** 140 bytes each (see tcp/store.ts): 140 MB for a million rows. */
 export const DEFAULT_MAX_ROWS = 1_000_000;
 
-/** Timeline buckets at most: a day and a half at one second each. */
+/** Timeline buckets at most, per kind of packet: a day and a half at one second each. */
 const MAX_TIMELINE = 131072;
 
 const DEFAULTS: Required<AnalyzeOptions> = {
@@ -368,7 +352,7 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     zeek: a.zeek ? a.zeek.finish() : null,
     findings: a.detectors ? printFindings(a.detectors.findings()) : [],
     thresholds: opts.detect || null,
-    timeline: [...a.timeline.entries()].sort((x, y) => x[0] - y[0]).map(([sec, c]) => [sec, c[0]!, c[1]!, c[2]!, c[3]!]),
+    timeline: a.timelineRows(),
   };
 }
 

@@ -2,3 +2,4 @@ export { DEFAULT_CONFIG, THRESHOLD_DOCS, ConfigError, mergeConfig, setThreshold,
 export { EvidenceStore, type EvidencePacket } from './evidence.js';
 export { FINDING_KINDS, SEVERITIES, type Finding, type FindingKind, type Severity } from './finding.js';
 export { Detectors } from './detectors.js';
+export { SecondCounts } from './seconds.js';

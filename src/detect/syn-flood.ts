@@ -4,7 +4,8 @@ import { clientOpened, handshakeFailed, refused } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
 import { DistinctAddresses } from './distinct.js';
-import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, OVERFLOW_LABEL, type Finding, LastLookup, num, peaks, SecondCounts, secs } from './finding.js';
+import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, OVERFLOW_LABEL, type Finding, LastLookup, num, secs } from './finding.js';
+import { peaks, SecondCounts } from './seconds.js';
 
 /** Distinct sources are counted exactly up to this many per endpoint, then estimated (DistinctAddresses). */
 const MAX_SOURCES = 100000;

@@ -2,7 +2,8 @@ import type { Connection } from '../tcp/connection.js';
 import { TcpState } from '../tcp/state.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, OVERFLOW_LABEL, type Finding, LastLookup, num, peaks, plural, SecondCounts, severityOf } from './finding.js';
+import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, OVERFLOW_LABEL, type Finding, LastLookup, num, plural, severityOf } from './finding.js';
+import { peaks, SecondCounts } from './seconds.js';
 
 /** The server's FIN, the client's, and the server's ACK of it: the server closed first and holds TIME_WAIT. */
 const EVIDENCE: readonly Slot[] = [Slot.FinServer, Slot.FinClient, Slot.AckOfFinClient];
@@ -12,23 +13,9 @@ class Pileup {
   /** Connections whose server entered TIME_WAIT, per whole second. */
   readonly entries = new SecondCounts();
   atEnd = 0;
-  /** The second being counted (connections end in order, mostly) and its count so far. */
-  lastSecond = -1;
-  lastCount = 0;
 
   constructor(c: Connection, label?: string) {
     this.agg = new Aggregate(c.family, c.server, label);
-  }
-
-  count(second: number): void {
-    this.flush();
-    this.lastSecond = second;
-    this.lastCount = 1;
-  }
-
-  flush(): void {
-    if (this.lastCount > 0) this.entries.add(this.lastSecond, this.lastCount);
-    this.lastCount = 0;
   }
 }
 
@@ -58,8 +45,7 @@ export class TimeWaitPileupDetector {
     const p = this.pileup(c);
     p.agg.add(c, true, this.config.connectionIds);
     // The server enters TIME_WAIT on the client's FIN, at (or just before) the connection's last packet.
-    if (c.endSec === p.lastSecond) p.lastCount++;
-    else p.count(c.endSec);
+    p.entries.add(c.endSec, 1);
     if (c.server.state === TcpState.TIME_WAIT) p.atEnd++;
     p.agg.takeEvidence(this.evidence, c, EVIDENCE, this.config.evidence, 3);
   }
@@ -68,7 +54,6 @@ export class TimeWaitPileupDetector {
     const out: Finding[] = [];
     const hold = Math.max(1, Math.ceil(2 * this.msl));
     for (const p of this.byServer.values()) {
-      p.flush();
       const peak = peaks(p.entries, hold).window;
       const a = p.agg;
       const summary = `The server ${a.endpoint} closed ${plural(a.count, 'connection')} first and so holds their TIME_WAIT ` +
