@@ -5,6 +5,7 @@ import { type Connection, ConnectionStore, ConnectionTable, type ConnectionSink,
 import type { ConnectionRecord } from './tcp/index.js';
 import { DEFAULT_CONFIG, type DetectConfig, Detectors, type Finding, SecondCounts } from './detect/index.js';
 import { EvidencePrinter } from './print.js';
+import { Lowest } from './lowest.js';
 import { TOOL_NAME, VERSION } from './version.js';
 import { ZeekTracker, type ZeekOptions, type ZeekRecord } from './zeek/conn.js';
 
@@ -127,30 +128,22 @@ export interface Report {
 
 /** Keeps the lowest ids of each class, in bounded memory, whatever order connections finish in. */
 class NotableList {
-  private readonly abnormal: ConnectionRecord[] = [];
-  private readonly normal: ConnectionRecord[] = [];
-  /** Once a list has been trimmed, ids above its last kept one can never make it back in. */
-  private abnormalCutoff = Infinity;
-  private normalCutoff = Infinity;
+  private readonly abnormal: Lowest<ConnectionRecord>;
+  private readonly normal: Lowest<ConnectionRecord>;
 
-  constructor(private readonly limit: number) {}
+  constructor(private readonly limit: number) {
+    this.abnormal = new Lowest(limit, (c) => c.id);
+    this.normal = new Lowest(limit, (c) => c.id);
+  }
 
   add(c: Connection, normal: boolean): void {
-    if (c.id > (normal ? this.normalCutoff : this.abnormalCutoff)) return;
     const list = normal ? this.normal : this.abnormal;
-    list.push(toRecord(c));
-    if (list.length < this.limit * 2) return;
-    list.sort((x, y) => x.id - y.id);
-    list.length = this.limit;
-    const cutoff = list[this.limit - 1]!.id;
-    if (normal) this.normalCutoff = cutoff;
-    else this.abnormalCutoff = cutoff;
+    if (list.admits(c.id)) list.add(toRecord(c));
   }
 
   rows(): ConnectionRecord[] {
-    const a = this.abnormal.sort((x, y) => x.id - y.id).slice(0, this.limit);
-    const n = this.normal.sort((x, y) => x.id - y.id).slice(0, Math.max(0, this.limit - a.length));
-    return [...a, ...n];
+    const a = this.abnormal.sorted();
+    return [...a, ...this.normal.sorted().slice(0, Math.max(0, this.limit - a.length))];
   }
 }
 

@@ -10,6 +10,7 @@ import { writeSynFlood } from '../captures/make/make-syn-million.mjs';
 import { analyzeSegs, buildPcap, conns, type Seg } from './helpers/build.js';
 import { runCli } from './helpers/cli.js';
 import { peaks, SecondCounts } from '../src/detect/seconds.js';
+import { Lowest } from '../src/lowest.js';
 
 const states = (c: { client: { state: number }; server: { state: number } }) => [STATE_NAMES[c.client.state], STATE_NAMES[c.server.state]];
 
@@ -125,6 +126,23 @@ describe('--max-connections', () => {
     await expect(analyzeSegs([syn(0, 1)], { maxConnections: 1.5 })).rejects.toThrow(/maxConnections/);
     await expect(analyzeSegs([syn(0, 1)], { idleTimeout: -1 })).rejects.toThrow(/idleTimeout/);
     await expect(analyzeSegs([syn(0, 1)], { maxRows: 0 })).rejects.toThrow(/maxRows/);
+  });
+});
+
+describe('Lowest: the first N by rank, in bounded memory', () => {
+  it('keeps the N lowest, equal ranks in the order they came, and refuses what can no longer make it', () => {
+    const kept = new Lowest<{ rank: number; seq: number }>(3, (x) => x.rank);
+    let refused = 0;
+    let most = 0;
+    for (let seq = 0; seq < 1000; seq++) {
+      const rank = (seq * 7919) % 101;
+      if (kept.admits(rank)) kept.add({ rank, seq });
+      else refused++;
+      most = Math.max(most, (kept as unknown as { items: unknown[] }).items.length);
+    }
+    expect(kept.sorted()).toEqual([{ rank: 0, seq: 0 }, { rank: 0, seq: 101 }, { rank: 0, seq: 202 }]);
+    expect(refused).toBeGreaterThan(900);
+    expect(most).toBeLessThanOrEqual(6);
   });
 });
 

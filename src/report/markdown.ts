@@ -1,5 +1,6 @@
 import type { Report, ReportFinding } from '../analyze.js';
 import { type ConnectionRecord, STATE_NAMES } from '../tcp/index.js';
+import { Lowest } from '../lowest.js';
 import { duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, printable, usedStates } from './format.js';
 
 /** Connections shown per finding, and in the table of connections with the most problems. */
@@ -137,18 +138,18 @@ function shownRows(report: Report): Rows | null {
     return (kinds.get(c.id)?.length ?? 0) * 1e6 + (c.normalEnd ? 0 : 1e5) +
       a.retransmissions + b.retransmissions + a.duplicateAcks + b.duplicateAcks + a.zeroWindows + b.zeroWindows;
   };
-  const order = (x: ConnectionRecord, y: ConnectionRecord) => score(y) - score(x) || x.id - y.id;
+  // Highest score first; rows come in id order, which the ranking keeps among equal scores.
+  const ranked = new Lowest<ConnectionRecord>(CONNECTIONS_SHOWN, (c) => -score(c));
   const byId = new Map<number, ConnectionRecord>();
-  let ranked: ConnectionRecord[] = [];
   let rankedCount = 0;
   for (const c of report.connections()) {
     if (wanted.has(c.id)) byId.set(c.id, c);
-    if (score(c) === 0) continue;
+    const s = score(c);
+    if (s === 0) continue;
     rankedCount++;
-    ranked.push(c);
-    if (ranked.length >= 4 * CONNECTIONS_SHOWN) ranked = ranked.sort(order).slice(0, CONNECTIONS_SHOWN);
+    if (ranked.admits(-s)) ranked.add(c);
   }
-  return { byId, ranked: ranked.sort(order).slice(0, CONNECTIONS_SHOWN), rankedCount, kinds };
+  return { byId, ranked: ranked.sorted(), rankedCount, kinds };
 }
 
 /** Inline code that no backtick in the value can break out of (CommonMark: a longer fence). */

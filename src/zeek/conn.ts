@@ -1,5 +1,6 @@
 import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/index.js';
 import { addrToString } from '../report/format.js';
+import { Lowest } from '../lowest.js';
 import { tupleHash } from '../tcp/table.js';
 
 /**
@@ -268,7 +269,8 @@ export class ZConn {
 export class ZeekTracker {
   /** Chained by ZConn.next, keyed by the same direction-free tuple hash as tcpstate's table. */
   private readonly buckets = new Map<number, ZConn>();
-  readonly records: ZeekRecord[] = [];
+  /** The records of the first connections (by first packet), maxRecords at most: the others are never built. */
+  private readonly records: Lowest<ZeekRecord>;
   private readonly serverPorts: ReadonlySet<number>;
   /** Live connections, the one that began first at the head. */
   private oldest: ZConn | null = null;
@@ -277,17 +279,11 @@ export class ZeekTracker {
   private readonly pool: ZConn[] = [];
   private live = 0;
   private readonly maxLive: number;
-  private readonly maxRecords: number;
-  /** Records past the first maxRecords (by first packet) are counted, not kept; ids above the cutoff never make it back in. */
-  private recordCutoff = Infinity;
-  /** Connections logged early for want of room, and records dropped past the bound. */
-  evicted = 0;
-  dropped = 0;
 
   constructor(private readonly options: ZeekOptions = {}) {
     this.serverPorts = options.likelyServerPorts ?? DEFAULT_SERVER_PORTS;
     this.maxLive = options.maxConnections ?? Infinity;
-    this.maxRecords = options.maxRecords ?? Infinity;
+    this.records = new Lowest(options.maxRecords ?? Infinity, (r) => r.firstPacket);
   }
 
   packet(d: Uint8Array, p: DecodedPacket, packetNo: number, t: number): void {
@@ -331,17 +327,11 @@ export class ZeekTracker {
       for (let c: ZConn | null = head; c !== null; c = c.next) this.record(c);
     }
     this.buckets.clear();
-    this.records.sort((x, y) => x.firstPacket - y.firstPacket);
-    if (this.records.length > this.maxRecords) {
-      this.dropped += this.records.length - this.maxRecords;
-      this.records.length = this.maxRecords;
-    }
-    return this.records;
+    return this.records.sorted();
   }
 
   /** The table is full: the connection that began first is logged as it stands, as at the end of the capture. */
   private evictOldest(): void {
-    this.evicted++;
     this.remove(this.oldest!);
   }
 
@@ -444,25 +434,9 @@ export class ZeekTracker {
   }
 
   private record(c: ZConn): void {
-    if (c.firstPacket > this.recordCutoff) {
-      this.dropped++;
-      return;
-    }
-    // Trimmed when the bound is first reached, so that later records past the cutoff are never built;
-    // after that only records of connections older than the cutoff come in, fewer than maxLive.
-    if (this.records.length >= (this.recordCutoff === Infinity ? this.maxRecords : 2 * this.maxRecords)) {
-      // Keep the records of the first connections: the rest are counted in `dropped`.
-      this.records.sort((x, y) => x.firstPacket - y.firstPacket);
-      this.dropped += this.records.length - this.maxRecords;
-      this.records.length = this.maxRecords;
-      this.recordCutoff = this.records[this.maxRecords - 1]!.firstPacket;
-      if (c.firstPacket > this.recordCutoff) {
-        this.dropped++;
-        return;
-      }
-    }
+    if (!this.records.admits(c.firstPacket)) return;
     const { orig, resp } = c;
-    this.records.push({
+    this.records.add({
       ts: c.start,
       family: c.family,
       o0: orig.a0, o1: orig.a1, o2: orig.a2, o3: orig.a3,
