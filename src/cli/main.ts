@@ -168,6 +168,17 @@ function positiveInt(v: string): number {
   return n;
 }
 
+// The connection table's bounds, the same for every command that reads captures (so that ids agree).
+const maxConnectionsOption = () => new Option('--max-connections <n>',
+  'connections followed at once; when full, the least recently active is evicted with its last states')
+  .argParser(positiveInt).default(DEFAULT_LIMITS.maxConnections);
+const idleTimeoutOption = () => new Option('--idle-timeout <seconds>',
+  'evict a connection, with its last states, after this long without a packet (0: never)')
+  .argParser(positiveNumber).default(DEFAULT_LIMITS.idleTimeout);
+const maxRowsOption = () => new Option('--max-rows <n>',
+  'connections given a row of their own in JSON, HTML, Markdown, --all and conn.log (the first ones; the rest are counted only)')
+  .argParser(positiveInt).default(DEFAULT_MAX_ROWS);
+
 /** Runs the command line; resolves to the exit code (0 ok, 1 a check that failed or an internal error, 2 usage or input error). */
 export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let code = 0;
@@ -190,9 +201,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--transitions', 'include every state transition of every connection in the JSON', false)
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
     .option('--limit <n>', 'how many notable connections the text report lists', positiveInt, 20)
-    .option('--max-connections <n>', 'connections followed at once; when full, the least recently active is evicted with its last states', positiveInt, DEFAULT_LIMITS.maxConnections)
-    .option('--max-rows <n>', 'connections given a row of their own in JSON, HTML, Markdown, --all and conn.log (the first ones; the rest are counted only)', positiveInt, DEFAULT_MAX_ROWS)
-    .option('--idle-timeout <seconds>', 'evict a connection, with its last states, after this long without a packet (0: never)', positiveNumber, DEFAULT_LIMITS.idleTimeout)
+    .addOption(maxConnectionsOption())
+    .addOption(maxRowsOption())
+    .addOption(idleTimeoutOption())
     .option('--config <file>', 'detector thresholds from a JSON file (see the README; unknown names are errors)')
     .option('--threshold <name=value>', 'set one detector threshold, e.g. closeWait.seconds=2 (repeatable; after --config)', collect, [])
     .option('--no-findings', 'skip the detectors: states and connections only')
@@ -265,9 +276,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--config <file>', 'detector thresholds from a JSON file')
     .option('--threshold <name=value>', 'set one detector threshold (repeatable)', collect, [])
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
-    .option('--max-connections <n>', 'connections followed at once (as for analyze)', positiveInt, DEFAULT_LIMITS.maxConnections)
-    .option('--max-rows <n>', 'connections given a row of their own in each report (as for analyze)', positiveInt, DEFAULT_MAX_ROWS)
-    .option('--idle-timeout <seconds>', 'evict a connection after this long without a packet (0: never)', positiveNumber, DEFAULT_LIMITS.idleTimeout)
+    .addOption(maxConnectionsOption())
+    .addOption(maxRowsOption())
+    .addOption(idleTimeoutOption())
     .exitOverride()
     .action(async (captures: string[], opts: {
       expect?: string; baseline?: string; updateBaseline: boolean; junit?: string; format: 'text' | 'json';
@@ -353,8 +364,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('-S, --absolute-tcp-sequence-numbers', 'absolute sequence numbers, like tcpdump -S', false)
     .option('-o, --output <file>', 'write to FILE instead of standard output')
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
-    .option('--max-connections <n>', 'as for analyze: the same bounds give the same connection ids', positiveInt, DEFAULT_LIMITS.maxConnections)
-    .option('--idle-timeout <seconds>', 'as for analyze', positiveNumber, DEFAULT_LIMITS.idleTimeout)
+    .addOption(maxConnectionsOption())
+    .addOption(idleTimeoutOption())
     .addHelpText('after', `
 Example line:
   18:53:36.404541 IP 10.77.0.1.44312 > 10.77.0.2.8080: Flags [F.], seq 1, ack 8, win 63, options [nop,nop,TS val 3954182037 ecr 3623729294], length 0  client ESTABLISHED→FIN_WAIT_1  server ESTABLISHED→CLOSE_WAIT
@@ -393,8 +404,8 @@ Example line:
     .argument('<capture...>', 'capture files, merged in timestamp order; - reads stdin')
     .requiredOption('--conn <id>', 'the connection (the ids of `analyze`)', positiveInt)
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
-    .option('--max-connections <n>', 'as for analyze: the same bounds give the same connection ids', positiveInt, DEFAULT_LIMITS.maxConnections)
-    .option('--idle-timeout <seconds>', 'as for analyze', positiveNumber, DEFAULT_LIMITS.idleTimeout)
+    .addOption(maxConnectionsOption())
+    .addOption(idleTimeoutOption())
     .exitOverride()
     .action(async (captures: string[], opts: { conn: number; msl: number; maxConnections: number; idleTimeout: number }) => {
       const result = await showConnection(captures, opts.conn, opts.msl, { maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout });

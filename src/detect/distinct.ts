@@ -1,6 +1,6 @@
 import type { Endpoint } from '../tcp/endpoint.js';
 import { addressKey } from './finding.js';
-import { hashWords } from '../tcp/hash.js';
+import { hashWords } from './hash.js';
 
 /** 2^14 registers: a standard error of 1.04/√16384, about 0.8%, in 16 KB. */
 const P = 14;

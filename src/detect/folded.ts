@@ -8,7 +8,11 @@ export class Folded {
   constructor(private readonly flooded: ReadonlySet<number | string>, private readonly scanners: ReadonlySet<number | string>) {}
 
   has(serverKey: number | string, a: Aggregate): boolean {
-    if (this.flooded.has(serverKey)) return true;
-    return a.source !== undefined && a.source !== null && this.scanners.has(a.source);
+    return this.flooded.has(serverKey) || fromScanner(a, this.scanners);
   }
+}
+
+/** Every connection of `a` came from one source, found scanning. */
+export function fromScanner(a: Aggregate, scanners: ReadonlySet<number | string>): boolean {
+  return a.source !== undefined && a.source !== null && scanners.has(a.source);
 }

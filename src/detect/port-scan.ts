@@ -3,7 +3,7 @@ import { clientOpened, handshakeFailed } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
 import { Aggregate, addressKey, endpointKey, type Finding, LastLookup, num, secs } from './finding.js';
-import { hashWords } from '../tcp/hash.js';
+import { hashWords } from './hash.js';
 import type { Endpoint } from '../tcp/endpoint.js';
 
 /** A source with more than one target: the detail of a possible scan. */

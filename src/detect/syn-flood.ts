@@ -6,6 +6,7 @@ import { Slot, type EvidenceStore } from './evidence.js';
 import { DistinctAddresses } from './distinct.js';
 import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, OVERFLOW_LABEL, type Finding, LastLookup, num, secs } from './finding.js';
 import { peaks, SecondCounts } from './seconds.js';
+import { fromScanner } from './folded.js';
 
 /** Distinct sources are counted exactly up to this many per endpoint, then estimated (DistinctAddresses). */
 const MAX_SOURCES = 100000;
@@ -109,8 +110,7 @@ export class SynFloodDetector {
       const { second: peakSecond, window: peakWindow } = peaks(t.buckets, window);
       const windowRate = peakWindow / window;
       if (windowRate < cfg.rate) continue;
-      const source = t.failed.source;
-      if (source !== undefined && source !== null && scanners.has(source)) continue;
+      if (fromScanner(t.failed, scanners)) continue;
       this.flooded.add(key);
       const a = t.failed;
       const span = Math.max(1, a.lastSec - a.firstSec + (a.lastNsec - a.firstNsec) * 1e-9);

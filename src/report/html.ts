@@ -35,6 +35,7 @@ export function* renderHtml(report: Report): Generator<string> {
   }
   const kinds = findingKindsById(report.findings);
   const s = report.summary;
+  const limits = limitsNote(s.limits);
   const data = {
     title: `tcpstate: ${report.inputs.map((i) => i.file).join(', ')}`,
     facts: [
@@ -43,7 +44,7 @@ export function* renderHtml(report: Report): Generator<string> {
         `(${duration(s.firstTs.sec, s.firstTs.nsec, s.lastTs.sec, s.lastTs.nsec, p)} s)`]] : []),
       ['Packets', `${s.packets}: ${s.tcpPackets} TCP`],
       ['Connections', `${s.connections}: ${s.abnormal} did not end normally, ${s.openAtEnd} still open at the end`],
-      ...(limitsNote(s.limits) ? [['Limits', limitsNote(s.limits)!]] : []),
+      ...(limits ? [['Limits', limits]] : []),
       ...(report.damage ? [['Damage', `${report.damage.message}; this report covers what came before`]] : []),
     ],
     findings: report.findings.map((f) => ({

@@ -1,6 +1,6 @@
 import { utcDateTime } from './format.js';
 import type { Report } from '../analyze.js';
-import { type ConnectionRecord, hashWords } from '../tcp/index.js';
+import { type ConnectionRecord, tupleHashOf } from '../tcp/index.js';
 import { zeekOrigAddr, zeekRespAddr, zeekUid, type ZeekRecord } from '../zeek/conn.js';
 
 const FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration', 'orig_bytes',
@@ -46,7 +46,7 @@ export function zeekMatcher(records: readonly ZeekRecord[]): (c: ConnectionRecor
   // Keyed by a number, not a string: a capture may have a million records.
   const byTuple = new Map<number, ZeekRecord | ZeekRecord[]>();
   for (const r of records) {
-    const key = tupleKey(r.o0, r.o1, r.o2, r.o3, r.origPort, r.r0, r.r1, r.r2, r.r3, r.respPort);
+    const key = tupleHashOf(r.o0, r.o1, r.o2, r.o3, r.origPort, r.r0, r.r1, r.r2, r.r3, r.respPort);
     const known = byTuple.get(key);
     if (known === undefined) byTuple.set(key, r);
     else if (Array.isArray(known)) known.push(r);
@@ -55,18 +55,13 @@ export function zeekMatcher(records: readonly ZeekRecord[]): (c: ConnectionRecor
   return (c) => {
     const a = c.client;
     const b = c.server;
-    const found = byTuple.get(tupleKey(a.a0, a.a1, a.a2, a.a3, a.port, b.a0, b.a1, b.a2, b.a3, b.port));
+    const found = byTuple.get(tupleHashOf(a.a0, a.a1, a.a2, a.a3, a.port, b.a0, b.a1, b.a2, b.a3, b.port));
     if (found === undefined) return null;
     for (const r of Array.isArray(found) ? found : [found]) {
       if (r.family === c.family && sameTuple(r, c) && r.firstPacket <= c.lastPacket && r.lastPacket >= c.firstPacket) return r;
     }
     return null;
   };
-}
-
-/** The same for both directions of a four-tuple. */
-function tupleKey(a0: number, a1: number, a2: number, a3: number, ap: number, b0: number, b1: number, b2: number, b3: number, bp: number): number {
-  return (hashWords(a0 ^ ap, a1, a2, a3) + hashWords(b0 ^ bp, b1, b2, b3)) >>> 0;
 }
 
 function sameTuple(r: ZeekRecord, c: ConnectionRecord): boolean {

@@ -370,5 +370,11 @@ function mix(a0: number, a1: number, a2: number, a3: number, port: number): numb
 
 /** The same hash for both directions of a four-tuple (kept in small-integer range). */
 export function tupleHash(p: DecodedPacket): number {
-  return (mix(p.s0, p.s1, p.s2, p.s3, p.sport) + mix(p.d0, p.d1, p.d2, p.d3, p.dport)) & 0x3fffffff;
+  return tupleHashOf(p.s0, p.s1, p.s2, p.s3, p.sport, p.d0, p.d1, p.d2, p.d3, p.dport);
+}
+
+/** tupleHash of a four-tuple given as its two ends' address words and ports. */
+export function tupleHashOf(a0: number, a1: number, a2: number, a3: number, aport: number,
+  b0: number, b1: number, b2: number, b3: number, bport: number): number {
+  return (mix(a0, a1, a2, a3, aport) + mix(b0, b1, b2, b3, bport)) & 0x3fffffff;
 }
