@@ -26,7 +26,7 @@ export interface ZeekOptions {
   ignoreChecksumNets?: [number, number][];
   /** Ports Zeek takes for servers when it has to guess roles (its likely_server_ports). */
   likelyServerPorts?: ReadonlySet<number>;
-  /** Connections followed at once (the oldest is logged as it stands when a new one needs room). Default: no bound. */
+  /** Connections followed at once (the least recently active is logged as it stands when a new one needs room). Default: no bound. */
   maxConnections?: number;
   /** Records kept: those of the first connections. Default: no bound. */
   maxRecords?: number;
@@ -184,7 +184,7 @@ export class ZConn {
   last = 0;
   firstPacket = 0;
   lastPacket = 0;
-  /** The tracker's list of live connections, oldest first. */
+  /** The tracker's list of live connections, least recently active first. */
   older: ZConn | null = null;
   newer: ZConn | null = null;
   attemptAt = Infinity;
@@ -272,7 +272,7 @@ export class ZeekTracker {
   /** The records of the first connections (by first packet), maxRecords at most: the others are never built. */
   private readonly records: Lowest<ZeekRecord>;
   private readonly serverPorts: ReadonlySet<number>;
-  /** Live connections, the one that began first at the head. */
+  /** Live connections, the least recently active at the head. */
   private oldest: ZConn | null = null;
   private newest: ZConn | null = null;
   /** Objects of removed connections, for new ones: no garbage per connection. */
@@ -298,16 +298,16 @@ export class ZeekTracker {
       reused = true;
     }
     if (c === null) {
-      if (this.live >= this.maxLive) this.evictOldest();
+      if (this.live >= this.maxLive) this.evictLeastRecent();
       c = this.create(p, packetNo, t, reused);
       this.live++;
-      c.older = this.newest;
-      if (this.newest === null) this.oldest = c;
-      else this.newest.newer = c;
-      this.newest = c;
+      this.append(c);
       c.hash = hash;
       c.next = this.buckets.get(hash) ?? null;
       this.buckets.set(hash, c);
+    } else if (c !== this.newest) {
+      this.unlink(c);
+      this.append(c);
     }
     const ep = c.orig.is(p, true) ? c.orig : c.resp;
     const peer = ep === c.orig ? c.resp : c.orig;
@@ -330,9 +330,24 @@ export class ZeekTracker {
     return this.records.sorted();
   }
 
-  /** The table is full: the connection that began first is logged as it stands, as at the end of the capture. */
-  private evictOldest(): void {
+  /** The table is full: the least recently active connection is logged as it stands, as at the end of the capture (as tcpstate's own table does). */
+  private evictLeastRecent(): void {
     this.remove(this.oldest!);
+  }
+
+  private append(c: ZConn): void {
+    c.older = this.newest;
+    c.newer = null;
+    if (this.newest === null) this.oldest = c;
+    else this.newest.newer = c;
+    this.newest = c;
+  }
+
+  private unlink(c: ZConn): void {
+    if (c.older === null) this.oldest = c.newer;
+    else c.older.newer = c.newer;
+    if (c.newer === null) this.newest = c.older;
+    else c.newer.older = c.older;
   }
 
   private create(p: DecodedPacket, packetNo: number, t: number, reused: boolean): ZConn {
@@ -417,10 +432,7 @@ export class ZeekTracker {
 
   private remove(c: ZConn): void {
     this.live--;
-    if (c.older === null) this.oldest = c.newer;
-    else c.older.newer = c.newer;
-    if (c.newer === null) this.newest = c.older;
-    else c.newer.older = c.older;
+    this.unlink(c);
     let prev = this.buckets.get(c.hash) ?? null;
     if (prev === c) {
       if (c.next) this.buckets.set(c.hash, c.next);
