@@ -9,6 +9,8 @@ const DIR = join(import.meta.dirname, 'fixtures', 'fuzz');
 describe('every input the fuzzer ever broke tcpstate with', () => {
   // seed2-case*: pcapng with if_tsresol bytes changed, timestamps in the year 58860 and later:
   // ISO formatting threw "Invalid time value" (JavaScript's Date ends in the year 275760).
+  // seed9-case73923: a pcapng whose flipped if_tsresol puts a packet 3.3e18 s after the first: the HTML
+  // timeline's last bin index rounded one past the end (integers beyond 2^53 divide inexactly).
   for (const f of readdirSync(DIR).sort()) {
     it(f, async () => {
       // From a stream and from a file, with the default table limits and with tiny ones.

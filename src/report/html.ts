@@ -90,7 +90,8 @@ function timeline(report: Report): { start: number; width: number; bins: number[
   const bins: number[][] = [];
   for (let i = 0; i < Math.ceil(span / width); i++) bins.push([0, 0, 0, 0]);
   for (const [sec, ...c] of t) {
-    const b = bins[Math.floor((sec - start) / width)]!;
+    // Seconds beyond 2^53 (a crafted time resolution) divide inexactly: the last may round past the last bin.
+    const b = bins[Math.min(bins.length - 1, Math.floor((sec - start) / width))]!;
     for (let k = 0; k < 4; k++) b[k]! += c[k]!;
   }
   return { start, width, bins };
