@@ -1,4 +1,4 @@
-import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type PacketBatch, type Precision, readCaptures, type RecordSink } from './capture/index.js';
+import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type PacketBatch, type PcapReaderName, type Precision, readCaptures, type RecordSink } from './capture/index.js';
 import { DecodedPacket, decodePacket, linkTypeName, notDecodedName } from './decode/index.js';
 import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from './decode/packet.js';
 import { type Connection, ConnectionStore, ConnectionTable, type ConnectionSink, DEFAULT_LIMITS, endedNormally, isOver, STATE_COUNT, toRecord } from './tcp/index.js';
@@ -37,6 +37,8 @@ export interface AnalyzeOptions {
   maxRows?: number;
   /** Seconds without a packet after which a connection is evicted with its last states (0: never). Default 10,800 (3 h). */
   idleTimeout?: number;
+  /** Which code reads classic pcap: tcpstate's own (default) or the pcap-parser package, its reference. */
+  reader?: PcapReaderName;
   /** Called every 65,536 packets with the packets read and the bytes read of the inputs so far (for a progress line). */
   onProgress?: ((packets: number, bytes: number) => void) | null;
 }
@@ -201,7 +203,7 @@ class Analysis implements RecordSink, ConnectionSink {
       this.lastNsec = nsec;
     }
     const p = this.pkt;
-    const data = batch.data[i]!;
+    const data = batch.data;
     const tcp = decodePacket(data, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p);
     if (p.fragment) this.ipFragments++;
     if (tcp) {
@@ -273,7 +275,7 @@ const MAX_TIMELINE = 131072;
 
 const DEFAULTS: Required<AnalyzeOptions> = {
   msl: 30, keep: 'all', transitions: false, notableLimit: 20, zeek: false, detect: DEFAULT_CONFIG, onProgress: null,
-  maxConnections: DEFAULT_LIMITS.maxConnections, idleTimeout: DEFAULT_LIMITS.idleTimeout, maxRows: DEFAULT_MAX_ROWS,
+  maxConnections: DEFAULT_LIMITS.maxConnections, idleTimeout: DEFAULT_LIMITS.idleTimeout, maxRows: DEFAULT_MAX_ROWS, reader: 'tcpstate',
 };
 
 /**
@@ -291,7 +293,7 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
   let damage: CaptureError | null = null;
   const infos: InputInfo[] = [];
   try {
-    await readCaptures(inputs, a, infos);
+    await readCaptures(inputs, a, infos, opts.reader);
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;
     damage = e;

@@ -1,4 +1,4 @@
-import { CaptureError, type CaptureInput, type PacketBatch, readCaptures, type RecordSink } from './capture/index.js';
+import { CaptureError, type CaptureInput, type PcapReaderName, type PacketBatch, readCaptures, type RecordSink } from './capture/index.js';
 import { DecodedPacket, decodePacket } from './decode/index.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { EvidencePacket } from './detect/index.js';
@@ -15,6 +15,8 @@ export interface PrintOptions {
   msl?: number;
   /** The connection table's bounds, as given to `analyze` (so that connection ids agree with its). */
   limits?: TableLimits;
+  /** Which code reads classic pcap (see analyze). */
+  reader?: PcapReaderName;
 }
 
 export interface PrintResult {
@@ -32,7 +34,7 @@ export async function printCapture(inputs: readonly CaptureInput[], options: Pri
   const printer = new Printer(options, write);
   let damage: CaptureError | null = null;
   try {
-    await readCaptures(inputs, printer);
+    await readCaptures(inputs, printer, [], options.reader);
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;
     damage = e;
@@ -59,7 +61,7 @@ class Printer implements RecordSink {
   record(batch: PacketBatch, i: number): void {
     const n = ++this.packets;
     const p = this.pkt;
-    const data = batch.data[i]!;
+    const data = batch.data;
     const sec = batch.sec[i]!;
     const nsec = batch.nsec[i]!;
     const tcp = decodePacket(data, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p);

@@ -1,4 +1,4 @@
-import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type PacketBatch, type Precision, readCaptures, type RecordSink } from './capture/index.js';
+import { CaptureError, type CaptureInput, type PcapReaderName, finerPrecision, type InputInfo, type PacketBatch, type Precision, readCaptures, type RecordSink } from './capture/index.js';
 import { DecodedPacket, decodePacket, TH_ACK } from './decode/index.js';
 import { endpointToString, isoTimestamp } from './report/format.js';
 import { flagString } from './report/tcpdump.js';
@@ -28,12 +28,13 @@ export interface ShowResult {
  * The life of one connection as a ladder: time, packet number, an arrow between client and
  * server with the tcpdump flags, each side's state after the packet, and a line for every transition.
  */
-export async function showConnection(inputs: readonly CaptureInput[], id: number, msl = 30, limits: TableLimits = DEFAULT_LIMITS): Promise<ShowResult> {
+export async function showConnection(inputs: readonly CaptureInput[], id: number, msl = 30, limits: TableLimits = DEFAULT_LIMITS,
+  reader: PcapReaderName = 'tcpstate'): Promise<ShowResult> {
   const ladder = new Ladder(id, msl, limits);
   const infos: InputInfo[] = [];
   let damage: CaptureError | null = null;
   try {
-    await readCaptures(inputs, ladder, infos);
+    await readCaptures(inputs, ladder, infos, reader);
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;
     damage = e;
@@ -61,7 +62,7 @@ class Ladder implements RecordSink {
     const nsec = batch.nsec[i]!;
     this.lastTs = sec + nsec * 1e-9;
     const p = this.pkt;
-    if (!decodePacket(batch.data[i]!, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p)) return;
+    if (!decodePacket(batch.data, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p)) return;
     this.table.segment(p, n, sec, nsec, this.lastTs);
     const c = this.table.current!;
     if (c.id !== this.id) return;

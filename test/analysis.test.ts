@@ -33,9 +33,9 @@ async function walk(file: string, detectors?: Detectors): Promise<Map<number, nu
       const sec = b.sec[i]!;
       const nsec = b.nsec[i]!;
       last = sec + nsec * 1e-9;
-      if (!decodePacket(b.data[i]!, b.start[i]!, b.caplen[i]!, b.origLen[i]!, b.linkType[i]!, p)) return;
+      if (!decodePacket(b.data, b.start[i]!, b.caplen[i]!, b.origLen[i]!, b.linkType[i]!, p)) return;
       table.segment(p, n, sec, nsec, last);
-      detectors?.evidence.packet(table.current!, table.currentFromClient, p, b.data[i]!, b.path, b.dataOffset[i]!, b.linkType[i]!,
+      detectors?.evidence.packet(table.current!, table.currentFromClient, p, b.data, b.path, b.dataOffset[i]!, b.linkType[i]!,
         n, sec, nsec, table.analysis, table.clientBefore, table.serverBefore);
       if (table.analysis) flags.set(n, table.analysis);
     },

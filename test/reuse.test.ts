@@ -24,9 +24,10 @@ describe('reused connection objects', () => {
 
   it('reset() leaves a connection exactly as a new one', () => {
     const c = new Connection(7, 6);
-    for (const k of Object.keys(c) as (keyof Connection)[]) if (typeof c[k] === 'number') (c as any)[k] = 999;
+    // Its slot stays: the object belongs to that slot of the table for good.
+    for (const k of Object.keys(c) as (keyof Connection)[]) if (k !== 'slot' && typeof c[k] === 'number') (c as any)[k] = 999;
     for (const k of ['roleInferred', 'stateInferred', 'lingering', 'finalized'] as const) c[k] = true;
-    c.bucketNext = new Connection(8, 4);
+    c.lruNext = new Connection(8, 4);
     c.client.packets = 5;
     c.reset(9, 4);
     expect(fields(c)).toEqual(fields(new Connection(9, 4)));

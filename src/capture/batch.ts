@@ -1,29 +1,36 @@
 /**
- * Packet records in struct-of-arrays form, reused from one read to the next. Record i is
- * bytes `start[i]` to `start[i] + caplen[i]` of `data[i]`, an array the reader shares among
- * many records: valid until the batch is refilled.
+ * Packet records in struct-of-arrays form, reused from one read to the next. Record i is bytes
+ * `start[i]` to `start[i] + caplen[i]` of `data`, the reader's buffer, which all records of the
+ * batch share: valid until the batch is refilled. No object is made per record.
  */
+export const BATCH_RECORDS = 8192;
+
 const EMPTY = new Uint8Array(0);
 
 export class PacketBatch {
   length = 0;
-  readonly data: Uint8Array[] = [];
-  readonly start: number[] = [];
-  readonly caplen: number[] = [];
-  readonly sec: number[] = [];
-  readonly nsec: number[] = [];
-  readonly origLen: number[] = [];
-  readonly linkType: number[] = [];
-  /** Byte offset of the record in its capture stream (for error messages). */
-  readonly offset: number[] = [];
+  /** The bytes every record of the batch points into. */
+  data: Uint8Array = EMPTY;
+  readonly start = new Int32Array(BATCH_RECORDS);
+  readonly caplen = new Int32Array(BATCH_RECORDS);
+  readonly sec = new Float64Array(BATCH_RECORDS);
+  /** Nanoseconds as the file gives them (a damaged pcap record can say a million microseconds or more). */
+  readonly nsec = new Float64Array(BATCH_RECORDS);
+  readonly origLen = new Float64Array(BATCH_RECORDS);
+  readonly linkType = new Int32Array(BATCH_RECORDS);
+  /** Byte offset of the record in its capture stream (for error messages and progress). */
+  readonly offset = new Float64Array(BATCH_RECORDS);
   /** Byte offset of the packet's own bytes in the capture stream. */
-  readonly dataOffset: number[] = [];
+  readonly dataOffset = new Float64Array(BATCH_RECORDS);
   /** The file the records come from when their bytes can be read again at dataOffset (not stdin, not gzip), else null. */
   path: string | null = null;
 
-  push(data: Uint8Array, start: number, caplen: number, sec: number, nsec: number, origLen: number, linkType: number, offset: number, dataOffset: number): void {
+  get full(): boolean {
+    return this.length === BATCH_RECORDS;
+  }
+
+  push(start: number, caplen: number, sec: number, nsec: number, origLen: number, linkType: number, offset: number, dataOffset: number): void {
     const i = this.length++;
-    this.data[i] = data;
     this.start[i] = start;
     this.caplen[i] = caplen;
     this.sec[i] = sec;
@@ -34,15 +41,16 @@ export class PacketBatch {
     this.dataOffset[i] = dataOffset;
   }
 
-  /** Forgets the records' bytes too, so that no old chunk stays reachable (and promoted) through a stale slot. */
   clear(): void {
-    const data = this.data;
-    for (let i = 0; i < this.length; i++) data[i] = EMPTY;
     this.length = 0;
   }
 }
 
-/** A push parser for one capture file format: fed raw chunks, appends whole records. */
+/**
+ * A parser for one capture file format over the reader's buffer: it walks whole records from
+ * `pos` in place, appending them to the batch, and returns where it stopped (at a record it does
+ * not have all of, or when the batch is full). It throws CaptureError at damage, after the records before it.
+ */
 export interface RecordParser {
   readonly format: 'pcap' | 'pcapng';
   /** Timestamp precision of the file: 's', 'ms', 'us' or 'ns'. */
@@ -51,9 +59,12 @@ export interface RecordParser {
   readonly linkTypes: ReadonlySet<number>;
   /** Number of records parsed so far. */
   readonly records: number;
-  feed(chunk: Buffer, out: PacketBatch): void;
-  /** Called at end of input; throws CaptureError when the stream stopped inside a structure. */
-  finish(): void;
+  /** `base` is the stream offset of buf[0]; the records' bytes stay in `buf`. */
+  parse(buf: Uint8Array, pos: number, end: number, base: number, out: PacketBatch): number;
+  /** Bytes needed from the position parse() returned before it can go on (at least 1). */
+  readonly need: number;
+  /** Called at end of input with the bytes left unparsed; throws CaptureError when the stream stopped inside a structure. */
+  finish(left: number, at: number): void;
 }
 
 export type Precision = 's' | 'ms' | 'us' | 'ns';

@@ -1,7 +1,7 @@
 import type { PacketBatch } from './batch.js';
-import { CaptureSource, type CaptureInput, type InputInfo, type Source } from './source.js';
+import { CaptureSource, type CaptureInput, type InputInfo, type PcapReaderName, type Source } from './source.js';
 
-/** Receives every record of the capture, in order; `batch.data[i]` is valid only during the call. */
+/** Receives every record of the capture, in order; `batch.data` is valid only during the call. */
 export interface RecordSink {
   record(batch: PacketBatch, i: number, source: number): void;
 }
@@ -11,8 +11,9 @@ export interface RecordSink {
  * or files from several capture points). A single input is passed through in file order.
  * `infos` receives each input's facts as it is read.
  */
-export async function readCaptures(inputs: readonly CaptureInput[], sink: RecordSink, infos: InputInfo[] = []): Promise<void> {
-  const sources: Source[] = inputs.map((i) => new CaptureSource(i));
+export async function readCaptures(inputs: readonly CaptureInput[], sink: RecordSink, infos: InputInfo[] = [],
+  reader: PcapReaderName = 'tcpstate'): Promise<void> {
+  const sources: Source[] = inputs.map((i) => new CaptureSource(i, reader));
   for (const s of sources) infos.push(s.info);
   try {
     await pump(sources, sink);

@@ -1,140 +1,134 @@
-import { EventEmitter } from 'node:events';
-import pcapParser from 'pcap-parser';
-import type { GlobalHeader, Packet, PacketHeader } from 'pcap-parser';
 import type { PacketBatch, Precision, RecordParser } from './batch.js';
 import { CaptureError } from './errors.js';
 
-const GLOBAL_HEADER = 24;
-const RECORD_HEADER = 16;
+export const GLOBAL_HEADER = 24;
+export const RECORD_HEADER = 16;
 /** libpcap's default snap length, used when a header says 0. */
-const DEFAULT_SNAPLEN = 262144;
+export const DEFAULT_SNAPLEN = 262144;
 /** No record is believed beyond this, whatever the header says (libpcap's largest, for D-Bus/USB). */
-const MAX_SNAPLEN = 256 * 1024 * 1024;
+export const MAX_SNAPLEN = 256 * 1024 * 1024;
 
 export const PCAP_MAGIC_US_BE = 0xa1b2c3d4;
 export const PCAP_MAGIC_US_LE = 0xd4c3b2a1;
 export const PCAP_MAGIC_NS_BE = 0xa1b23c4d;
 export const PCAP_MAGIC_NS_LE = 0x4d3cb2a1;
 
-/**
- * pcap-parser reads from anything that emits 'data'/'end' and has pause/resume;
- * feeding it synchronously lets us drive it chunk by chunk and pull records as batches.
- */
-class ChunkFeed extends EventEmitter {
-  pause(): void {}
-  resume(): void {}
+/** Whether the first four bytes (read big-endian) are a classic pcap magic. */
+export function isPcapMagic(magic: number): boolean {
+  return magic === PCAP_MAGIC_US_BE || magic === PCAP_MAGIC_US_LE || magic === PCAP_MAGIC_NS_BE || magic === PCAP_MAGIC_NS_LE;
+}
+
+/** The facts of a classic pcap file header, or the CaptureError it deserves. */
+export interface PcapHeader {
+  littleEndian: boolean;
+  nanos: boolean;
+  linkType: number;
+  snaplen: number;
+}
+
+/** Reads the 24-byte file header at buf[0..24) (pcap-savefile(5)); both readers share it. */
+export function pcapHeader(file: string, buf: Uint8Array): PcapHeader {
+  const magic = ((buf[0]! << 24) | (buf[1]! << 16) | (buf[2]! << 8) | buf[3]!) >>> 0;
+  if (!isPcapMagic(magic)) {
+    throw new CaptureError('bad-magic', file, 0, 0, `pcap: unknown magic number 0x${magic.toString(16).padStart(8, '0')}`);
+  }
+  const le = magic === PCAP_MAGIC_US_LE || magic === PCAP_MAGIC_NS_LE;
+  const u16 = (o: number) => (le ? buf[o]! | (buf[o + 1]! << 8) : (buf[o]! << 8) | buf[o + 1]!);
+  const u32 = (o: number) => (le ? u32le(buf, o) : u32be(buf, o));
+  const major = u16(4);
+  if (major !== 2) {
+    throw new CaptureError('bad-header', file, 0, 4, `pcap: unsupported version ${major}.${u16(6)}`);
+  }
+  const snap = u32(16);
+  return {
+    littleEndian: le,
+    nanos: magic === PCAP_MAGIC_NS_BE || magic === PCAP_MAGIC_NS_LE,
+    // The upper bits of the link-type field carry FCS information (pcap spec, LinkType and additional information).
+    linkType: u32(20) & 0x0fffffff,
+    snaplen: snap === 0 ? DEFAULT_SNAPLEN : Math.min(snap, MAX_SNAPLEN),
+  };
+}
+
+export function u32le(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+}
+
+export function u32be(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
 /**
- * Classic libpcap files through pcap-parser. The package knows only the microsecond
- * magic; a nanosecond file is handed to it with the magic rewritten to the microsecond
- * one of the same byte order, and its "microseconds" field read as nanoseconds.
+ * Classic libpcap files (pcap-savefile(5)), either byte order, microsecond or nanosecond magic:
+ * record headers are read where they lie in the reader's buffer and the records appended to
+ * the batch as offsets into it; nothing is copied and no object is made per record.
  */
-export class PcapParser implements RecordParser {
+export class PcapReader implements RecordParser {
   readonly format = 'pcap' as const;
   precision: Precision = 'us';
   readonly linkTypes = new Set<number>();
   records = 0;
+  need = GLOBAL_HEADER;
 
-  private readonly feedStream = new ChunkFeed();
-  private header: Buffer | null = Buffer.alloc(0);
+  private header: PcapHeader | null = null;
+  private le = true;
+  private nsecPerUnit = 1000;
   private linkType = 0;
   private snaplen = DEFAULT_SNAPLEN;
-  private nanos = false;
-  /** Bytes handed to pcap-parser so far, and bytes it has turned into whole records. */
-  private fed = 0;
-  private consumed = GLOBAL_HEADER;
-  private pendingCaplen = -1;
-  private failure: CaptureError | null = null;
-  private out: PacketBatch | null = null;
 
-  constructor(private readonly file: string) {
-    const parser = pcapParser.parse(this.feedStream);
-    parser.on('globalHeader', (h: GlobalHeader) => this.onGlobalHeader(h));
-    parser.on('packetHeader', (h: PacketHeader) => this.onPacketHeader(h));
-    parser.on('packet', (p: Packet) => this.onPacket(p));
-    parser.on('error', (e: Error) => {
-      this.failure ??= new CaptureError('bad-header', this.file, 0, 0, `pcap: ${e.message}`);
-    });
-  }
+  constructor(private readonly file: string) {}
 
-  feed(chunk: Buffer, out: PacketBatch): void {
-    if (this.failure) throw this.failure;
-    if (this.header) {
-      // Hold bytes back until the whole global header is here, so the magic can be checked and patched.
-      this.header = this.header.length ? Buffer.concat([this.header, chunk]) : chunk;
-      if (this.header.length < GLOBAL_HEADER) return;
-      chunk = this.patchMagic(this.header);
-      this.header = null;
+  parse(buf: Uint8Array, pos: number, end: number, base: number, out: PacketBatch): number {
+    if (this.header === null) {
+      if (end - pos < GLOBAL_HEADER) return pos;
+      const h = pcapHeader(this.file, pos === 0 ? buf : buf.subarray(pos));
+      this.header = h;
+      this.le = h.littleEndian;
+      this.nsecPerUnit = h.nanos ? 1 : 1000;
+      this.precision = h.nanos ? 'ns' : 'us';
+      this.linkType = h.linkType;
+      this.snaplen = h.snaplen;
+      this.linkTypes.add(h.linkType);
+      pos += GLOBAL_HEADER;
     }
-    this.out = out;
-    this.fed += chunk.length;
-    this.feedStream.emit('data', chunk);
-    this.out = null;
-    if (this.failure) throw this.failure;
+    const le = this.le;
+    const snaplen = this.snaplen;
+    const unit = this.nsecPerUnit;
+    const linkType = this.linkType;
+    while (end - pos >= RECORD_HEADER) {
+      if (out.full) {
+        this.need = 1;
+        return pos;
+      }
+      const caplen = le ? u32le(buf, pos + 8) : u32be(buf, pos + 8);
+      if (caplen > snaplen) {
+        // Checked before the record is waited for, so that a lying length never grows the buffer.
+        throw new CaptureError('record-too-long', this.file, this.records + 1, base + pos,
+          `pcap: record length ${caplen} exceeds the snap length ${snaplen}`);
+      }
+      if (end - pos - RECORD_HEADER < caplen) {
+        this.need = RECORD_HEADER + caplen;
+        return pos;
+      }
+      const sec = le ? u32le(buf, pos) : u32be(buf, pos);
+      const frac = le ? u32le(buf, pos + 4) : u32be(buf, pos + 4);
+      const orig = le ? u32le(buf, pos + 12) : u32be(buf, pos + 12);
+      out.push(pos + RECORD_HEADER, caplen, sec, frac * unit, orig < caplen ? caplen : orig, linkType, base + pos, base + pos + RECORD_HEADER);
+      this.records++;
+      pos += RECORD_HEADER + caplen;
+    }
+    this.need = RECORD_HEADER;
+    return pos;
   }
 
-  finish(): void {
-    if (this.failure) throw this.failure;
-    if (this.header) {
+  finish(left: number, at: number): void {
+    if (left === 0) return;
+    if (this.header === null) {
       throw new CaptureError('truncated', this.file, 0, 0,
-        `pcap: file ends after ${this.header.length} bytes, inside the ${GLOBAL_HEADER}-byte file header`);
+        `pcap: file ends after ${left} bytes, inside the ${GLOBAL_HEADER}-byte file header`);
     }
-    if (this.fed !== this.consumed) {
-      const have = this.fed - this.consumed;
-      const packet = this.records + 1;
-      const what = this.pendingCaplen >= 0 && have >= RECORD_HEADER
-        ? `record of ${this.pendingCaplen} bytes is cut off after ${have - RECORD_HEADER} bytes`
-        : `record header is cut off after ${have} of ${RECORD_HEADER} bytes`;
-      throw new CaptureError('truncated', this.file, packet, this.consumed, `pcap: file is truncated: ${what}`);
-    }
-  }
-
-  private patchMagic(head: Buffer): Buffer {
-    const magic = head.readUInt32BE(0);
-    if (magic === PCAP_MAGIC_NS_BE || magic === PCAP_MAGIC_NS_LE) {
-      const copy = Buffer.from(head);
-      copy.writeUInt32BE(magic === PCAP_MAGIC_NS_BE ? PCAP_MAGIC_US_BE : PCAP_MAGIC_US_LE, 0);
-      this.nanos = true;
-      this.precision = 'ns';
-      return copy;
-    }
-    if (magic !== PCAP_MAGIC_US_BE && magic !== PCAP_MAGIC_US_LE) {
-      throw new CaptureError('bad-magic', this.file, 0, 0, `pcap: unknown magic number 0x${magic.toString(16).padStart(8, '0')}`);
-    }
-    return head;
-  }
-
-  private onGlobalHeader(h: GlobalHeader): void {
-    if (h.majorVersion !== 2) {
-      this.failure = new CaptureError('bad-header', this.file, 0, 4, `pcap: unsupported version ${h.majorVersion}.${h.minorVersion}`);
-      return;
-    }
-    // The upper bits of the link-type field carry FCS information (pcap spec, LinkType and additional information).
-    this.linkType = h.linkLayerType & 0x0fffffff;
-    this.snaplen = h.snapshotLength === 0 ? DEFAULT_SNAPLEN : Math.min(h.snapshotLength, MAX_SNAPLEN);
-    this.linkTypes.add(this.linkType);
-  }
-
-  private onPacketHeader(h: PacketHeader): void {
-    // Checked before pcap-parser starts buffering the record, so a lying length never grows memory.
-    if (h.capturedLength > this.snaplen) {
-      this.failure ??= new CaptureError('record-too-long', this.file, this.records + 1, this.consumed,
-        `pcap: record length ${h.capturedLength} exceeds the snap length ${this.snaplen}`);
-      this.pendingCaplen = -1;
-      return;
-    }
-    this.pendingCaplen = h.capturedLength;
-  }
-
-  private onPacket(p: Packet): void {
-    if (this.failure || !this.out) return;
-    const h = p.header;
-    const frac = h.timestampMicroseconds;
-    this.out.push(p.data, 0, p.data.length, h.timestampSeconds, this.nanos ? frac : frac * 1000,
-      h.originalLength < h.capturedLength ? h.capturedLength : h.originalLength, this.linkType, this.consumed, this.consumed + RECORD_HEADER);
-    this.records++;
-    this.consumed += RECORD_HEADER + h.capturedLength;
-    this.pendingCaplen = -1;
+    const what = left >= RECORD_HEADER
+      ? `record of ${this.need - RECORD_HEADER} bytes is cut off after ${left - RECORD_HEADER} bytes`
+      : `record header is cut off after ${left} of ${RECORD_HEADER} bytes`;
+    throw new CaptureError('truncated', this.file, this.records + 1, at, `pcap: file is truncated: ${what}`);
   }
 }

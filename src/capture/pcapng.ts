@@ -21,19 +21,16 @@ interface Interface {
 }
 
 /** pcapng (draft-ietf-opsawg-pcapng): sections in either byte order, many interfaces, EPB/SPB/OPB. */
-export class PcapngParser implements RecordParser {
+export class PcapngReader implements RecordParser {
   readonly format = 'pcapng' as const;
   precision: Precision = 's';
   readonly linkTypes = new Set<number>();
   records = 0;
+  need = 12;
 
-  private buf: Buffer = Buffer.alloc(0);
-  private pos = 0;
+  private buf: Uint8Array = new Uint8Array(0);
   /** Stream offset of buf[0]. */
   private base = 0;
-  private readonly pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private need = 12;
   private le = true;
   private interfaces: Interface[] = [];
   private lastSec = 0;
@@ -42,62 +39,47 @@ export class PcapngParser implements RecordParser {
 
   constructor(private readonly file: string) {}
 
-  feed(chunk: Buffer, out: PacketBatch): void {
-    const left = this.buf.length - this.pos;
-    if (left + this.pendingBytes + chunk.length < this.need) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-      return;
-    }
-    if (left === 0 && this.pending.length === 0) {
-      this.base += this.buf.length;
-      this.buf = chunk;
-    } else {
-      const parts = [this.buf.subarray(this.pos), ...this.pending, chunk];
-      this.base += this.pos;
-      this.buf = Buffer.concat(parts);
-      this.pending.length = 0;
-      this.pendingBytes = 0;
-    }
-    this.pos = 0;
-    this.parse(out);
-  }
-
-  finish(): void {
-    const left = this.buf.length - this.pos + this.pendingBytes;
+  finish(left: number, at: number): void {
     if (this.blocks === 0 && left === 0) {
       throw new CaptureError('empty', this.file, 0, 0, 'pcapng: no section header block');
     }
     if (left > 0) {
-      throw new CaptureError('truncated', this.file, this.records + 1, this.base + this.pos,
+      throw new CaptureError('truncated', this.file, this.records + 1, at,
         `pcapng: file is truncated: block needs ${this.need} bytes, only ${left} remain`);
     }
   }
 
   private u32(o: number): number {
-    return this.le ? this.buf.readUInt32LE(o) : this.buf.readUInt32BE(o);
+    const b = this.buf;
+    return this.le ? (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0
+      : ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
   }
 
   private u16(o: number): number {
-    return this.le ? this.buf.readUInt16LE(o) : this.buf.readUInt16BE(o);
+    const b = this.buf;
+    return this.le ? b[o]! | (b[o + 1]! << 8) : (b[o]! << 8) | b[o + 1]!;
   }
 
   private fail(code: 'bad-block' | 'bad-magic', at: number, detail: string): never {
     throw new CaptureError(code, this.file, this.records + 1, this.base + at, `pcapng: ${detail}`);
   }
 
-  private parse(out: PacketBatch): void {
-    const buf = this.buf;
+  parse(buf: Uint8Array, pos: number, end: number, base: number, out: PacketBatch): number {
+    this.buf = buf;
+    this.base = base;
     for (;;) {
-      const pos = this.pos;
-      const avail = buf.length - pos;
+      const avail = end - pos;
       if (avail < 12) {
         this.need = 12;
-        return;
+        return pos;
       }
-      const type = buf.readUInt32LE(pos);
+      if (out.full) {
+        this.need = 1;
+        return pos;
+      }
+      const type = (buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16) | (buf[pos + 3]! << 24)) >>> 0;
       if (type === PCAPNG_SHB) {
-        const bom = buf.readUInt32LE(pos + 8);
+        const bom = (buf[pos + 8]! | (buf[pos + 9]! << 8) | (buf[pos + 10]! << 16) | (buf[pos + 11]! << 24)) >>> 0;
         if (bom === BYTE_ORDER_MAGIC) this.le = true;
         else if (bom === 0x4d3c2b1a) this.le = false;
         else this.fail('bad-magic', pos + 8, `bad byte-order magic 0x${bom.toString(16)} in section header`);
@@ -110,14 +92,14 @@ export class PcapngParser implements RecordParser {
       }
       if (avail < len) {
         this.need = len;
-        return;
+        return pos;
       }
       if (this.u32(pos + len - 4) !== len) {
         this.fail('bad-block', pos, `block length ${len} does not match its trailer ${this.u32(pos + len - 4)}`);
       }
       this.block(this.u32(pos), pos, len, out);
       this.blocks++;
-      this.pos = pos + len;
+      pos += len;
     }
   }
 
@@ -140,7 +122,7 @@ export class PcapngParser implements RecordParser {
         if (caplen > len - 32) this.fail('bad-block', pos, `captured length ${caplen} overruns its ${len}-byte block`);
         this.timestamp(ifc, this.u32(pos + 12), this.u32(pos + 16));
         const orig = this.u32(pos + 24);
-        out.push(this.buf, pos + 28, caplen, this.lastSec, this.lastNsec,
+        out.push(pos + 28, caplen, this.lastSec, this.lastNsec,
           orig < caplen ? caplen : orig, ifc.linkType, this.base + pos, this.base + pos + 28);
         this.records++;
         return;
@@ -153,7 +135,7 @@ export class PcapngParser implements RecordParser {
         if (orig < caplen) caplen = orig;
         if (ifc.snaplen > 0 && ifc.snaplen < caplen) caplen = ifc.snaplen;
         // A simple packet block has no timestamp: it keeps the previous packet's time.
-        out.push(this.buf, pos + 12, caplen, this.lastSec, this.lastNsec, orig, ifc.linkType, this.base + pos, this.base + pos + 12);
+        out.push(pos + 12, caplen, this.lastSec, this.lastNsec, orig, ifc.linkType, this.base + pos, this.base + pos + 12);
         this.records++;
         return;
       }

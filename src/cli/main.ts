@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS } from '../tcp/index.js';
 import { limitsNote, printable } from '../report/format.js';
 import { printCapture } from '../print.js';
 import { showConnection } from '../show.js';
-import { CaptureError } from '../capture/index.js';
+import { CaptureError, PCAP_READERS, type PcapReaderName } from '../capture/index.js';
 import { HTML_MAX_ROWS, renderHtml, renderJson, renderMarkdown, renderText, renderZeek } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { Progress } from './progress.js';
@@ -175,6 +175,9 @@ const maxConnectionsOption = () => new Option('--max-connections <n>',
 const idleTimeoutOption = () => new Option('--idle-timeout <seconds>',
   'evict a connection, with its last states, after this long without a packet (0: never)')
   .argParser(positiveNumber).default(DEFAULT_LIMITS.idleTimeout);
+const readerOption = () => new Option('--reader <reader>',
+  'what reads classic pcap: tcpstate (its own, the default) or pcap-parser (the npm package it is tested against)')
+  .choices(PCAP_READERS).default('tcpstate');
 const maxRowsOption = () => new Option('--max-rows <n>',
   'connections given a row of their own in JSON, HTML, Markdown, --all and conn.log (the first ones; the rest are counted only)')
   .argParser(positiveInt).default(DEFAULT_MAX_ROWS);
@@ -204,6 +207,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .addOption(maxConnectionsOption())
     .addOption(maxRowsOption())
     .addOption(idleTimeoutOption())
+    .addOption(readerOption())
     .option('--config <file>', 'detector thresholds from a JSON file (see the README; unknown names are errors)')
     .option('--threshold <name=value>', 'set one detector threshold, e.g. closeWait.seconds=2 (repeatable; after --config)', collect, [])
     .option('--no-findings', 'skip the detectors: states and connections only')
@@ -213,7 +217,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .exitOverride()
     .action(async (captures: string[], opts: {
       format: 'text' | 'json' | 'markdown' | 'html' | 'zeek'; output?: string; all: boolean; transitions: boolean; msl: number; limit: number;
-      maxConnections: number; idleTimeout: number; maxRows: number;
+      maxConnections: number; idleTimeout: number; maxRows: number; reader: PcapReaderName;
       zeek: boolean; zeekChecksums: boolean; config?: string; threshold: string[]; findings: boolean; quiet: boolean; strict: boolean;
     }) => {
       const keepAll = opts.format === 'json' || opts.format === 'markdown' || opts.format === 'html' || opts.all;
@@ -233,7 +237,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       try {
         report = await analyze(captures, {
           msl: opts.msl, keep: keepAll ? 'all' : 'notable', transitions: opts.transitions || opts.format === 'html', notableLimit: opts.limit, zeek, detect,
-          maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout,
+          maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout, reader: opts.reader,
           // The page holds HTML_MAX_ROWS rows at most: rows past them would only take memory.
           maxRows: opts.format === 'html' ? Math.min(opts.maxRows, HTML_MAX_ROWS) : opts.maxRows,
           onProgress: progress ? (packets, bytes) => progress.update(packets, bytes) : null,
@@ -279,10 +283,11 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .addOption(maxConnectionsOption())
     .addOption(maxRowsOption())
     .addOption(idleTimeoutOption())
+    .addOption(readerOption())
     .exitOverride()
     .action(async (captures: string[], opts: {
       expect?: string; baseline?: string; updateBaseline: boolean; junit?: string; format: 'text' | 'json';
-      config?: string; threshold: string[]; msl: number; maxConnections: number; idleTimeout: number; maxRows: number;
+      config?: string; threshold: string[]; msl: number; maxConnections: number; idleTimeout: number; maxRows: number; reader: PcapReaderName;
     }) => {
       if (opts.expect === undefined && opts.baseline === undefined) {
         say(io, 'tcpstate: error: check needs --expect FILE, --baseline DIR, or both\n');
@@ -304,7 +309,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       const outcomes: CaptureOutcome[] = [];
       const diffs = new Map<string, string[]>();
       for (const capture of captures) {
-        const report = await analyze([capture], { msl: opts.msl, keep: 'all', detect, maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout, maxRows: opts.maxRows });
+        const report = await analyze([capture], { msl: opts.msl, keep: 'all', detect, maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout, maxRows: opts.maxRows, reader: opts.reader });
         if (report.damage) {
           say(io, `tcpstate: error: ${report.damage.message}\n`);
           code = 2;
@@ -366,13 +371,14 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
     .addOption(maxConnectionsOption())
     .addOption(idleTimeoutOption())
+    .addOption(readerOption())
     .addHelpText('after', `
 Example line:
   18:53:36.404541 IP 10.77.0.1.44312 > 10.77.0.2.8080: Flags [F.], seq 1, ack 8, win 63, options [nop,nop,TS val 3954182037 ecr 3623729294], length 0  client ESTABLISHED→FIN_WAIT_1  server ESTABLISHED→CLOSE_WAIT
 `)
     .exitOverride()
     .action(async (captures: string[], opts: {
-      states: boolean; conn?: number; absoluteTcpSequenceNumbers: boolean; output?: string; msl: number; maxConnections: number; idleTimeout: number;
+      states: boolean; conn?: number; absoluteTcpSequenceNumbers: boolean; output?: string; msl: number; maxConnections: number; idleTimeout: number; reader: PcapReaderName;
     }) => {
       const fd = opts.output ? openSync(opts.output, 'w') : -1;
       let block = '';
@@ -384,7 +390,7 @@ Example line:
       try {
         const result = await printCapture(captures, {
           states: opts.states, conn: opts.conn, absolute: opts.absoluteTcpSequenceNumbers, msl: opts.msl,
-          limits: { maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout },
+          limits: { maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout }, reader: opts.reader,
         }, (line) => {
           block += line;
           if (block.length >= 65536) flush();
@@ -406,9 +412,10 @@ Example line:
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT expires after 2×MSL', positiveNumber, 30)
     .addOption(maxConnectionsOption())
     .addOption(idleTimeoutOption())
+    .addOption(readerOption())
     .exitOverride()
-    .action(async (captures: string[], opts: { conn: number; msl: number; maxConnections: number; idleTimeout: number }) => {
-      const result = await showConnection(captures, opts.conn, opts.msl, { maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout });
+    .action(async (captures: string[], opts: { conn: number; msl: number; maxConnections: number; idleTimeout: number; reader: PcapReaderName }) => {
+      const result = await showConnection(captures, opts.conn, opts.msl, { maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout }, opts.reader);
       if (result.text !== null) io.stdout.write(result.text);
       if (result.damage) {
         say(io, `tcpstate: error: ${result.damage.message}\n`);

@@ -69,7 +69,7 @@ export class Detectors {
   segment(t: ConnectionTable, p: DecodedPacket, batch: PacketBatch, i: number, n: number): void {
     const c = t.current!;
     if ((p.flags & (TH_SYN | TH_FIN | TH_RST)) !== 0 || t.analysis !== 0 || !c.relBaseKnown || c.client.finSent || c.server.finSent) {
-      this.evidence.packet(c, t.currentFromClient, p, batch.data[i]!, batch.path, batch.dataOffset[i]!, batch.linkType[i]!,
+      this.evidence.packet(c, t.currentFromClient, p, batch.data, batch.path, batch.dataOffset[i]!, batch.linkType[i]!,
         n, batch.sec[i]!, batch.nsec[i]!, t.analysis, t.clientBefore, t.serverBefore);
     }
   }

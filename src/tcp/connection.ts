@@ -72,9 +72,8 @@ export class Connection {
   readonly evidence = new Int32Array(EVIDENCE_SLOTS).fill(-1);
 
 
-  /** Hash-bucket chain of the connection table. */
-  hash = 0;
-  bucketNext: Connection | null = null;
+  /** Where the connection table keeps it (the object stays there, for reuse, after it finishes). */
+  slot = 0;
   /** The table's list of live connections, least recently active first (for eviction). */
   lruPrev: Connection | null = null;
   lruNext: Connection | null = null;
@@ -118,8 +117,6 @@ export class Connection {
     this.relBaseClient = 0;
     this.relBaseServer = 0;
     // `evidence` needs no reset: whoever fills slots empties them before the connection leaves the table.
-    this.hash = 0;
-    this.bucketNext = null;
     this.lruPrev = null;
     this.lruNext = null;
     this.evicted = Eviction.None;

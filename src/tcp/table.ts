@@ -5,6 +5,7 @@ import { analyzeSegment } from './analysis.js';
 import { TcpMachine, type TimerHost } from './machine.js';
 import { TcpEvent, TcpState } from './state.js';
 import { TimerQueue } from './timers.js';
+import { TupleIndex } from './tuples.js';
 
 /** Receives each connection once, when it leaves the table; the object is reused afterwards, so copy what you keep. */
 export interface ConnectionSink {
@@ -37,14 +38,13 @@ const TIMER_LINGER = 2;
  * late segments still find it; memory is bounded by live connections, not capture length.
  */
 export class ConnectionTable implements TimerHost {
+  private readonly index = new TupleIndex();
   /**
-   * Hash buckets chained through Connection.bucketNext. Not a Map: with connections coming and
-   * going all the time a Map keeps rehashing into new large tables; this array only grows.
+   * Connection objects by slot. A finished connection's object stays in its slot, for the next
+   * connection given that slot to reuse: no garbage per connection.
    */
-  private buckets: (Connection | null)[] = new Array<Connection | null>(1024).fill(null);
-  private mask = 1023;
-  /** Objects of finished connections, for new ones to reuse: no garbage per connection. */
-  private readonly pool: Connection[] = [];
+  private readonly slots: Connection[] = [];
+  private readonly freeSlots: number[] = [];
   private readonly machine: TcpMachine;
   private nextId = 1;
   live = 0;
@@ -96,23 +96,9 @@ export class ConnectionTable implements TimerHost {
     const oldest = this.lruHead;
     if (oldest !== null && ts - this.idle >= oldest.endSec + oldest.endNsec * 1e-9) this.evictIdle(ts);
     const hash = tupleHash(p);
-    let c: Connection | null = this.buckets[hash & this.mask] ?? null;
-    let fromClient = true;
-    while (c !== null) {
-      const cl = c.client;
-      const sv = c.server;
-      if (cl.port === p.sport && sv.port === p.dport && cl.a0 === p.s0 && sv.a0 === p.d0 &&
-          cl.a1 === p.s1 && cl.a2 === p.s2 && cl.a3 === p.s3 && sv.a1 === p.d1 && sv.a2 === p.d2 && sv.a3 === p.d3) {
-        fromClient = true;
-        break;
-      }
-      if (sv.port === p.sport && cl.port === p.dport && sv.a0 === p.s0 && cl.a0 === p.d0 &&
-          sv.a1 === p.s1 && sv.a2 === p.s2 && sv.a3 === p.s3 && cl.a1 === p.d1 && cl.a2 === p.d2 && cl.a3 === p.d3) {
-        fromClient = false;
-        break;
-      }
-      c = c.bucketNext;
-    }
+    const slot = this.index.find(p, hash);
+    let c: Connection | null = slot < 0 ? null : this.slots[slot]!;
+    let fromClient = this.index.forward;
     const pureSyn = (p.flags & (TH_SYN | TH_ACK | TH_RST)) === TH_SYN;
     if (c !== null && pureSyn && this.startsNewIncarnation(c)) {
       c.at(packet, sec, nsec);
@@ -124,7 +110,7 @@ export class ConnectionTable implements TimerHost {
     if (c === null) {
       if (this.live >= this.maxLive) this.evict(this.lruHead!, Eviction.Full, ts);
       c = this.create(p, hash, packet, sec, nsec);
-      fromClient = c.client.port === p.sport && c.client.a0 === p.s0 && c.client.a3 === p.s3 && c.client.a1 === p.s1 && c.client.a2 === p.s2;
+      fromClient = this.createdBySender;
     } else if (c !== this.lruTail) {
       this.touch(c);
     }
@@ -151,14 +137,17 @@ export class ConnectionTable implements TimerHost {
   flush(now: number): void {
     this.finishTime = now;
     const live: Connection[] = [];
-    for (const head of this.buckets) for (let c: Connection | null = head; c !== null; c = c.bucketNext) live.push(c);
+    for (let c = this.lruHead; c !== null; c = c.lruNext) live.push(c);
     // In the order they began, so that what keeps "the first N" (evidence, ids) keeps the earliest.
     live.sort((a, b) => a.id - b.id);
     for (const c of live) {
       if (c.client.holdsAck || c.server.holdsAck) this.machine.settle(c, now);
       this.sink.finished(c);
     }
-    this.buckets.fill(null);
+    for (const c of live) {
+      this.index.remove(c.slot);
+      this.freeSlots.push(c.slot);
+    }
     this.lruHead = this.lruTail = null;
     this.live = 0;
   }
@@ -259,13 +248,20 @@ export class ConnectionTable implements TimerHost {
     if (ep.state === TcpState.TIME_WAIT) this.machine.setState(c, ep, TcpState.CLOSED, TcpEvent.TupleReused);
   }
 
+  /** Whether the connection create() made last was begun by its packet's sender (the client). */
+  private createdBySender = true;
+
   private create(p: DecodedPacket, hash: number, packet: number, sec: number, nsec: number): Connection {
     const id = this.nextId++;
     const family = p.ipVersion === 6 ? 6 : 4;
-    const reused = this.pool.pop();
-    const c = reused ?? new Connection(id, family);
-    if (reused) c.reset(id, family);
-    c.hash = hash;
+    let c: Connection;
+    if (this.freeSlots.length > 0) {
+      c = this.slots[this.freeSlots.pop()!]!;
+      c.reset(id, family);
+    } else {
+      c = new Connection(id, family);
+      c.slot = this.slots.push(c) - 1;
+    }
     c.encap = p.encap;
     c.firstPacket = packet;
     c.startSec = sec;
@@ -304,48 +300,22 @@ export class ConnectionTable implements TimerHost {
       this.machine.setState(c, cl, TcpState.ESTABLISHED, TcpEvent.InferredMidStream);
       this.machine.setState(c, sv, TcpState.ESTABLISHED, TcpEvent.InferredMidStream);
     }
-    const b = hash & this.mask;
-    c.bucketNext = this.buckets[b] ?? null;
-    this.buckets[b] = c;
+    this.createdBySender = senderIsClient;
+    this.index.insert(c.slot, hash, p, senderIsClient);
     this.append(c);
     if (++this.live > this.peakLive) this.peakLive = this.live;
-    if (this.live > this.buckets.length) this.grow();
     return c;
-  }
-
-  /** Doubles the buckets once there is more than one live connection per bucket. */
-  private grow(): void {
-    const old = this.buckets;
-    this.buckets = new Array<Connection | null>(old.length * 2).fill(null);
-    this.mask = this.buckets.length - 1;
-    for (let head of old) {
-      while (head !== null) {
-        const next = head.bucketNext;
-        const b = head.hash & this.mask;
-        head.bucketNext = this.buckets[b] ?? null;
-        this.buckets[b] = head;
-        head = next;
-      }
-    }
   }
 
   /** `c` leaves the table: at `now`, or when it was over (its last packet). */
   private finish(c: Connection, now = c.endSec + c.endNsec * 1e-9): void {
-    const b = c.hash & this.mask;
-    let chain: Connection | null = this.buckets[b] ?? null;
-    if (chain === c) {
-      this.buckets[b] = c.bucketNext;
-    } else {
-      while (chain !== null && chain.bucketNext !== c) chain = chain.bucketNext;
-      if (chain !== null) chain.bucketNext = c.bucketNext;
-    }
-    c.bucketNext = null;
+    this.index.remove(c.slot);
     this.unlink(c);
     c.finalized = true;
     this.live--;
     this.finishTime = now;
     this.sink.finished(c);
-    this.pool.push(c);
+    this.freeSlots.push(c.slot);
   }
 }
 

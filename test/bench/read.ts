@@ -1,4 +1,4 @@
-import { readCaptures } from '../src/capture/index.js';
+import { readCaptures } from '../../src/capture/index.js';
 
 /** tcpstate's reader alone (pcap-parser, batches) with nothing done per packet: the reading share of a run. */
 async function main(file: string): Promise<void> {

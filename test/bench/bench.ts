@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeSy
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RECORD_BYTES } from '../src/tcp/index.js';
+import { RECORD_BYTES } from '../../src/tcp/index.js';
 
 /**
  * npm run bench: tcpstate against tshark and tcptrace on one capture of real kernel traffic
@@ -12,7 +12,7 @@ import { RECORD_BYTES } from '../src/tcp/index.js';
  * tcpstate >= 4x tshark's packets/s, and text-report peak RSS flat in capture length
  * (4 time-shifted copies within 15% of 1).
  */
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const CACHE = process.env.TCPSTATE_BENCH_DIR ?? join(homedir(), '.cache', 'tcpstate-bench');
 const ONE = join(CACHE, 'web.pcap');
 const FOUR = join(CACHE, 'web-4x.pcap');
@@ -24,7 +24,7 @@ function ensureCapture(): void {
   if (existsSync(ONE)) return;
   mkdirSync(CACHE, { recursive: true });
   console.log(`making ${ONE} (needs root, nginx, ab, tcpdump): bench/make-capture.sh`);
-  execFileSync('bash', [join(ROOT, 'bench', 'make-capture.sh'), ONE], { stdio: 'inherit' });
+  execFileSync('bash', [join(ROOT, 'test', 'bench', 'make-capture.sh'), ONE], { stdio: 'inherit' });
 }
 
 /** Four copies of the capture back to back, each shifted past the previous one's end by more than 2×MSL. */
@@ -99,15 +99,15 @@ function has(cmd: string): boolean {
 function main(): number {
   ensureCapture();
   ensureFourTimes();
-  const packets = Number(execFileSync('node', [join(ROOT, 'dist', 'bench', 'walk.js'), ONE]).toString());
+  const packets = Number(execFileSync('node', [join(ROOT, 'dist', 'test', 'bench', 'walk.js'), ONE]).toString());
   const bytes = statSync(ONE).size;
   const bin = join(ROOT, 'bin', 'tcpstate');
   console.log(`best wall time and median peak RSS of ${RUNS} runs each (TCPSTATE_BENCH_RUNS)`);
   console.log(`capture: ${ONE}\n  ${packets} packets, ${(bytes / 1e6).toFixed(1)} MB (HTTP/1.0 without keep-alive, nginx <- ab, real kernel TCP)\n`);
   const runs: Run[] = [];
   const node = process.execPath;
-  runs.push(timed('node: bare walk over records (floor)', node, [join(ROOT, 'dist', 'bench', 'walk.js'), ONE]));
-  runs.push(timed('tcpstate reader only (pcap-parser)', node, [join(ROOT, 'dist', 'bench', 'read.js'), ONE]));
+  runs.push(timed('node: bare walk over records (floor)', node, [join(ROOT, 'dist', 'test', 'bench', 'walk.js'), ONE]));
+  runs.push(timed('tcpstate reader only (pcap-parser)', node, [join(ROOT, 'dist', 'test', 'bench', 'read.js'), ONE]));
   const json = timed('tcpstate analyze --format json', node, [bin, 'analyze', '--format', 'json', '-o', '/dev/null', ONE]);
   runs.push(json);
   runs.push(timed('tcpstate analyze --format json --no-findings', node, [bin, 'analyze', '--format', 'json', '--no-findings', '-o', '/dev/null', ONE]));
