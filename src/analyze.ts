@@ -1,7 +1,7 @@
 import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type PacketBatch, type PcapReaderName, type Precision, readCaptures, type RecordSink } from './capture/index.js';
 import { DecodedPacket, decodePacket, linkTypeName, notDecodedName } from './decode/index.js';
 import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from './decode/packet.js';
-import { type Connection, ConnectionStore, ConnectionTable, type ConnectionSink, DEFAULT_LIMITS, endedNormally, isOver, STATE_COUNT, toRecord } from './tcp/index.js';
+import { type Connection, ConnectionStore, Connections, type ConnectionSink, DEFAULT_LIMITS, endedNormally, isOver, STATE_COUNT, toRecord } from './tcp/index.js';
 import type { ConnectionRecord } from './tcp/index.js';
 import { DEFAULT_CONFIG, type DetectConfig, Detectors, type Finding, SecondCounts } from './detect/index.js';
 import { EvidencePrinter } from './print.js';
@@ -151,7 +151,7 @@ class NotableList {
 
 class Analysis implements RecordSink, ConnectionSink {
   readonly pkt = new DecodedPacket();
-  readonly table: ConnectionTable;
+  readonly table: Connections;
   readonly store: ConnectionStore | null;
   readonly notable: NotableList;
   readonly matrix = new Uint32Array(STATE_COUNT * STATE_COUNT);
@@ -179,7 +179,7 @@ class Analysis implements RecordSink, ConnectionSink {
 
   constructor(options: Required<AnalyzeOptions>) {
     this.maxRows = options.maxRows;
-    this.table = new ConnectionTable(options.msl, this, options.transitions, { maxConnections: options.maxConnections, idleTimeout: options.idleTimeout });
+    this.table = new Connections(options.msl, this, options.transitions, { maxConnections: options.maxConnections, idleTimeout: options.idleTimeout });
     this.store = options.keep === 'all' ? new ConnectionStore(options.transitions) : null;
     this.notable = new NotableList(options.notableLimit);
     this.zeek = options.zeek
@@ -249,7 +249,16 @@ class Analysis implements RecordSink, ConnectionSink {
     this.onProgress!(this.packets, bytes);
   }
 
-  finished(c: Connection): void {
+  /** Connections followed at once now, and at most. */
+  private live = 0;
+  peakLive = 0;
+
+  started(): void {
+    if (++this.live > this.peakLive) this.peakLive = this.live;
+  }
+
+  finished(c: Connection, now: number): void {
+    this.live--;
     this.connections++;
     const a = c.client.state;
     const b = c.server.state;
@@ -259,7 +268,7 @@ class Analysis implements RecordSink, ConnectionSink {
     if (!isOver(c)) this.openAtEnd++;
     if (c.roleInferred) this.roleInferred++;
     if (c.stateInferred) this.stateInferred++;
-    this.detectors?.finished(c, this.table.finishTime);
+    this.detectors?.finished(c, now);
     if (c.id <= this.maxRows) {
       this.store?.add(c);
       this.notable.add(c, normal);
@@ -331,7 +340,7 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
       limits: {
         maxConnections: opts.maxConnections,
         idleTimeout: opts.idleTimeout > 0 && Number.isFinite(opts.idleTimeout) ? opts.idleTimeout : null,
-        peakLive: a.table.peakLive,
+        peakLive: a.peakLive,
         evictedIdle: a.table.evictedIdle,
         evictedFull: a.table.evictedFull,
         maxRows: opts.maxRows,

@@ -3,7 +3,7 @@ import { DecodedPacket, decodePacket } from './decode/index.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { EvidencePacket } from './detect/index.js';
 import { TcpdumpFormatter } from './report/tcpdump.js';
-import { type Connection, ConnectionTable, DEFAULT_LIMITS, STATE_NAMES, type TableLimits, type TcpState } from './tcp/index.js';
+import { type Connection, Connections, DEFAULT_LIMITS, STATE_NAMES, type TableLimits, type TcpState } from './tcp/index.js';
 
 export interface PrintOptions {
   /** Append both sides' states after each line (default true). */
@@ -44,7 +44,7 @@ export async function printCapture(inputs: readonly CaptureInput[], options: Pri
 
 class Printer implements RecordSink {
   private readonly pkt = new DecodedPacket();
-  private readonly table: ConnectionTable;
+  private readonly table: Connections;
   private readonly formatter: TcpdumpFormatter;
   private readonly states: boolean;
   private readonly conn: number;
@@ -52,7 +52,7 @@ class Printer implements RecordSink {
   printed = 0;
 
   constructor(options: PrintOptions, private readonly write: (line: string, packet: number) => void) {
-    this.table = new ConnectionTable(options.msl ?? 30, { finished: () => {} }, false, options.limits ?? DEFAULT_LIMITS);
+    this.table = new Connections(options.msl ?? 30, { finished: () => {} }, false, options.limits ?? DEFAULT_LIMITS);
     this.formatter = new TcpdumpFormatter(options.absolute === true);
     this.states = options.states !== false;
     this.conn = options.conn ?? 0;

@@ -3,7 +3,7 @@ import { DecodedPacket, decodePacket, TH_ACK } from './decode/index.js';
 import { endpointToString, isoTimestamp } from './report/format.js';
 import { flagString } from './report/tcpdump.js';
 import {
-  type Connection, ConnectionTable, DEFAULT_LIMITS, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom,
+  type Connection, Connections, DEFAULT_LIMITS, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom,
   transitionSide, transitionTo, toRecord, type ConnectionRecord, type TableLimits, type TcpState,
 } from './tcp/index.js';
 
@@ -46,14 +46,14 @@ export async function showConnection(inputs: readonly CaptureInput[], id: number
 
 class Ladder implements RecordSink {
   private readonly pkt = new DecodedPacket();
-  readonly table: ConnectionTable;
+  readonly table: Connections;
   readonly rungs: Rung[] = [];
   connection: ConnectionRecord | null = null;
   lastTs = 0;
   private packets = 0;
 
   constructor(private readonly id: number, msl: number, limits: TableLimits) {
-    this.table = new ConnectionTable(msl, { finished: (c) => this.finished(c) }, true, limits);
+    this.table = new Connections(msl, { finished: (c) => this.finished(c) }, true, limits);
   }
 
   record(batch: PacketBatch, i: number): void {

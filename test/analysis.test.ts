@@ -9,7 +9,7 @@ import {
   A_ACKED_UNSEEN, A_ANY_RETRANSMISSION, A_DUP_ACK, A_KEEP_ALIVE, A_LOST_SEGMENT, A_OUT_OF_ORDER, A_ZERO_WINDOW, A_ZERO_WINDOW_PROBE,
 } from '../src/tcp/analysis.js';
 import type { Connection } from '../src/tcp/connection.js';
-import { ConnectionTable } from '../src/tcp/index.js';
+import { Connections } from '../src/tcp/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const GOLDEN = JSON.parse(readFileSync(join(ROOT, 'test/golden/tshark-analysis.json'), 'utf8')) as {
@@ -23,7 +23,7 @@ const FLAG_BITS: Record<string, number> = {
 /** Each TCP packet through the connection table (and the detector stage), as analyze does; returns per-packet analysis flags. */
 async function walk(file: string, detectors?: Detectors): Promise<Map<number, number>> {
   const flags = new Map<number, number>();
-  const table = new ConnectionTable(30, { finished: (c: Connection) => detectors?.finished(c, table.finishTime) });
+  const table = new Connections(30, { finished: (c: Connection, now: number) => detectors?.finished(c, now) });
   const p = new DecodedPacket();
   let n = 0;
   let last = 0;
@@ -35,7 +35,7 @@ async function walk(file: string, detectors?: Detectors): Promise<Map<number, nu
       last = sec + nsec * 1e-9;
       if (!decodePacket(b.data, b.start[i]!, b.caplen[i]!, b.origLen[i]!, b.linkType[i]!, p)) return;
       table.segment(p, n, sec, nsec, last);
-      detectors?.evidence.packet(table.current!, table.currentFromClient, p, b.data, b.path, b.dataOffset[i]!, b.linkType[i]!,
+      detectors?.evidence.packet(table.table!.rows, table.table!.currentSlot, table.currentFromClient, p, b.data, b.path, b.dataOffset[i]!, b.linkType[i]!,
         n, sec, nsec, table.analysis, table.clientBefore, table.serverBefore);
       if (table.analysis) flags.set(n, table.analysis);
     },

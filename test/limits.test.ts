@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze, DEFAULT_MAX_ROWS, STATE_NAMES } from '../src/index.js';
-import { DEFAULT_LIMITS, Eviction } from '../src/tcp/index.js';
+import { DEFAULT_LIMITS, Eviction, partitionOf, tupleHashOf } from '../src/tcp/index.js';
 // @ts-expect-error: a plain ES module script with no type declarations
 import { writeSynFlood } from '../captures/make/make-syn-million.mjs';
 import { analyzeSegs, buildPcap, conns, type Seg } from './helpers/build.js';
@@ -26,6 +26,18 @@ function leak(t: number, cport: number): Seg[] {
 }
 
 const syn = (t: number, cport: number): Seg => ({ t, from: 'c', flags: 'S', seq: cport, cport });
+
+/** `n` client ports (to the builder's server, 10.0.0.2:80, from 10.0.0.1) whose four-tuples fall in partition `k` of `partitions`. */
+function samePartition(n: number, partitions: number, k?: number): number[] {
+  const out: number[] = [];
+  let want = k;
+  for (let port = 1; out.length < n; port++) {
+    const p = partitionOf(tupleHashOf(0x0a000001, 0, 0, 0, port, 0x0a000002, 0, 0, 0, 80), partitions);
+    want ??= p;
+    if (p === want) out.push(port);
+  }
+  return out;
+}
 
 describe('idle eviction', () => {
   it('evicts a connection quiet for the idle timeout, with its last states, as of the moment the timeout ran out', async () => {
@@ -64,17 +76,23 @@ describe('idle eviction', () => {
 });
 
 describe('--max-connections', () => {
-  it('evicts the least recently active connection when the table is full', async () => {
-    // Three SYNs fill a table of three; 1 is active again before 4 and 5 arrive, so 2 and 3 go.
-    const segs = [syn(0, 1), syn(0.1, 2), syn(0.2, 3), { ...syn(1, 1) }, syn(1.1, 4), syn(1.2, 5)];
-    const r = await analyzeSegs(segs, { maxConnections: 3, maxRows: 3, keep: 'all' });
-    expect(r.summary.limits).toMatchObject({ maxConnections: 3, peakLive: 3, evictedFull: 2, evictedIdle: 0, maxRows: 3, summarised: 2 });
+  it('evicts the least recently active connection of its partition when that partition is full', async () => {
+    // 48 connections: 16 partitions of 3. Five client ports whose tuples fall in one partition: three
+    // fill it; the first is active again before the fourth and fifth arrive, so the second and third go.
+    const ports = samePartition(5, 16);
+    const segs = [syn(0, ports[0]!), syn(0.1, ports[1]!), syn(0.2, ports[2]!), syn(1, ports[0]!), syn(1.1, ports[3]!), syn(1.2, ports[4]!)];
+    const r = await analyzeSegs(segs, { maxConnections: 48, maxRows: 3, keep: 'all' });
+    expect(r.summary.limits).toMatchObject({ maxConnections: 48, peakLive: 3, evictedFull: 2, evictedIdle: 0, maxRows: 3, summarised: 2 });
     expect(r.summary.connections).toBe(5);
     // Rows for the first three only; every connection in the counts.
     const rows = conns(r);
     expect(rows.map((c) => [c.id, c.evicted])).toEqual([[1, Eviction.None], [2, Eviction.Full], [3, Eviction.Full]]);
     expect(r.matrix.flat().reduce((a, b) => a + b, 0)).toBe(5);
     expect(r.notable.every((c) => c.id <= 3)).toBe(true);
+    // Other partitions are not touched: the same SYNs on ports of other partitions evict nothing.
+    const spread = Array.from({ length: 16 }, (_, k) => samePartition(1, 16, k)[0]!);
+    const r2 = await analyzeSegs(spread.map((port, k) => syn(k * 0.1, port)), { maxConnections: 16 });
+    expect(r2.summary.limits).toMatchObject({ peakLive: 16, evictedFull: 0 });
   });
 
   it('the report says what the limits did, in every format', async () => {

@@ -78,7 +78,7 @@ describe('tcpstate\'s pcap reader hands over exactly what pcap-parser does', () 
     }
     expect(compared).toBeGreaterThan(400);
     expect([...damages].sort()).toEqual(['bad-header', 'record-too-long', 'truncated']);
-  });
+  }, 60000);
 
   it('reads both byte orders and both magics: a big-endian nanosecond file', async () => {
     const le = readFileSync(join(ROOT, 'captures', 'nanosecond.pcap'));

@@ -2,9 +2,10 @@ import type { PacketBatch } from '../capture/index.js';
 import { type DecodedPacket, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
 import { type Connection, endedNormally } from '../tcp/connection.js';
 import { TcpState } from '../tcp/state.js';
-import type { ConnectionTable } from '../tcp/table.js';
+import type { Connections } from '../tcp/connections.js';
 import type { Endpoint } from '../tcp/endpoint.js';
 import { addDwell } from '../tcp/machine.js';
+import { CF_REL_BASE_KNOWN, CI, CONN_INTS, EF_FIN_SENT, EI } from '../tcp/layout.js';
 import { CLOSE_WAIT_LEAK } from './close-wait-leak.js';
 import { ClosingDetector } from './closing.js';
 import type { DetectConfig } from './config.js';
@@ -25,7 +26,7 @@ import { TimeWaitPileupDetector } from './time-wait-pileup.js';
 
 /** The state a side is still in counts up to `now`. */
 function dwellUntil(e: Endpoint, now: number): void {
-  if (now > e.stateSince) addDwell(e, e.state, now - e.stateSince);
+  if (now > e.stateSince) addDwell(e.floats, e.fb, e.state, now - e.stateSince);
   e.stateSince = now;
 }
 
@@ -66,10 +67,13 @@ export class Detectors {
    * Each TCP segment, after the connection table applied it. Most segments (data and its ACKs)
    * cannot fill an evidence slot: they leave after one test.
    */
-  segment(t: ConnectionTable, p: DecodedPacket, batch: PacketBatch, i: number, n: number): void {
-    const c = t.current!;
-    if ((p.flags & (TH_SYN | TH_FIN | TH_RST)) !== 0 || t.analysis !== 0 || !c.relBaseKnown || c.client.finSent || c.server.finSent) {
-      this.evidence.packet(c, t.currentFromClient, p, batch.data, batch.path, batch.dataOffset[i]!, batch.linkType[i]!,
+  segment(ts: Connections, p: DecodedPacket, batch: PacketBatch, i: number, n: number): void {
+    const t = ts.table!;
+    const rows = t.rows.i;
+    const ci = t.currentSlot * CONN_INTS;
+    if ((p.flags & (TH_SYN | TH_FIN | TH_RST)) !== 0 || t.analysis !== 0 || (rows[ci + CI.flags]! & CF_REL_BASE_KNOWN) === 0 ||
+        ((rows[ci + CI.SIZE + EI.flags]! | rows[ci + CI.SIZE + EI.SIZE + EI.flags]!) & EF_FIN_SENT) !== 0) {
+      this.evidence.packet(t.rows, t.currentSlot, t.currentFromClient, p, batch.data, batch.path, batch.dataOffset[i]!, batch.linkType[i]!,
         n, batch.sec[i]!, batch.nsec[i]!, t.analysis, t.clientBefore, t.serverBefore);
     }
   }

@@ -1,6 +1,7 @@
 import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
 import { A_ANY_RETRANSMISSION, A_KEEP_ALIVE, A_ZERO_WINDOW, A_ZERO_WINDOW_PROBE } from '../tcp/analysis.js';
 import { type Connection, EVIDENCE_SLOTS } from '../tcp/connection.js';
+import { CF_REL_BASE_KNOWN, CI, CONN_INTS, EF_FIN_SENT, EI, type Rows } from '../tcp/layout.js';
 import { seqAdd, seqGe } from '../tcp/seq.js';
 import type { TcpState } from '../tcp/state.js';
 
@@ -79,71 +80,79 @@ export class EvidenceStore {
 
   /**
    * A TCP segment after the connection table applied it (any that may fill a slot, or set
-   * tcpdump's relative-sequence bases): kept if it fills one of the connection's slots.
-   * `analysis` holds Wireshark's flags for the segment.
+   * tcpdump's relative-sequence bases) to the connection in `slot` of `rows`: kept if it fills
+   * one of the connection's slots. `analysis` holds Wireshark's flags for the segment.
    */
-  packet(c: Connection, fromClient: boolean, p: DecodedPacket, data: Uint8Array, path: string | null, dataOffset: number,
+  packet(rows: Rows, slot: number, fromClient: boolean, p: DecodedPacket, data: Uint8Array, path: string | null, dataOffset: number,
     linkType: number, packet: number, sec: number, nsec: number, analysis: number, clientBefore: TcpState, serverBefore: TcpState): void {
+    const i = rows.i;
+    const ci = slot * CONN_INTS;
     const f = p.flags;
     let setsBase = false;
-    if ((f & TH_ACK) !== 0 && (!c.relBaseKnown || (f & TH_SYN) !== 0)) {
+    if ((f & TH_ACK) !== 0 && ((i[ci + CI.flags]! & CF_REL_BASE_KNOWN) === 0 || (f & TH_SYN) !== 0)) {
       setsBase = true;
       // tcpdump's relative numbering: the first segment with an ACK, and every SYN,ACK, set both bases.
-      c.relBaseKnown = true;
+      i[ci + CI.flags]! |= CF_REL_BASE_KNOWN;
       if (fromClient) {
-        c.relBaseClient = p.seq;
-        c.relBaseServer = (p.ack - 1) | 0;
+        i[ci + CI.relBaseClient] = p.seq;
+        i[ci + CI.relBaseServer] = (p.ack - 1) | 0;
       } else {
-        c.relBaseServer = p.seq;
-        c.relBaseClient = (p.ack - 1) | 0;
+        i[ci + CI.relBaseServer] = p.seq;
+        i[ci + CI.relBaseClient] = (p.ack - 1) | 0;
       }
     }
-    const ev = c.evidence;
-    let slot = -1;
+    const ev = ci + CI.evidence;
+    let slot1 = -1;
     let slot2 = -1;
     if (f & TH_RST) {
-      if (ev[Slot.Rst] === -1) slot = Slot.Rst;
+      if (i[ev + Slot.Rst] === -1) slot1 = Slot.Rst;
     } else if (f & TH_SYN) {
-      if ((f & TH_ACK) === 0 && fromClient && ev[Slot.Syn] === -1) slot = Slot.Syn;
-      else if ((f & TH_ACK) !== 0 && !fromClient && ev[Slot.SynAck] === -1) slot = Slot.SynAck;
+      if ((f & TH_ACK) === 0 && fromClient && i[ev + Slot.Syn] === -1) slot1 = Slot.Syn;
+      else if ((f & TH_ACK) !== 0 && !fromClient && i[ev + Slot.SynAck] === -1) slot1 = Slot.SynAck;
     }
     if (f & TH_FIN) {
       const s = fromClient ? Slot.FinClient : Slot.FinServer;
-      if (ev[s] === -1) slot = s;
+      if (i[ev + s] === -1) slot1 = s;
     }
     if ((f & TH_ACK) !== 0) {
-      const peer = fromClient ? c.server : c.client;
+      const peer = ci + CI.SIZE + (fromClient ? EI.SIZE : 0);
       const s = fromClient ? Slot.AckOfFinServer : Slot.AckOfFinClient;
-      if (peer.finSent && ev[s] === -1 && seqGe(p.ack, seqAdd(peer.finSeq, 1))) slot2 = s;
+      if ((i[peer + EI.flags]! & EF_FIN_SENT) !== 0 && i[ev + s] === -1 && seqGe(p.ack, seqAdd(i[peer + EI.finSeq]!, 1))) slot2 = s;
     }
     if (analysis !== 0) {
       if (analysis & TROUBLE) {
         const first = fromClient ? Slot.TroubleFirstClient : Slot.TroubleFirstServer;
-        const s = ev[first] === -1 ? first : fromClient ? Slot.TroubleLastClient : Slot.TroubleLastServer;
-        if (slot === -1) slot = s;
+        const s = i[ev + first] === -1 ? first : fromClient ? Slot.TroubleLastClient : Slot.TroubleLastServer;
+        if (slot1 === -1) slot1 = s;
         else slot2 = s;
-      } else if ((analysis & A_ZERO_WINDOW) !== 0 && ev[Slot.ZeroWindow] === -1 && slot2 === -1) {
+      } else if ((analysis & A_ZERO_WINDOW) !== 0 && i[ev + Slot.ZeroWindow] === -1 && slot2 === -1) {
         slot2 = Slot.ZeroWindow;
       }
     }
-    if (slot === -1 && slot2 === -1) return;
-    const index = this.store(c, fromClient, p, data, path, dataOffset, linkType, packet, sec, nsec, clientBefore, serverBefore, setsBase);
+    if (slot1 === -1 && slot2 === -1) return;
+    const clientAfter = i[ci + CI.SIZE + EI.state]!;
+    const serverAfter = i[ci + CI.SIZE + EI.SIZE + EI.state]!;
+    const base = fromClient ? i[ci + CI.relBaseClient]! : i[ci + CI.relBaseServer]!;
+    const peerBase = fromClient ? i[ci + CI.relBaseServer]! : i[ci + CI.relBaseClient]!;
+    const index = this.store(fromClient, p, data, path, dataOffset, linkType, packet, sec, nsec, clientBefore, clientAfter, serverBefore, serverAfter,
+      base, peerBase, setsBase);
     // One packet may fill two slots (a FIN that acknowledges the peer's FIN): both hold the one copy.
-    if (slot !== -1) this.assign(ev, slot, index);
+    if (slot1 !== -1) this.assign(i, ev + slot1, index);
     if (slot2 !== -1) {
-      if (slot !== -1) this.refs[index]++;
-      this.assign(ev, slot2, index);
+      if (slot1 !== -1) this.refs[index]++;
+      this.assign(i, ev + slot2, index);
     }
   }
 
-  private assign(ev: Int32Array, slot: number, index: number): void {
-    const old = ev[slot]!;
+  private assign(i: Int32Array, at: number, index: number): void {
+    const old = i[at]!;
     if (old !== -1) this.release(old);
-    ev[slot] = index;
+    i[at] = index;
   }
 
-  private store(c: Connection, fromClient: boolean, p: DecodedPacket, data: Uint8Array, path: string | null, dataOffset: number,
-    linkType: number, packet: number, sec: number, nsec: number, clientBefore: TcpState, serverBefore: TcpState, setsBase: boolean): number {
+  private store(fromClient: boolean, p: DecodedPacket, data: Uint8Array, path: string | null, dataOffset: number,
+    linkType: number, packet: number, sec: number, nsec: number, clientBefore: TcpState, clientAfter: TcpState, serverBefore: TcpState,
+    serverAfter: TcpState, senderBase: number, receiverBase: number, setsBase: boolean): number {
     const i = this.alloc();
     const start = p.frameStart;
     let end = p.tcpOffset + p.tcpHeaderLen;
@@ -169,11 +178,11 @@ export class EvidenceStore {
     m[mo + 2] = nsec;
     m[mo + 3] = p.wireLen;
     m[mo + 4] = len | (linkType << 8);
-    m[mo + 5] = fromClient ? c.relBaseClient : c.relBaseServer;
-    m[mo + 6] = fromClient ? c.relBaseServer : c.relBaseClient;
+    m[mo + 5] = senderBase;
+    m[mo + 6] = receiverBase;
     m[mo + 8] = file;
     m[mo + 9] = dataOffset;
-    m[mo + 7] = clientBefore | (c.client.state << 4) | (serverBefore << 8) | (c.server.state << 12) | (setsBase ? 1 << 16 : 0) |
+    m[mo + 7] = clientBefore | (clientAfter << 4) | (serverBefore << 8) | (serverAfter << 12) | (setsBase ? 1 << 16 : 0) |
       (fromClient ? 1 << 17 : 0) | ((p.flags & TH_ACK) !== 0 ? 1 << 18 : 0);
     return i;
   }
@@ -222,18 +231,18 @@ export class EvidenceStore {
 
   /** The connection is leaving the table: its slots go back to the free list. */
   releaseAll(c: Connection): void {
-    const ev = c.evidence;
     for (let s = 0; s < EVIDENCE_SLOTS; s++) {
-      if (ev[s] !== -1) {
-        this.release(ev[s]!);
-        ev[s] = -1;
+      const index = c.evidenceAt(s);
+      if (index !== -1) {
+        this.release(index);
+        c.setEvidence(s, -1);
       }
     }
   }
 
   /** Whether the packet in `slot` was sent by the client and had the ACK bit; null when the slot is empty. */
   direction(c: Connection, slot: Slot): { fromClient: boolean; ack: boolean } | null {
-    const i = c.evidence[slot]!;
+    const i = c.evidenceAt(slot);
     if (i === -1) return null;
     const bits = this.meta[i * META + 7]!;
     return { fromClient: (bits & (1 << 17)) !== 0, ack: (bits & (1 << 18)) !== 0 };
@@ -241,7 +250,7 @@ export class EvidenceStore {
 
   /** A copy of the packet in `slot` of `c`, or null when the slot is empty. */
   get(c: Connection, slot: Slot): EvidencePacket | null {
-    const i = c.evidence[slot]!;
+    const i = c.evidenceAt(slot);
     if (i === -1) return null;
     const m = this.meta;
     const mo = i * META;

@@ -1,6 +1,5 @@
 import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
-import type { Connection } from './connection.js';
-import type { Endpoint } from './endpoint.js';
+import { CF, CI, EF, EF_ISS_KNOWN, EF_SYN_ACK_SENT, EI } from './layout.js';
 import { seqGt, seqLe, seqLt } from './seq.js';
 
 /** What Wireshark's TCP analysis says of one segment (its tcp.analysis.* flags), one bit each. */
@@ -25,11 +24,13 @@ const FAST_RETRANSMISSION_WINDOW = 0.02;
 
 /**
  * Wireshark's TCP sequence analysis (epan/dissectors/packet-tcp.c, tcp_analyze_sequence_number,
- * as in Wireshark 4.0), applied to the segment `p` sent by `s` to `r` at time `ts`. Returns the
- * segment's analysis flags and counts them on the sender. Wireshark keeps 0 as "not yet known"
- * for sequence numbers; so does this, so that the two agree packet for packet.
+ * as in Wireshark 4.0), applied to the segment `p` sent by side `s` to side `r` (integer offsets
+ * s, r and double offsets sf, rf in the rows `i`, `fl`; the connection's at ci, cf) at time `ts`.
+ * Returns the segment's analysis flags and counts them on the sender. Wireshark keeps 0 as "not
+ * yet known" for sequence numbers; so does this, so that the two agree packet for packet.
  */
-export function analyzeSegment(c: Connection, s: Endpoint, r: Endpoint, p: DecodedPacket, ts: number): number {
+export function analyzeSegment(i: Int32Array, fl: Float64Array, ci: number, cf: number, s: number, sf: number, r: number, rf: number,
+  p: DecodedPacket, ts: number): number {
   const seq = p.seq;
   const ack = p.ack;
   const len = p.payloadLen;
@@ -37,49 +38,54 @@ export function analyzeSegment(c: Connection, s: Endpoint, r: Endpoint, p: Decod
   const window = p.window;
   const control = f & (TH_SYN | TH_FIN | TH_RST);
   let a = 0;
+  const sNext = i[s + EI.waNextSeq]!;
 
-  if (c.irtt === 0 && (f & (TH_SYN | TH_ACK)) === TH_ACK && s.side === 0 && r.synAckSent && s.issKnown) {
-    c.irtt = ts - (c.startSec + c.startNsec * 1e-9);
+  if (fl[cf + CF.irtt] === 0 && (f & (TH_SYN | TH_ACK)) === TH_ACK && s === ci + CI.SIZE && (i[r + EI.flags]! & EF_SYN_ACK_SENT) !== 0 &&
+      (i[s + EI.flags]! & EF_ISS_KNOWN) !== 0) {
+    fl[cf + CF.irtt] = ts - (fl[cf + CF.startSec]! + i[ci + CI.startNsec]! * 1e-9);
   }
 
-  if (len === 1 && seq === s.waNextSeq && r.waWindow === 0) {
+  if (len === 1 && seq === sNext && i[r + EI.waWindow] === 0) {
     a = A_ZERO_WINDOW_PROBE;
   } else {
     if (window === 0 && control === 0) a |= A_ZERO_WINDOW;
-    if (s.waNextSeq !== 0 && seqGt(seq, s.waNextSeq) && (f & TH_RST) === 0) a |= A_LOST_SEGMENT;
-    if (len <= 1 && seq === ((s.waNextSeq - 1) | 0) && control === 0) a |= A_KEEP_ALIVE;
-    const sameAck = len === 0 && window !== 0 && window === s.waWindow && seq === s.waNextSeq && ack === s.waLastAck && control === 0;
-    if (sameAck && (r.waLastFlags & A_KEEP_ALIVE) !== 0) a |= A_KEEP_ALIVE_ACK;
-    else if (len === 0 && window === 0 && window === s.waWindow && seq === s.waNextSeq && ack === s.waLastAck &&
-             (r.waLastFlags & A_ZERO_WINDOW_PROBE) !== 0 && control === 0) a |= A_ZERO_WINDOW_PROBE_ACK;
+    if (sNext !== 0 && seqGt(seq, sNext) && (f & TH_RST) === 0) a |= A_LOST_SEGMENT;
+    if (len <= 1 && seq === ((sNext - 1) | 0) && control === 0) a |= A_KEEP_ALIVE;
+    const sameAck = len === 0 && window !== 0 && window === i[s + EI.waWindow] && seq === sNext && ack === i[s + EI.waLastAck] && control === 0;
+    if (sameAck && (i[r + EI.waLastFlags]! & A_KEEP_ALIVE) !== 0) a |= A_KEEP_ALIVE_ACK;
+    else if (len === 0 && window === 0 && window === i[s + EI.waWindow] && seq === sNext && ack === i[s + EI.waLastAck] &&
+             (i[r + EI.waLastFlags]! & A_ZERO_WINDOW_PROBE) !== 0 && control === 0) a |= A_ZERO_WINDOW_PROBE_ACK;
     else if (sameAck) {
-      s.waDupAcks = s.waDupAcks === -1 ? 1 : s.waDupAcks + 1;
+      const d = i[s + EI.waDupAcks]!;
+      i[s + EI.waDupAcks] = d === -1 ? 1 : d + 1;
       a |= A_DUP_ACK;
     }
   }
 
-  if (ack !== s.waLastAck) s.waDupAcks = 0;
+  if (ack !== i[s + EI.waLastAck]) i[s + EI.waDupAcks] = 0;
 
-  if (r.waMaxSeqToBeAcked !== 0 && seqGt(ack, r.waMaxSeqToBeAcked) && (f & TH_ACK) !== 0) {
-    if (seqGt(r.waMaxSeqToBeAcked, r.waNextSeq)) {
-      r.waMaxSeqToBeAcked = r.waNextSeq;
+  const rMax = i[r + EI.waMaxSeqToBeAcked]!;
+  if (rMax !== 0 && seqGt(ack, rMax) && (f & TH_ACK) !== 0) {
+    if (seqGt(rMax, i[r + EI.waNextSeq]!)) {
+      i[r + EI.waMaxSeqToBeAcked] = i[r + EI.waNextSeq]!;
       a |= A_ACKED_UNSEEN;
     } else {
-      if (r.waDupAcks === 0) a |= A_ACKED_UNSEEN;
-      r.waDupAcks = -1;
+      if (i[r + EI.waDupAcks] === 0) a |= A_ACKED_UNSEEN;
+      i[r + EI.waDupAcks] = -1;
     }
   }
 
   if ((len > 0 || (f & (TH_SYN | TH_FIN)) !== 0) && (a & (A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE)) === 0) {
-    let notAdvanced = s.waNextSeq !== 0 && seqLt(seq, s.waNextSeq);
+    let notAdvanced = sNext !== 0 && seqLt(seq, sNext);
     // More than one byte starting one before the next expected: new data after a probe.
-    if (len > 1 && ((s.waNextSeq - 1) | 0) === seq) notAdvanced = false;
-    if (len > 0 && r.waLastAck !== 0 && seqLe((seq + len) | 0, r.waLastAck)) {
+    if (len > 1 && ((sNext - 1) | 0) === seq) notAdvanced = false;
+    const rLastAck = i[r + EI.waLastAck]!;
+    if (len > 0 && rLastAck !== 0 && seqLe((seq + len) | 0, rLastAck)) {
       a |= A_SPURIOUS_RETRANSMISSION;
-    } else if (notAdvanced && r.waDupAcks >= 2 && r.waLastAck === seq && ts - r.waLastAckTime < FAST_RETRANSMISSION_WINDOW) {
+    } else if (notAdvanced && i[r + EI.waDupAcks]! >= 2 && rLastAck === seq && ts - fl[rf + EF.waLastAckTime]! < FAST_RETRANSMISSION_WINDOW) {
       a |= A_FAST_RETRANSMISSION;
-    } else if (notAdvanced && ts - s.waNextSeqTime < (c.irtt > 0 ? c.irtt : OOO_THRESHOLD_DEFAULT) &&
-               s.waNextSeq !== ((seq + len + ((f & (TH_SYN | TH_FIN)) !== 0 ? 1 : 0)) | 0)) {
+    } else if (notAdvanced && ts - fl[sf + EF.waNextSeqTime]! < (fl[cf + CF.irtt]! > 0 ? fl[cf + CF.irtt]! : OOO_THRESHOLD_DEFAULT) &&
+               sNext !== ((seq + len + ((f & (TH_SYN | TH_FIN)) !== 0 ? 1 : 0)) | 0)) {
       a |= A_OUT_OF_ORDER;
     } else if (notAdvanced) {
       a |= A_RETRANSMISSION;
@@ -88,35 +94,36 @@ export function analyzeSegment(c: Connection, s: Endpoint, r: Endpoint, p: Decod
 
   let next = (seq + len) | 0;
   if ((len > 0 || (f & (TH_SYN | TH_FIN)) !== 0) && (f & (TH_SYN | TH_FIN)) !== 0) next = (next + 1) | 0;
-  if ((seqGt(next, s.waNextSeq) || s.waNextSeq === 0) && (a & A_ZERO_WINDOW_PROBE) === 0) {
-    s.waNextSeq = next;
-    s.waNextSeqTime = ts;
+  if ((seqGt(next, sNext) || sNext === 0) && (a & A_ZERO_WINDOW_PROBE) === 0) {
+    i[s + EI.waNextSeq] = next;
+    fl[sf + EF.waNextSeqTime] = ts;
   }
-  if ((seq === s.waMaxSeqToBeAcked || s.waMaxSeqToBeAcked === 0) && (a & A_ZERO_WINDOW_PROBE) === 0) {
-    s.waMaxSeqToBeAcked = s.waNextSeq;
+  const sMax = i[s + EI.waMaxSeqToBeAcked]!;
+  if ((seq === sMax || sMax === 0) && (a & A_ZERO_WINDOW_PROBE) === 0) {
+    i[s + EI.waMaxSeqToBeAcked] = i[s + EI.waNextSeq]!;
   }
-  s.waWindow = window;
-  s.waLastAck = ack;
-  s.waLastAckTime = ts;
-  s.waLastFlags = a;
+  i[s + EI.waWindow] = window;
+  i[s + EI.waLastAck] = ack;
+  fl[sf + EF.waLastAckTime] = ts;
+  i[s + EI.waLastFlags] = a;
 
   if (a !== 0) {
-    if (a & A_ANY_RETRANSMISSION) s.retransmissions++;
-    if (a & A_OUT_OF_ORDER) s.outOfOrder++;
-    if (a & A_DUP_ACK) s.dupAcks++;
-    if (a & A_ZERO_WINDOW) s.zeroWindows++;
-    if (a & A_KEEP_ALIVE) s.keepAlives++;
-    if (a & A_ACKED_UNSEEN) s.ackedUnseen++;
-    if (a & A_LOST_SEGMENT) s.lostSegments++;
+    if (a & A_ANY_RETRANSMISSION) i[s + EI.retransmissions]!++;
+    if (a & A_OUT_OF_ORDER) i[s + EI.outOfOrder]!++;
+    if (a & A_DUP_ACK) i[s + EI.dupAcks]!++;
+    if (a & A_ZERO_WINDOW) i[s + EI.zeroWindows]!++;
+    if (a & A_KEEP_ALIVE) i[s + EI.keepAlives]!++;
+    if (a & A_ACKED_UNSEEN) i[s + EI.ackedUnseen]!++;
+    if (a & A_LOST_SEGMENT) i[s + EI.lostSegments]!++;
   }
   // A side that keeps retransmitting or probing while its peer stays silent (half-open, or a dead path).
-  r.unanswered = 0;
+  i[r + EI.unanswered] = 0;
   if ((a & (A_ANY_RETRANSMISSION | A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE)) !== 0) {
-    if (s.unanswered === 0) {
-      s.unansweredPacket = c.curPacket;
-      s.unansweredSince = ts;
+    if (i[s + EI.unanswered] === 0) {
+      fl[sf + EF.unansweredPacket] = fl[cf + CF.curPacket]!;
+      fl[sf + EF.unansweredSince] = ts;
     }
-    s.unanswered++;
+    i[s + EI.unanswered]!++;
   }
   return a;
 }

@@ -1,4 +1,8 @@
 import { Endpoint } from './endpoint.js';
+import {
+  CF, CF_FINALIZED, CF_LINGERING, CF_REL_BASE_KNOWN, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EI, EF_FIN_SENT,
+  EF_SENT_RST, type Rows,
+} from './layout.js';
 import { TcpState } from './state.js';
 
 /** Integers per recorded transition, flat in `Connection.transitions`: packet, sec, nsec, packed. */
@@ -12,8 +16,7 @@ export const transitionSide = (packed: number): number => packed & 1;
 export const transitionFrom = (packed: number): number => (packed >> 1) & 15;
 export const transitionTo = (packed: number): number => (packed >> 5) & 15;
 export const transitionEvent = (packed: number): number => packed >> 9;
-/** How many evidence packets a connection can hold (see detect/evidence.ts for what each slot is). */
-export const EVIDENCE_SLOTS = 12;
+export { EVIDENCE_SLOTS } from './layout.js';
 
 /**
  * Why a connection left the table while it was still open: no packet for the idle timeout, or
@@ -31,105 +34,60 @@ export const EVICTION_NAMES = [null, 'idle', 'full'] as const;
 export const MAX_TRANSITIONS = 64;
 
 /**
- * One incarnation of a four-tuple. The client is the side that sent the initial SYN
- * (or the side inferred to be the client when the handshake was not captured).
+ * One incarnation of a four-tuple, as the stages after the connection table read it: a view of
+ * the connection's row in the table (layout.ts). The client is the side that sent the initial
+ * SYN (or the side inferred to be the client when the handshake was not captured). The object
+ * belongs to its table slot for good: it shows the next connection given that slot once this one
+ * has finished, so copy what you keep (tcp/store.ts does).
  */
 export class Connection {
   readonly client: Endpoint;
   readonly server: Endpoint;
-  roleInferred = false;
-  stateInferred = false;
-  /** Tunnels its first packet came through (DecodedPacket.encap); 0 for none. */
-  encap = 0;
-
-  firstPacket = 0;
-  lastPacket = 0;
-  startSec = 0;
-  startNsec = 0;
-  endSec = 0;
-  endNsec = 0;
-
-  /** Packet number and time of the event being applied, read when a transition is recorded. */
-  curPacket = 0;
-  curSec = 0;
-  curNsec = 0;
-
+  /** Where the connection table keeps it. */
+  readonly slot: number;
+  private readonly ib: number;
+  private readonly fb: number;
   /**
    * packet (0 for a timer), sec, nsec, packTransition(...); repeated. The array is kept when the
-   * object is reused: its first `transitionLen` entries are this connection's.
+   * slot is reused: its first `transitionLen` entries are this connection's.
    */
   readonly transitions: number[] = [];
-  transitionLen = 0;
-  transitionsDropped = 0;
 
-  /** Handshake round trip (first SYN to the ACK that completes it), in seconds; 0 until known. */
-  irtt = -0;
-  /** tcpdump's relative-sequence bases (set by the first ACK-bearing segment and by every SYN,ACK). */
-  relBaseKnown = false;
-  relBaseClient = 0;
-  relBaseServer = 0;
-  /** Packets kept as evidence for later stages: indices into their packet store, -1 for none. */
-  readonly evidence = new Int32Array(EVIDENCE_SLOTS).fill(-1);
-
-
-  /** Where the connection table keeps it (the object stays there, for reuse, after it finishes). */
-  slot = 0;
-  /** The table's list of live connections, least recently active first (for eviction). */
-  lruPrev: Connection | null = null;
-  lruNext: Connection | null = null;
-  /** Why the connection left the table before it was over (Eviction), or Eviction.None. */
-  evicted: Eviction = Eviction.None;
-  /** Waiting in the table's timer queue to be finalized once it has been quiet long enough. */
-  lingering = false;
-  finalized = false;
-
-  constructor(public id: number, public family: 4 | 6) {
-    this.client = new Endpoint(0, TcpState.CLOSED);
-    this.server = new Endpoint(1, TcpState.LISTEN);
+  constructor(private readonly rows: Rows, slot: number) {
+    this.slot = slot;
+    this.ib = slot * CONN_INTS;
+    this.fb = slot * CONN_FLOATS;
+    this.client = new Endpoint(rows, slot, 0);
+    this.server = new Endpoint(rows, slot, 1);
   }
 
-  /**
-   * Makes this object a fresh connection again. The table reuses the objects of finished
-   * connections, so that a long capture allocates only as many as are ever live at once.
-   * Every field above is set again here (a test holds the two lists to each other).
-   */
-  reset(id: number, family: 4 | 6): void {
-    this.id = id;
-    this.family = family;
-    this.client.reset(TcpState.CLOSED);
-    this.server.reset(TcpState.LISTEN);
-    this.roleInferred = false;
-    this.stateInferred = false;
-    this.encap = 0;
-    this.firstPacket = 0;
-    this.lastPacket = 0;
-    this.startSec = 0;
-    this.startNsec = 0;
-    this.endSec = 0;
-    this.endNsec = 0;
-    this.curPacket = 0;
-    this.curSec = 0;
-    this.curNsec = 0;
-    this.transitionLen = 0;
-    this.transitionsDropped = 0;
-    this.irtt = -0;
-    this.relBaseKnown = false;
-    this.relBaseClient = 0;
-    this.relBaseServer = 0;
-    // `evidence` needs no reset: whoever fills slots empties them before the connection leaves the table.
-    this.lruPrev = null;
-    this.lruNext = null;
-    this.evicted = Eviction.None;
-    this.lingering = false;
-    this.finalized = false;
-  }
+  get id(): number { return this.rows.f[this.fb + CF.id]!; }
+  get family(): 4 | 6 { return this.rows.i[this.ib + CI.family] === 6 ? 6 : 4; }
+  get encap(): number { return this.rows.i[this.ib + CI.encap]!; }
+  get firstPacket(): number { return this.rows.f[this.fb + CF.firstPacket]!; }
+  get lastPacket(): number { return this.rows.f[this.fb + CF.lastPacket]!; }
+  get startSec(): number { return this.rows.f[this.fb + CF.startSec]!; }
+  get startNsec(): number { return this.rows.i[this.ib + CI.startNsec]!; }
+  get endSec(): number { return this.rows.f[this.fb + CF.endSec]!; }
+  get endNsec(): number { return this.rows.i[this.ib + CI.endNsec]!; }
+  get curPacket(): number { return this.rows.f[this.fb + CF.curPacket]!; }
+  get curSec(): number { return this.rows.f[this.fb + CF.curSec]!; }
+  get curNsec(): number { return this.rows.i[this.ib + CI.curNsec]!; }
+  get irtt(): number { return this.rows.f[this.fb + CF.irtt]!; }
+  get transitionLen(): number { return this.rows.i[this.ib + CI.transitionLen]!; }
+  get transitionsDropped(): number { return this.rows.i[this.ib + CI.transitionsDropped]!; }
+  get relBaseClient(): number { return this.rows.i[this.ib + CI.relBaseClient]!; }
+  get relBaseServer(): number { return this.rows.i[this.ib + CI.relBaseServer]!; }
+  get evicted(): Eviction { return this.rows.i[this.ib + CI.evicted]! as Eviction; }
+  get roleInferred(): boolean { return (this.rows.i[this.ib + CI.flags]! & CF_ROLE_INFERRED) !== 0; }
+  get stateInferred(): boolean { return (this.rows.i[this.ib + CI.flags]! & CF_STATE_INFERRED) !== 0; }
+  get relBaseKnown(): boolean { return (this.rows.i[this.ib + CI.flags]! & CF_REL_BASE_KNOWN) !== 0; }
+  get lingering(): boolean { return (this.rows.i[this.ib + CI.flags]! & CF_LINGERING) !== 0; }
+  get finalized(): boolean { return (this.rows.i[this.ib + CI.flags]! & CF_FINALIZED) !== 0; }
 
-  /** Sets the packet (0 for a timer) and time of the event about to be applied. */
-  at(packet: number, sec: number, nsec: number): void {
-    this.curPacket = packet;
-    this.curSec = sec;
-    this.curNsec = nsec;
-  }
+  /** The evidence store's index of the packet in evidence slot `k` (detect/evidence.ts), -1 for none. */
+  evidenceAt(k: number): number { return this.rows.i[this.ib + CI.evidence + k]!; }
+  setEvidence(k: number, index: number): void { this.rows.i[this.ib + CI.evidence + k] = index; }
 
   endpoint(side: number): Endpoint {
     return side === 0 ? this.client : this.server;
@@ -141,15 +99,17 @@ export function isOver(c: Connection): boolean {
   return isGone(c.client.state) && isGone(c.server.state);
 }
 
-function isGone(s: TcpState): boolean {
+export function isGone(s: TcpState): boolean {
   return s === TcpState.CLOSED || s === TcpState.TIME_WAIT || s === TcpState.LISTEN;
 }
 
 /** Both sides CLOSED (or a listener that never took the connection). */
 export function isFullyClosed(c: Connection): boolean {
-  const a = c.client.state;
-  const b = c.server.state;
-  return (a === TcpState.CLOSED || a === TcpState.LISTEN) && (b === TcpState.CLOSED || b === TcpState.LISTEN);
+  return isShut(c.client.state) && isShut(c.server.state);
+}
+
+export function isShut(s: TcpState): boolean {
+  return s === TcpState.CLOSED || s === TcpState.LISTEN;
 }
 
 /**
@@ -157,11 +117,18 @@ export function isFullyClosed(c: Connection): boolean {
  * without a reset), or a connection still established at both ends.
  */
 export function endedNormally(c: Connection): boolean {
-  if (c.client.sentRst || c.server.sentRst) return false;
-  const a = c.client.state;
-  const b = c.server.state;
+  return endedNormallyRow(c.client.state, c.server.state, c.client.flags, c.server.flags);
+}
+
+/** endedNormally from both sides' states and flags (EI.flags). */
+export function endedNormallyRow(a: TcpState, b: TcpState, fa: number, fb: number): boolean {
+  if (((fa | fb) & EF_SENT_RST) !== 0) return false;
   if (a === TcpState.ESTABLISHED && b === TcpState.ESTABLISHED) return true;
   const closedA = a === TcpState.CLOSED || a === TcpState.TIME_WAIT;
   const closedB = b === TcpState.CLOSED || b === TcpState.TIME_WAIT;
-  return closedA && closedB && c.client.finSent && c.server.finSent;
+  return closedA && closedB && (fa & EF_FIN_SENT) !== 0 && (fb & EF_FIN_SENT) !== 0;
 }
+
+/** Offsets of a connection's client and server state in its integer row. */
+export const CLIENT_STATE = CI.SIZE + EI.state;
+export const SERVER_STATE = CI.SIZE + EI.SIZE + EI.state;

@@ -1,215 +1,175 @@
-import { TcpState } from './state.js';
-
-// An endpoint's yes/no facts share one integer: a live connection is two endpoints, and a busy
-// capture holds hundreds of thousands of them. Read and written through the accessors below.
-const ISS_KNOWN = 1 << 0;
-const SEQ_SEEN = 1 << 1;
-const SENT_DATA = 1 << 2;
-const SYN_ACK_SENT = 1 << 3;
-const FIN_SENT = 1 << 4;
-const FIN_ACKED = 1 << 5;
-const ACK_SENT = 1 << 6;
-const PEER_SYN_SEEN = 1 << 7;
-const PEER_FIN_SEEN = 1 << 8;
-const PEER_FIN_IN_FLIGHT = 1 << 9;
-const FIN_ACK_LOSS_SEEN = 1 << 10;
-const PENDING_FIN_ACK = 1 << 11;
-const SENT_RST = 1 << 12;
-const ACCEPTED_RST = 1 << 13;
-const SYN_ACK_LOSS_SEEN = 1 << 14;
-const PENDING_ACK_OF_SYN = 1 << 15;
+import {
+  EF, EI, EF_ACCEPTED_RST, EF_ACK_SENT, EF_FIN_ACKED, EF_FIN_ACK_LOSS_SEEN, EF_FIN_SENT, EF_ISS_KNOWN, EF_PEER_FIN_IN_FLIGHT, EF_PEER_FIN_SEEN, EF_PEER_SYN_SEEN, EF_PENDING_ACK_OF_SYN, EF_PENDING_FIN_ACK, EF_SENT_DATA, EF_SENT_RST, EF_SEQ_SEEN, EF_SYN_ACK_LOSS_SEEN, EF_SYN_ACK_SENT, EF_HOLDS_ACK, CONN_FLOATS, CONN_INTS, endpointFloats, endpointInts, type Rows,
+} from './layout.js';
+import type { TcpState } from './state.js';
 
 /**
- * Initial value of the fields that hold seconds as doubles: -0 is no small integer, so V8 gives
- * them a double representation from the start instead of changing every Endpoint's hidden class
- * (and the code that reads it) when the first double arrives.
+ * One side of a connection as the stages after the connection table read it: a view of its part
+ * of the table's rows (layout.ts). The object belongs to its table slot for good; what it shows
+ * changes when the slot holds the next connection, so copy what you keep.
  */
-const DOUBLE = -0;
-
-/** What one side of a connection has shown on the wire, and the state that follows from it. */
 export class Endpoint {
-  state: TcpState;
-  a0 = 0; a1 = 0; a2 = 0; a3 = 0;
-  port = 0;
-  flags = 0;
+  /** Offsets of this side's integers and doubles in the rows. */
+  readonly ib: number;
+  readonly fb: number;
 
-  packets = 0;
-  payloadBytes = 0;
-  /** Frame bytes on the wire, link header included (what Wireshark's conversations count). */
-  wireBytes = 0;
-
-  /** Sequence space this side has sent into (signed 32-bit, see seq.ts). */
-  iss = 0;
-  sndNxt = 0;
-  /** The sequence number this side's FIN occupies. */
-  finSeq = 0;
-
-  /** What this side has acknowledged and advertised (its receive window). */
-  lastAck = 0;
-  window = 0;
-  wscale = -1;
-
-  peerIss = 0;
-  peerFinSeq = 0;
-
-  /** An ACK of our FIN held back (see finAckLossSeen): its packet and time. */
-  pendingPacket = 0;
-  pendingSec = 0;
-  pendingNsec = 0;
-  lastFinSec = 0;
-  lastFinNsec = 0;
-  /** Interval between this side's last two FIN transmissions, in µs: its retransmission timeout, roughly. */
-  finRtoUs = 0;
-
-  /** When this side last sent its SYN,ACK, and the interval before that (its SYN,ACK timeout, roughly), in seconds. */
-  lastSynAckAt = DOUBLE;
-  synAckRto = DOUBLE;
-  synRetransmits = 0;
-  finRetransmits = 0;
-  rstIgnored = 0;
-  /** Bumped to cancel a pending TIME_WAIT expiry. */
-  timerGen = 0;
-
-  /** Every state this side has been in, one bit per TcpState. */
-  visited = 0;
-  /** When the current state was entered (seconds), and how long the side spent in the closing states it left. */
-  stateSince = DOUBLE;
-  closeWaitSeconds = DOUBLE;
-  finWait1Seconds = DOUBLE;
-  finWait2Seconds = DOUBLE;
-  lastAckSeconds = DOUBLE;
-
-  // Wireshark's TCP sequence analysis of the segments this side sends (see analysis.ts).
-  waNextSeq = 0;
-  waNextSeqTime = DOUBLE;
-  waMaxSeqToBeAcked = 0;
-  waLastAck = 0;
-  waLastAckTime = DOUBLE;
-  waWindow = -1;
-  waDupAcks = 0;
-  waLastFlags = 0;
-  /** What Wireshark's analysis flagged in the segments this side sent. */
-  retransmissions = 0;
-  outOfOrder = 0;
-  dupAcks = 0;
-  zeroWindows = 0;
-  keepAlives = 0;
-  ackedUnseen = 0;
-  lostSegments = 0;
-  /** Retransmissions and keep-alives sent since the peer last sent anything, and the first of them. */
-  unanswered = 0;
-  unansweredPacket = 0;
-  unansweredSince = DOUBLE;
-
-  constructor(readonly side: 0 | 1, state: TcpState) {
-    this.state = state;
-    this.visited = 1 << state;
+  constructor(private readonly rows: Rows, slot: number, readonly side: 0 | 1) {
+    this.ib = slot * CONN_INTS + endpointInts(side);
+    this.fb = slot * CONN_FLOATS + endpointFloats(side);
   }
+  get state(): TcpState { return this.rows.i[this.ib + EI.state]! as TcpState; }
+  set state(v: TcpState) { this.rows.i[this.ib + EI.state] = v; }
+  get visited(): number { return this.rows.i[this.ib + EI.visited]!; }
+  set visited(v: number) { this.rows.i[this.ib + EI.visited] = v; }
+  get a0(): number { return this.rows.i[this.ib + EI.a0]!; }
+  set a0(v: number) { this.rows.i[this.ib + EI.a0] = v; }
+  get a1(): number { return this.rows.i[this.ib + EI.a1]!; }
+  set a1(v: number) { this.rows.i[this.ib + EI.a1] = v; }
+  get a2(): number { return this.rows.i[this.ib + EI.a2]!; }
+  set a2(v: number) { this.rows.i[this.ib + EI.a2] = v; }
+  get a3(): number { return this.rows.i[this.ib + EI.a3]!; }
+  set a3(v: number) { this.rows.i[this.ib + EI.a3] = v; }
+  get port(): number { return this.rows.i[this.ib + EI.port]!; }
+  set port(v: number) { this.rows.i[this.ib + EI.port] = v; }
+  get iss(): number { return this.rows.i[this.ib + EI.iss]!; }
+  set iss(v: number) { this.rows.i[this.ib + EI.iss] = v; }
+  get sndNxt(): number { return this.rows.i[this.ib + EI.sndNxt]!; }
+  set sndNxt(v: number) { this.rows.i[this.ib + EI.sndNxt] = v; }
+  get finSeq(): number { return this.rows.i[this.ib + EI.finSeq]!; }
+  set finSeq(v: number) { this.rows.i[this.ib + EI.finSeq] = v; }
+  get lastAck(): number { return this.rows.i[this.ib + EI.lastAck]!; }
+  set lastAck(v: number) { this.rows.i[this.ib + EI.lastAck] = v; }
+  get window(): number { return this.rows.i[this.ib + EI.window]!; }
+  set window(v: number) { this.rows.i[this.ib + EI.window] = v; }
+  get wscale(): number { return this.rows.i[this.ib + EI.wscale]!; }
+  set wscale(v: number) { this.rows.i[this.ib + EI.wscale] = v; }
+  get peerIss(): number { return this.rows.i[this.ib + EI.peerIss]!; }
+  set peerIss(v: number) { this.rows.i[this.ib + EI.peerIss] = v; }
+  get peerFinSeq(): number { return this.rows.i[this.ib + EI.peerFinSeq]!; }
+  set peerFinSeq(v: number) { this.rows.i[this.ib + EI.peerFinSeq] = v; }
+  get pendingNsec(): number { return this.rows.i[this.ib + EI.pendingNsec]!; }
+  set pendingNsec(v: number) { this.rows.i[this.ib + EI.pendingNsec] = v; }
+  get lastFinNsec(): number { return this.rows.i[this.ib + EI.lastFinNsec]!; }
+  set lastFinNsec(v: number) { this.rows.i[this.ib + EI.lastFinNsec] = v; }
+  get finRtoUs(): number { return this.rows.i[this.ib + EI.finRtoUs]!; }
+  set finRtoUs(v: number) { this.rows.i[this.ib + EI.finRtoUs] = v; }
+  get synRetransmits(): number { return this.rows.i[this.ib + EI.synRetransmits]!; }
+  set synRetransmits(v: number) { this.rows.i[this.ib + EI.synRetransmits] = v; }
+  get finRetransmits(): number { return this.rows.i[this.ib + EI.finRetransmits]!; }
+  set finRetransmits(v: number) { this.rows.i[this.ib + EI.finRetransmits] = v; }
+  get rstIgnored(): number { return this.rows.i[this.ib + EI.rstIgnored]!; }
+  set rstIgnored(v: number) { this.rows.i[this.ib + EI.rstIgnored] = v; }
+  get timerGen(): number { return this.rows.i[this.ib + EI.timerGen]!; }
+  set timerGen(v: number) { this.rows.i[this.ib + EI.timerGen] = v; }
+  get packets(): number { return this.rows.i[this.ib + EI.packets]!; }
+  set packets(v: number) { this.rows.i[this.ib + EI.packets] = v; }
+  get waNextSeq(): number { return this.rows.i[this.ib + EI.waNextSeq]!; }
+  set waNextSeq(v: number) { this.rows.i[this.ib + EI.waNextSeq] = v; }
+  get waMaxSeqToBeAcked(): number { return this.rows.i[this.ib + EI.waMaxSeqToBeAcked]!; }
+  set waMaxSeqToBeAcked(v: number) { this.rows.i[this.ib + EI.waMaxSeqToBeAcked] = v; }
+  get waLastAck(): number { return this.rows.i[this.ib + EI.waLastAck]!; }
+  set waLastAck(v: number) { this.rows.i[this.ib + EI.waLastAck] = v; }
+  get waWindow(): number { return this.rows.i[this.ib + EI.waWindow]!; }
+  set waWindow(v: number) { this.rows.i[this.ib + EI.waWindow] = v; }
+  get waDupAcks(): number { return this.rows.i[this.ib + EI.waDupAcks]!; }
+  set waDupAcks(v: number) { this.rows.i[this.ib + EI.waDupAcks] = v; }
+  get waLastFlags(): number { return this.rows.i[this.ib + EI.waLastFlags]!; }
+  set waLastFlags(v: number) { this.rows.i[this.ib + EI.waLastFlags] = v; }
+  get retransmissions(): number { return this.rows.i[this.ib + EI.retransmissions]!; }
+  set retransmissions(v: number) { this.rows.i[this.ib + EI.retransmissions] = v; }
+  get outOfOrder(): number { return this.rows.i[this.ib + EI.outOfOrder]!; }
+  set outOfOrder(v: number) { this.rows.i[this.ib + EI.outOfOrder] = v; }
+  get dupAcks(): number { return this.rows.i[this.ib + EI.dupAcks]!; }
+  set dupAcks(v: number) { this.rows.i[this.ib + EI.dupAcks] = v; }
+  get zeroWindows(): number { return this.rows.i[this.ib + EI.zeroWindows]!; }
+  set zeroWindows(v: number) { this.rows.i[this.ib + EI.zeroWindows] = v; }
+  get keepAlives(): number { return this.rows.i[this.ib + EI.keepAlives]!; }
+  set keepAlives(v: number) { this.rows.i[this.ib + EI.keepAlives] = v; }
+  get ackedUnseen(): number { return this.rows.i[this.ib + EI.ackedUnseen]!; }
+  set ackedUnseen(v: number) { this.rows.i[this.ib + EI.ackedUnseen] = v; }
+  get lostSegments(): number { return this.rows.i[this.ib + EI.lostSegments]!; }
+  set lostSegments(v: number) { this.rows.i[this.ib + EI.lostSegments] = v; }
+  get unanswered(): number { return this.rows.i[this.ib + EI.unanswered]!; }
+  set unanswered(v: number) { this.rows.i[this.ib + EI.unanswered] = v; }
+  get payloadBytes(): number { return this.rows.f[this.fb + EF.payloadBytes]!; }
+  set payloadBytes(v: number) { this.rows.f[this.fb + EF.payloadBytes] = v; }
+  get wireBytes(): number { return this.rows.f[this.fb + EF.wireBytes]!; }
+  set wireBytes(v: number) { this.rows.f[this.fb + EF.wireBytes] = v; }
+  get pendingPacket(): number { return this.rows.f[this.fb + EF.pendingPacket]!; }
+  set pendingPacket(v: number) { this.rows.f[this.fb + EF.pendingPacket] = v; }
+  get pendingSec(): number { return this.rows.f[this.fb + EF.pendingSec]!; }
+  set pendingSec(v: number) { this.rows.f[this.fb + EF.pendingSec] = v; }
+  get lastFinSec(): number { return this.rows.f[this.fb + EF.lastFinSec]!; }
+  set lastFinSec(v: number) { this.rows.f[this.fb + EF.lastFinSec] = v; }
+  get lastSynAckAt(): number { return this.rows.f[this.fb + EF.lastSynAckAt]!; }
+  set lastSynAckAt(v: number) { this.rows.f[this.fb + EF.lastSynAckAt] = v; }
+  get synAckRto(): number { return this.rows.f[this.fb + EF.synAckRto]!; }
+  set synAckRto(v: number) { this.rows.f[this.fb + EF.synAckRto] = v; }
+  get stateSince(): number { return this.rows.f[this.fb + EF.stateSince]!; }
+  set stateSince(v: number) { this.rows.f[this.fb + EF.stateSince] = v; }
+  get closeWaitSeconds(): number { return this.rows.f[this.fb + EF.closeWaitSeconds]!; }
+  set closeWaitSeconds(v: number) { this.rows.f[this.fb + EF.closeWaitSeconds] = v; }
+  get finWait1Seconds(): number { return this.rows.f[this.fb + EF.finWait1Seconds]!; }
+  set finWait1Seconds(v: number) { this.rows.f[this.fb + EF.finWait1Seconds] = v; }
+  get finWait2Seconds(): number { return this.rows.f[this.fb + EF.finWait2Seconds]!; }
+  set finWait2Seconds(v: number) { this.rows.f[this.fb + EF.finWait2Seconds] = v; }
+  get lastAckSeconds(): number { return this.rows.f[this.fb + EF.lastAckSeconds]!; }
+  set lastAckSeconds(v: number) { this.rows.f[this.fb + EF.lastAckSeconds] = v; }
+  get waNextSeqTime(): number { return this.rows.f[this.fb + EF.waNextSeqTime]!; }
+  set waNextSeqTime(v: number) { this.rows.f[this.fb + EF.waNextSeqTime] = v; }
+  get waLastAckTime(): number { return this.rows.f[this.fb + EF.waLastAckTime]!; }
+  set waLastAckTime(v: number) { this.rows.f[this.fb + EF.waLastAckTime] = v; }
+  get unansweredPacket(): number { return this.rows.f[this.fb + EF.unansweredPacket]!; }
+  set unansweredPacket(v: number) { this.rows.f[this.fb + EF.unansweredPacket] = v; }
+  get unansweredSince(): number { return this.rows.f[this.fb + EF.unansweredSince]!; }
+  set unansweredSince(v: number) { this.rows.f[this.fb + EF.unansweredSince] = v; }
+  get flags(): number { return this.rows.i[this.ib + EI.flags]!; }
+  set flags(v: number) { this.rows.i[this.ib + EI.flags] = v; }
 
-  /**
-   * Back to a fresh endpoint in `state`, for the next connection that reuses this object.
-   * Every field above is set again here (a test holds the two lists to each other).
-   */
-  reset(state: TcpState): void {
-    this.state = state;
-    this.a0 = 0; this.a1 = 0; this.a2 = 0; this.a3 = 0;
-    this.port = 0;
-    this.flags = 0;
-    this.packets = 0;
-    this.payloadBytes = 0;
-    this.wireBytes = 0;
-    this.iss = 0;
-    this.sndNxt = 0;
-    this.finSeq = 0;
-    this.lastAck = 0;
-    this.window = 0;
-    this.wscale = -1;
-    this.peerIss = 0;
-    this.peerFinSeq = 0;
-    this.pendingPacket = 0;
-    this.pendingSec = 0;
-    this.pendingNsec = 0;
-    this.lastFinSec = 0;
-    this.lastFinNsec = 0;
-    this.finRtoUs = 0;
-    this.lastSynAckAt = DOUBLE;
-    this.synAckRto = DOUBLE;
-    this.synRetransmits = 0;
-    this.finRetransmits = 0;
-    this.rstIgnored = 0;
-    this.timerGen = 0;
-    this.visited = 1 << state;
-    this.stateSince = DOUBLE;
-    this.closeWaitSeconds = DOUBLE;
-    this.finWait1Seconds = DOUBLE;
-    this.finWait2Seconds = DOUBLE;
-    this.lastAckSeconds = DOUBLE;
-    this.waNextSeq = 0;
-    this.waNextSeqTime = DOUBLE;
-    this.waMaxSeqToBeAcked = 0;
-    this.waLastAck = 0;
-    this.waLastAckTime = DOUBLE;
-    this.waWindow = -1;
-    this.waDupAcks = 0;
-    this.waLastFlags = 0;
-    this.retransmissions = 0;
-    this.outOfOrder = 0;
-    this.dupAcks = 0;
-    this.zeroWindows = 0;
-    this.keepAlives = 0;
-    this.ackedUnseen = 0;
-    this.lostSegments = 0;
-    this.unanswered = 0;
-    this.unansweredPacket = 0;
-    this.unansweredSince = DOUBLE;
-  }
+  /** The rows' doubles (for code that works on offsets, as addDwell does). */
+  get floats(): Float64Array { return this.rows.f; }
 
   hasVisited(s: TcpState): boolean {
     return (this.visited & (1 << s)) !== 0;
   }
 
   private flag(bit: number, on: boolean): void {
-    this.flags = on ? this.flags | bit : this.flags & ~bit;
+    const i = this.rows.i;
+    i[this.ib + EI.flags] = on ? i[this.ib + EI.flags]! | bit : i[this.ib + EI.flags]! & ~bit;
   }
 
-  get issKnown(): boolean { return (this.flags & ISS_KNOWN) !== 0; }
-  set issKnown(v: boolean) { this.flag(ISS_KNOWN, v); }
-  get seqSeen(): boolean { return (this.flags & SEQ_SEEN) !== 0; }
-  set seqSeen(v: boolean) { this.flag(SEQ_SEEN, v); }
-  get sentData(): boolean { return (this.flags & SENT_DATA) !== 0; }
-  set sentData(v: boolean) { this.flag(SENT_DATA, v); }
-  get synAckSent(): boolean { return (this.flags & SYN_ACK_SENT) !== 0; }
-  set synAckSent(v: boolean) { this.flag(SYN_ACK_SENT, v); }
-  get finSent(): boolean { return (this.flags & FIN_SENT) !== 0; }
-  set finSent(v: boolean) { this.flag(FIN_SENT, v); }
-  get finAcked(): boolean { return (this.flags & FIN_ACKED) !== 0; }
-  set finAcked(v: boolean) { this.flag(FIN_ACKED, v); }
-  get ackSent(): boolean { return (this.flags & ACK_SENT) !== 0; }
-  set ackSent(v: boolean) { this.flag(ACK_SENT, v); }
-  get peerSynSeen(): boolean { return (this.flags & PEER_SYN_SEEN) !== 0; }
-  set peerSynSeen(v: boolean) { this.flag(PEER_SYN_SEEN, v); }
-  get peerFinSeen(): boolean { return (this.flags & PEER_FIN_SEEN) !== 0; }
-  set peerFinSeen(v: boolean) { this.flag(PEER_FIN_SEEN, v); }
-  /** The peer's FIN crossed this side's own FIN: captured, but not yet received by this side. */
-  get peerFinInFlight(): boolean { return (this.flags & PEER_FIN_IN_FLIGHT) !== 0; }
-  set peerFinInFlight(v: boolean) { this.flag(PEER_FIN_IN_FLIGHT, v); }
-  /**
-   * This side sent its FIN again after the capture saw that FIN acknowledged: ACKs captured
-   * on their way to it are being lost, so a later one is believed only if no retransmission follows.
-   */
-  get finAckLossSeen(): boolean { return (this.flags & FIN_ACK_LOSS_SEEN) !== 0; }
-  set finAckLossSeen(v: boolean) { this.flag(FIN_ACK_LOSS_SEEN, v); }
-  get pendingFinAck(): boolean { return (this.flags & PENDING_FIN_ACK) !== 0; }
-  set pendingFinAck(v: boolean) { this.flag(PENDING_FIN_ACK, v); }
-  /** Like finAckLossSeen, for the ACK of this side's SYN,ACK: it sent the SYN,ACK again after that ACK was captured. */
-  get synAckLossSeen(): boolean { return (this.flags & SYN_ACK_LOSS_SEEN) !== 0; }
-  set synAckLossSeen(v: boolean) { this.flag(SYN_ACK_LOSS_SEEN, v); }
-  get pendingAckOfSyn(): boolean { return (this.flags & PENDING_ACK_OF_SYN) !== 0; }
-  set pendingAckOfSyn(v: boolean) { this.flag(PENDING_ACK_OF_SYN, v); }
+  get issKnown(): boolean { return (this.flags & EF_ISS_KNOWN) !== 0; }
+  set issKnown(v: boolean) { this.flag(EF_ISS_KNOWN, v); }
+  get seqSeen(): boolean { return (this.flags & EF_SEQ_SEEN) !== 0; }
+  set seqSeen(v: boolean) { this.flag(EF_SEQ_SEEN, v); }
+  get sentData(): boolean { return (this.flags & EF_SENT_DATA) !== 0; }
+  set sentData(v: boolean) { this.flag(EF_SENT_DATA, v); }
+  get synAckSent(): boolean { return (this.flags & EF_SYN_ACK_SENT) !== 0; }
+  set synAckSent(v: boolean) { this.flag(EF_SYN_ACK_SENT, v); }
+  get finSent(): boolean { return (this.flags & EF_FIN_SENT) !== 0; }
+  set finSent(v: boolean) { this.flag(EF_FIN_SENT, v); }
+  get finAcked(): boolean { return (this.flags & EF_FIN_ACKED) !== 0; }
+  set finAcked(v: boolean) { this.flag(EF_FIN_ACKED, v); }
+  get ackSent(): boolean { return (this.flags & EF_ACK_SENT) !== 0; }
+  set ackSent(v: boolean) { this.flag(EF_ACK_SENT, v); }
+  get peerSynSeen(): boolean { return (this.flags & EF_PEER_SYN_SEEN) !== 0; }
+  set peerSynSeen(v: boolean) { this.flag(EF_PEER_SYN_SEEN, v); }
+  get peerFinSeen(): boolean { return (this.flags & EF_PEER_FIN_SEEN) !== 0; }
+  set peerFinSeen(v: boolean) { this.flag(EF_PEER_FIN_SEEN, v); }
+  get peerFinInFlight(): boolean { return (this.flags & EF_PEER_FIN_IN_FLIGHT) !== 0; }
+  set peerFinInFlight(v: boolean) { this.flag(EF_PEER_FIN_IN_FLIGHT, v); }
+  get finAckLossSeen(): boolean { return (this.flags & EF_FIN_ACK_LOSS_SEEN) !== 0; }
+  set finAckLossSeen(v: boolean) { this.flag(EF_FIN_ACK_LOSS_SEEN, v); }
+  get pendingFinAck(): boolean { return (this.flags & EF_PENDING_FIN_ACK) !== 0; }
+  set pendingFinAck(v: boolean) { this.flag(EF_PENDING_FIN_ACK, v); }
+  get sentRst(): boolean { return (this.flags & EF_SENT_RST) !== 0; }
+  set sentRst(v: boolean) { this.flag(EF_SENT_RST, v); }
+  get acceptedRst(): boolean { return (this.flags & EF_ACCEPTED_RST) !== 0; }
+  set acceptedRst(v: boolean) { this.flag(EF_ACCEPTED_RST, v); }
+  get synAckLossSeen(): boolean { return (this.flags & EF_SYN_ACK_LOSS_SEEN) !== 0; }
+  set synAckLossSeen(v: boolean) { this.flag(EF_SYN_ACK_LOSS_SEEN, v); }
+  get pendingAckOfSyn(): boolean { return (this.flags & EF_PENDING_ACK_OF_SYN) !== 0; }
+  set pendingAckOfSyn(v: boolean) { this.flag(EF_PENDING_ACK_OF_SYN, v); }
   /** An ACK reached this side in the capture but is held until no retransmission shows it was lost. */
-  get holdsAck(): boolean { return (this.flags & (PENDING_FIN_ACK | PENDING_ACK_OF_SYN)) !== 0; }
-  get sentRst(): boolean { return (this.flags & SENT_RST) !== 0; }
-  set sentRst(v: boolean) { this.flag(SENT_RST, v); }
-  get acceptedRst(): boolean { return (this.flags & ACCEPTED_RST) !== 0; }
-  set acceptedRst(v: boolean) { this.flag(ACCEPTED_RST, v); }
+  get holdsAck(): boolean { return (this.flags & EF_HOLDS_ACK) !== 0; }
 }

@@ -1,7 +1,10 @@
 import { type DecodedPacket, TH_ACK, TH_RST, TH_SYN } from '../decode/packet.js';
-import { Connection, Eviction, isFullyClosed, isOver } from './connection.js';
-import type { Endpoint } from './endpoint.js';
+import { Connection, Eviction } from './connection.js';
 import { analyzeSegment } from './analysis.js';
+import {
+  CF, CF_FINALIZED, CF_LINGERING, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EF, EF_HOLDS_ACK, EF_ISS_KNOWN,
+  EF_PEER_SYN_SEEN, EI, EVIDENCE_SLOTS, Rows,
+} from './layout.js';
 import { TcpMachine, type TimerHost } from './machine.js';
 import { TcpEvent, TcpState } from './state.js';
 import { TimerQueue } from './timers.js';
@@ -9,7 +12,15 @@ import { TupleIndex } from './tuples.js';
 
 /** Receives each connection once, when it leaves the table; the object is reused afterwards, so copy what you keep. */
 export interface ConnectionSink {
-  finished(c: Connection): void;
+  /** A connection has just begun (its first packet is being applied). */
+  started?(c: Connection): void;
+  /** `c` stopped being followed at `now`: its last timer, an eviction, or the end of the capture. */
+  finished(c: Connection, now: number): void;
+}
+
+/** Numbers connections in the order they begin, across the partitions that share it. */
+export interface IdSource {
+  next: number;
 }
 
 /** How much the table holds: the defaults are the README's (section Security). */
@@ -21,10 +32,11 @@ export interface TableLimits {
 }
 
 /**
- * A live connection takes about 1.8 KB of objects, and the heap holds as much again in garbage
- * between collections: 50,000 keep the million-SYN flood of the README under 400 MiB of RSS. Three hours of silence is
- * longer than Linux's whole keep-alive schedule (7,200 s, then 9 probes 75 s apart): a kept-alive
- * connection, or one a pool holds idle for an hour, is never split in two by the timeout.
+ * A live connection takes a row of CONN_INTS integers and CONN_FLOATS doubles (about 0.6 KB), and
+ * its slot keeps two small view objects: 50,000 keep the million-SYN flood of the README well under
+ * 400 MiB of RSS. Three hours of silence is longer than Linux's whole keep-alive schedule (7,200 s,
+ * then 9 probes 75 s apart): a kept-alive connection, or one a pool holds idle for an hour, is never
+ * split in two by the timeout.
  */
 export const DEFAULT_LIMITS: Readonly<TableLimits> = Object.freeze({ maxConnections: 50_000, idleTimeout: 10_800 });
 
@@ -32,57 +44,54 @@ const TIMER_TIME_WAIT_CLIENT = 0;
 const TIMER_TIME_WAIT_SERVER = 1;
 const TIMER_LINGER = 2;
 
+const CLIENT = CI.SIZE;
+const SERVER = CI.SIZE + EI.SIZE;
+const CLIENT_F = CF.SIZE;
+const SERVER_F = CF.SIZE + EF.SIZE;
+const NONE = -1;
+
 /**
  * Live connections keyed by four-tuple in either direction. A connection leaves the table
  * when its TIME_WAIT expires or, closed without one, after lingering 2MSL so that stray
  * late segments still find it; memory is bounded by live connections, not capture length.
+ * Connections are rows of typed arrays (layout.ts) in numbered slots; a finished connection's
+ * slot, and its view objects, go to the next connection.
  */
 export class ConnectionTable implements TimerHost {
+  readonly rows = new Rows();
   private readonly index = new TupleIndex();
-  /**
-   * Connection objects by slot. A finished connection's object stays in its slot, for the next
-   * connection given that slot to reuse: no garbage per connection.
-   */
-  private readonly slots: Connection[] = [];
+  /** The view of each slot (made once per slot, for good). */
+  private readonly views: Connection[] = [];
   private readonly freeSlots: number[] = [];
   private readonly machine: TcpMachine;
-  private nextId = 1;
   live = 0;
-  /** The connection the last segment went to, whether the client sent it, and both sides' states just before it. */
-  current: Connection | null = null;
+  /** The slot the last segment went to, whether the client sent it, and both sides' states just before it. */
+  currentSlot = NONE;
   currentFromClient = true;
   clientBefore: TcpState = TcpState.CLOSED;
   serverBefore: TcpState = TcpState.CLOSED;
   /** Wireshark's analysis flags of the last segment (A_* in analysis.ts). */
   analysis = 0;
-  /** When the connection being handed to the sink stopped being followed: its last timer, or the end of the capture. */
-  finishTime = 0;
   /** Connections evicted before they were over: idle for the timeout, or least recently active in a full table. */
   evictedIdle = 0;
   evictedFull = 0;
-  /** The most connections live at once. */
-  peakLive = 0;
-  /** Connections seen in total (ids handed out). */
-  get created(): number {
-    return this.nextId - 1;
-  }
 
-  /** Live connections, least recently active first. */
-  private lruHead: Connection | null = null;
-  private lruTail: Connection | null = null;
+  /** Live connections, least recently active first (slots). */
+  private lruHead = NONE;
+  private lruTail = NONE;
   private readonly maxLive: number;
   private readonly idle: number;
 
   private readonly timers = new TimerQueue();
-  private nextDeadline = Infinity;
 
   /** 2×MSL in seconds, and split into whole seconds and nanoseconds for exact deadlines. */
   private readonly msl2: number;
   private readonly msl2Sec: number;
   private readonly msl2Nsec: number;
 
-  constructor(mslSeconds: number, private readonly sink: ConnectionSink, recordTransitions = true, limits: TableLimits = DEFAULT_LIMITS) {
-    this.machine = new TcpMachine(this, recordTransitions);
+  constructor(mslSeconds: number, private readonly sink: ConnectionSink, recordTransitions = true, limits: TableLimits = DEFAULT_LIMITS,
+    private readonly ids: IdSource = { next: 1 }) {
+    this.machine = new TcpMachine(this.rows, this.views, this, recordTransitions);
     this.maxLive = Math.max(1, Math.floor(limits.maxConnections));
     this.idle = limits.idleTimeout > 0 ? limits.idleTimeout : Infinity;
     this.msl2 = 2 * mslSeconds;
@@ -90,232 +99,318 @@ export class ConnectionTable implements TimerHost {
     this.msl2Nsec = Math.round((this.msl2 - this.msl2Sec) * 1e9);
   }
 
-  /** Applies one TCP segment; `ts` is sec + nsec·10⁻⁹. */
-  segment(p: DecodedPacket, packet: number, sec: number, nsec: number, ts: number): void {
-    if (ts >= this.nextDeadline) this.runTimers(ts);
-    const oldest = this.lruHead;
-    if (oldest !== null && ts - this.idle >= oldest.endSec + oldest.endNsec * 1e-9) this.evictIdle(ts);
-    const hash = tupleHash(p);
-    const slot = this.index.find(p, hash);
-    let c: Connection | null = slot < 0 ? null : this.slots[slot]!;
-    let fromClient = this.index.forward;
-    const pureSyn = (p.flags & (TH_SYN | TH_ACK | TH_RST)) === TH_SYN;
-    if (c !== null && pureSyn && this.startsNewIncarnation(c)) {
-      c.at(packet, sec, nsec);
-      this.endForReuse(c, c.client);
-      this.endForReuse(c, c.server);
-      this.finish(c);
-      c = null;
-    }
-    if (c === null) {
-      if (this.live >= this.maxLive) this.evict(this.lruHead!, Eviction.Full, ts);
-      c = this.create(p, hash, packet, sec, nsec);
-      fromClient = this.createdBySender;
-    } else if (c !== this.lruTail) {
-      this.touch(c);
-    }
-    if (c.client.holdsAck || c.server.holdsAck) this.machine.settle(c, ts);
-    c.lastPacket = packet;
-    c.endSec = sec;
-    c.endNsec = nsec;
-    c.at(packet, sec, nsec);
-    this.current = c;
-    this.currentFromClient = fromClient;
-    this.clientBefore = c.client.state;
-    this.serverBefore = c.server.state;
-    const s = fromClient ? c.client : c.server;
-    const r = fromClient ? c.server : c.client;
-    s.packets++;
-    s.payloadBytes += p.payloadLen;
-    s.wireBytes += p.wireLen;
-    this.analysis = analyzeSegment(c, s, r, p, ts);
-    this.machine.segment(c, s, r, p);
-    if (!c.lingering && isFullyClosed(c)) this.schedule(c, TIMER_LINGER, 0, sec, nsec);
+  /** The connection the last segment went to. */
+  get current(): Connection | null {
+    return this.currentSlot === NONE ? null : this.views[this.currentSlot]!;
   }
 
-  /** The capture ended at `now`: every connection still in the table is handed on as it stands. */
-  flush(now: number): void {
-    this.finishTime = now;
-    const live: Connection[] = [];
-    for (let c = this.lruHead; c !== null; c = c.lruNext) live.push(c);
-    // In the order they began, so that what keeps "the first N" (evidence, ids) keeps the earliest.
-    live.sort((a, b) => a.id - b.id);
-    for (const c of live) {
-      if (c.client.holdsAck || c.server.holdsAck) this.machine.settle(c, now);
-      this.sink.finished(c);
+  /** The view of the connection in `slot`. */
+  view(slot: number): Connection {
+    return this.views[slot]!;
+  }
+
+  /**
+   * Applies one TCP segment whose four-tuple hashes to `hash` (tupleHash); `ts` is sec + nsec·10⁻⁹.
+   * The timers and idle evictions due by `ts` must have been run first (Connections does it for
+   * every partition at every packet).
+   */
+  segment(p: DecodedPacket, hash: number, packet: number, sec: number, nsec: number, ts: number): void {
+    let slot = this.index.find(p, hash);
+    let fromClient = this.index.forward;
+    const pureSyn = (p.flags & (TH_SYN | TH_ACK | TH_RST)) === TH_SYN;
+    if (slot !== NONE && pureSyn && this.isOver(slot)) {
+      // A SYN on a known tuple opens a new incarnation when the old one is over: both sides
+      // closed or in TIME_WAIT (RFC 9293 section 3.10.7.4, RFC 6191). A SYN on a live connection
+      // is a retransmission or an anomaly of that connection.
+      this.at(slot, packet, sec, nsec);
+      this.endForReuse(slot, CLIENT, CLIENT_F);
+      this.endForReuse(slot, SERVER, SERVER_F);
+      this.finish(slot, this.endTime(slot));
+      slot = NONE;
     }
-    for (const c of live) {
-      this.index.remove(c.slot);
-      this.freeSlots.push(c.slot);
+    if (slot === NONE) {
+      if (this.live >= this.maxLive) this.evict(this.lruHead, Eviction.Full, ts);
+      slot = this.create(p, hash, packet, sec, nsec);
+      fromClient = this.createdBySender;
+    } else if (slot !== this.lruTail) {
+      this.unlink(slot);
+      this.append(slot);
     }
-    this.lruHead = this.lruTail = null;
+    const i = this.rows.i;
+    const f = this.rows.f;
+    const ci = slot * CONN_INTS;
+    const cf = slot * CONN_FLOATS;
+    if (((i[ci + CLIENT + EI.flags]! | i[ci + SERVER + EI.flags]!) & EF_HOLDS_ACK) !== 0) this.machine.settle(slot, ts);
+    f[cf + CF.lastPacket] = packet;
+    f[cf + CF.endSec] = sec;
+    i[ci + CI.endNsec] = nsec;
+    f[cf + CF.curPacket] = packet;
+    f[cf + CF.curSec] = sec;
+    i[ci + CI.curNsec] = nsec;
+    this.currentSlot = slot;
+    this.currentFromClient = fromClient;
+    this.clientBefore = i[ci + CLIENT + EI.state]!;
+    this.serverBefore = i[ci + SERVER + EI.state]!;
+    const s = ci + (fromClient ? CLIENT : SERVER);
+    const r = ci + (fromClient ? SERVER : CLIENT);
+    const sf = cf + (fromClient ? CLIENT_F : SERVER_F);
+    const rf = cf + (fromClient ? SERVER_F : CLIENT_F);
+    i[s + EI.packets]!++;
+    f[sf + EF.payloadBytes]! += p.payloadLen;
+    f[sf + EF.wireBytes]! += p.wireLen;
+    this.analysis = analyzeSegment(i, f, ci, cf, s, sf, r, rf, p, ts);
+    this.machine.segment(ci, cf, s, sf, r, rf, p);
+    if ((i[ci + CI.flags]! & CF_LINGERING) === 0 && this.isFullyClosed(slot)) this.schedule(slot, TIMER_LINGER, 0, sec, nsec);
+  }
+
+  /** Live connections, least recently active first. */
+  liveSlots(): number[] {
+    const live: number[] = [];
+    for (let s = this.lruHead; s !== NONE; s = this.rows.i[s * CONN_INTS + CI.lruNext]!) live.push(s);
+    return live;
+  }
+
+  /** The capture ended at `now`: the connection in `slot` is handed on as it stands (clear() empties the table after). */
+  finishAtEnd(slot: number, now: number): void {
+    if (this.holdsAck(slot)) this.machine.settle(slot, now);
+    this.sink.finished(this.views[slot]!, now);
+  }
+
+  /** Empties the table (after the end of the capture). */
+  clear(): void {
+    for (const s of this.liveSlots()) {
+      this.index.remove(s);
+      this.freeSlots.push(s);
+    }
+    this.lruHead = this.lruTail = NONE;
     this.live = 0;
   }
 
-  /** Every connection quiet for the idle timeout leaves, as of the moment its timeout ran out. */
-  private evictIdle(now: number): void {
-    for (let c = this.lruHead; c !== null && now - this.idle >= c.endSec + c.endNsec * 1e-9; c = this.lruHead) {
-      this.evict(c, Eviction.Idle, c.endSec + c.endNsec * 1e-9 + this.idle);
+  /** The earliest deadline of a timer set in this partition, Infinity for none. */
+  get nextDeadline(): number {
+    return this.timers.next;
+  }
+
+  /** When the least recently active connection went quiet, Infinity when none is live. */
+  get quietSince(): number {
+    return this.lruHead === NONE ? Infinity : this.endTime(this.lruHead);
+  }
+
+  private endTime(slot: number): number {
+    return this.rows.f[slot * CONN_FLOATS + CF.endSec]! + this.rows.i[slot * CONN_INTS + CI.endNsec]! * 1e-9;
+  }
+
+  private holdsAck(slot: number): boolean {
+    const i = this.rows.i;
+    const ci = slot * CONN_INTS;
+    return ((i[ci + CLIENT + EI.flags]! | i[ci + SERVER + EI.flags]!) & EF_HOLDS_ACK) !== 0;
+  }
+
+  private at(slot: number, packet: number, sec: number, nsec: number): void {
+    const cf = slot * CONN_FLOATS;
+    this.rows.f[cf + CF.curPacket] = packet;
+    this.rows.f[cf + CF.curSec] = sec;
+    this.rows.i[slot * CONN_INTS + CI.curNsec] = nsec;
+  }
+
+  /** Neither side holds the connection open any more (TIME_WAIT still waits for its 2MSL). */
+  private isOver(slot: number): boolean {
+    const i = this.rows.i;
+    const a = i[slot * CONN_INTS + CLIENT + EI.state]!;
+    const b = i[slot * CONN_INTS + SERVER + EI.state]!;
+    return (a === TcpState.CLOSED || a === TcpState.TIME_WAIT || a === TcpState.LISTEN) &&
+      (b === TcpState.CLOSED || b === TcpState.TIME_WAIT || b === TcpState.LISTEN);
+  }
+
+  /** Both sides CLOSED (or a listener that never took the connection). */
+  private isFullyClosed(slot: number): boolean {
+    const i = this.rows.i;
+    const a = i[slot * CONN_INTS + CLIENT + EI.state]!;
+    const b = i[slot * CONN_INTS + SERVER + EI.state]!;
+    return (a === TcpState.CLOSED || a === TcpState.LISTEN) && (b === TcpState.CLOSED || b === TcpState.LISTEN);
+  }
+
+  /** Every connection quiet for the idle timeout by `now` leaves, as of the moment its timeout ran out. */
+  evictIdle(now: number): void {
+    for (let s = this.lruHead; s !== NONE && now - this.idle >= this.endTime(s); s = this.lruHead) {
+      this.evict(s, Eviction.Idle, this.endTime(s) + this.idle);
     }
   }
 
-  /** `c` leaves the table at `now` in whatever states it is in; they are recorded as its end states. */
-  private evict(c: Connection, why: Eviction, now: number): void {
-    if (c.client.holdsAck || c.server.holdsAck) this.machine.settle(c, now);
-    c.evicted = why;
+  /** The connection in `slot` leaves the table at `now` in whatever states it is in; they are recorded as its end states. */
+  private evict(slot: number, why: Eviction, now: number): void {
+    if (this.holdsAck(slot)) this.machine.settle(slot, now);
+    this.rows.i[slot * CONN_INTS + CI.evicted] = why;
     if (why === Eviction.Idle) this.evictedIdle++;
     else this.evictedFull++;
-    this.finish(c, now);
+    this.finish(slot, now);
   }
 
-  /** Moves `c` to the most recently active end of the list. */
-  private touch(c: Connection): void {
-    this.unlink(c);
-    this.append(c);
+  private append(slot: number): void {
+    const i = this.rows.i;
+    const ci = slot * CONN_INTS;
+    i[ci + CI.lruPrev] = this.lruTail;
+    i[ci + CI.lruNext] = NONE;
+    if (this.lruTail === NONE) this.lruHead = slot;
+    else i[this.lruTail * CONN_INTS + CI.lruNext] = slot;
+    this.lruTail = slot;
   }
 
-  private append(c: Connection): void {
-    c.lruPrev = this.lruTail;
-    c.lruNext = null;
-    if (this.lruTail === null) this.lruHead = c;
-    else this.lruTail.lruNext = c;
-    this.lruTail = c;
+  private unlink(slot: number): void {
+    const i = this.rows.i;
+    const ci = slot * CONN_INTS;
+    const prev = i[ci + CI.lruPrev]!;
+    const next = i[ci + CI.lruNext]!;
+    if (prev === NONE) this.lruHead = next;
+    else i[prev * CONN_INTS + CI.lruNext] = next;
+    if (next === NONE) this.lruTail = prev;
+    else i[next * CONN_INTS + CI.lruPrev] = prev;
+    i[ci + CI.lruPrev] = i[ci + CI.lruNext] = NONE;
   }
 
-  private unlink(c: Connection): void {
-    const prev = c.lruPrev;
-    const next = c.lruNext;
-    if (prev === null) this.lruHead = next;
-    else prev.lruNext = next;
-    if (next === null) this.lruTail = prev;
-    else next.lruPrev = prev;
-    c.lruPrev = c.lruNext = null;
-  }
-
-  startTimeWait(c: Connection, ep: Endpoint): void {
-    ep.timerGen++;
-    this.schedule(c, ep.side === 0 ? TIMER_TIME_WAIT_CLIENT : TIMER_TIME_WAIT_SERVER, ep.timerGen, c.curSec, c.curNsec);
+  startTimeWait(slot: number, side: number): void {
+    const i = this.rows.i;
+    const gen = ++i[slot * CONN_INTS + CI.SIZE + side * EI.SIZE + EI.timerGen]!;
+    this.schedule(slot, side === 0 ? TIMER_TIME_WAIT_CLIENT : TIMER_TIME_WAIT_SERVER, gen,
+      this.rows.f[slot * CONN_FLOATS + CF.curSec]!, i[slot * CONN_INTS + CI.curNsec]!);
   }
 
   /** Sets a timer of `kind` to run out 2MSL after the time sec.nsec. */
-  private schedule(c: Connection, kind: number, gen: number, sec: number, nsec: number): void {
-    if (kind === TIMER_LINGER) c.lingering = true;
+  private schedule(slot: number, kind: number, gen: number, sec: number, nsec: number): void {
+    if (kind === TIMER_LINGER) this.rows.i[slot * CONN_INTS + CI.flags]! |= CF_LINGERING;
     let dsec = sec + this.msl2Sec;
     let dnsec = nsec + this.msl2Nsec;
     if (dnsec >= 1e9) {
       dsec++;
       dnsec -= 1e9;
     }
-    this.timers.push(c, kind, gen, dsec, dnsec);
-    this.nextDeadline = this.timers.next;
+    this.timers.push(slot, this.rows.f[slot * CONN_FLOATS + CF.id]!, kind, gen, dsec, dnsec);
+    this.onTimerSet(dsec + dnsec * 1e-9);
   }
 
-  private runTimers(now: number): void {
-    const q = this.timers;
-    while (q.next <= now) {
-      q.shift();
-      const c = q.conn!;
-      // The object may have been finished, or reused by a later connection, since the timer was set.
-      if (c.finalized || c.id !== q.id) continue;
-      if (c.client.holdsAck || c.server.holdsAck) this.machine.settle(c, now);
-      if (q.kind === TIMER_LINGER) {
-        c.lingering = false;
-        if (!isFullyClosed(c)) continue;
-        if (c.endSec + c.endNsec * 1e-9 + this.msl2 > now) this.schedule(c, TIMER_LINGER, 0, c.endSec, c.endNsec);
-        else this.finish(c);
-        continue;
-      }
-      const ep = c.endpoint(q.kind);
-      if (ep.timerGen !== q.gen || ep.state !== TcpState.TIME_WAIT) continue;
-      c.at(0, q.sec, q.nsec);
-      this.machine.expireTimeWait(c, ep);
-      // The TIME_WAIT itself was the quiet period: nothing more can belong to this incarnation.
-      if (isFullyClosed(c)) this.finish(c);
-    }
-    this.nextDeadline = q.next;
-  }
+  /** Told of every deadline set (Connections keeps the earliest of all partitions). */
+  onTimerSet: (deadline: number) => void = () => {};
 
   /**
-   * A SYN on a known tuple opens a new incarnation when the old one is over: both sides
-   * closed or in TIME_WAIT (RFC 9293 section 3.10.7.4, RFC 6191). A SYN on a live connection
-   * is a retransmission or an anomaly of that connection.
+   * Runs the timers due by `now`. Each acts as of its own deadline, never of `now`, so that what
+   * it does does not depend on which packet came next.
    */
-  private startsNewIncarnation(c: Connection): boolean {
-    return isOver(c);
+  runTimers(now: number): void {
+    const q = this.timers;
+    while (q.next <= now) {
+      const deadline = q.next;
+      q.shift();
+      const slot = q.slot;
+      const ci = slot * CONN_INTS;
+      const cf = slot * CONN_FLOATS;
+      const i = this.rows.i;
+      // The connection may have been finished, or its slot given to a later connection, since the timer was set.
+      if ((i[ci + CI.flags]! & CF_FINALIZED) !== 0 || this.rows.f[cf + CF.id] !== q.id) continue;
+      if (this.holdsAck(slot)) this.machine.settle(slot, deadline);
+      if (q.kind === TIMER_LINGER) {
+        i[ci + CI.flags]! &= ~CF_LINGERING;
+        if (!this.isFullyClosed(slot)) continue;
+        if (this.endTime(slot) + this.msl2 > deadline) this.schedule(slot, TIMER_LINGER, 0, this.rows.f[cf + CF.endSec]!, i[ci + CI.endNsec]!);
+        else this.finish(slot, this.endTime(slot));
+        continue;
+      }
+      const side = q.kind;
+      const e = ci + CI.SIZE + side * EI.SIZE;
+      if (i[e + EI.timerGen] !== q.gen || i[e + EI.state] !== TcpState.TIME_WAIT) continue;
+      this.at(slot, 0, q.sec, q.nsec);
+      this.machine.expireTimeWait(ci, cf, e, cf + CF.SIZE + side * EF.SIZE);
+      // The TIME_WAIT itself was the quiet period: nothing more can belong to this incarnation.
+      if (this.isFullyClosed(slot)) this.finish(slot, this.endTime(slot));
+    }
   }
 
-  private endForReuse(c: Connection, ep: Endpoint): void {
-    if (ep.state === TcpState.TIME_WAIT) this.machine.setState(c, ep, TcpState.CLOSED, TcpEvent.TupleReused);
+  private endForReuse(slot: number, e: number, ef: number): void {
+    const ci = slot * CONN_INTS;
+    if (this.rows.i[ci + e + EI.state] === TcpState.TIME_WAIT) {
+      this.machine.setState(ci, slot * CONN_FLOATS, ci + e, slot * CONN_FLOATS + ef, TcpState.CLOSED, TcpEvent.TupleReused);
+    }
   }
 
   /** Whether the connection create() made last was begun by its packet's sender (the client). */
   private createdBySender = true;
 
-  private create(p: DecodedPacket, hash: number, packet: number, sec: number, nsec: number): Connection {
-    const id = this.nextId++;
-    const family = p.ipVersion === 6 ? 6 : 4;
-    let c: Connection;
+  private create(p: DecodedPacket, hash: number, packet: number, sec: number, nsec: number): number {
+    const id = this.ids.next++;
+    let slot: number;
     if (this.freeSlots.length > 0) {
-      c = this.slots[this.freeSlots.pop()!]!;
-      c.reset(id, family);
+      slot = this.freeSlots.pop()!;
     } else {
-      c = new Connection(id, family);
-      c.slot = this.slots.push(c) - 1;
+      slot = this.views.length;
+      this.rows.ensure(slot + 1);
+      this.views.push(new Connection(this.rows, slot));
     }
-    c.encap = p.encap;
-    c.firstPacket = packet;
-    c.startSec = sec;
-    c.startNsec = nsec;
-    c.at(packet, sec, nsec);
-    const f = p.flags;
+    const i = this.rows.i;
+    const f = this.rows.f;
+    const ci = slot * CONN_INTS;
+    const cf = slot * CONN_FLOATS;
+    i.fill(0, ci, ci + CONN_INTS);
+    f.fill(0, cf, cf + CONN_FLOATS);
+    i.fill(NONE, ci + CI.evidence, ci + CI.evidence + EVIDENCE_SLOTS);
+    i[ci + CLIENT + EI.wscale] = i[ci + SERVER + EI.wscale] = -1;
+    i[ci + CLIENT + EI.waWindow] = i[ci + SERVER + EI.waWindow] = -1;
+    i[ci + CLIENT + EI.state] = TcpState.CLOSED;
+    i[ci + CLIENT + EI.visited] = 1 << TcpState.CLOSED;
+    i[ci + SERVER + EI.state] = TcpState.LISTEN;
+    i[ci + SERVER + EI.visited] = 1 << TcpState.LISTEN;
+    i[ci + CI.family] = p.ipVersion === 6 ? 6 : 4;
+    i[ci + CI.encap] = p.encap;
+    i[ci + CI.lruPrev] = i[ci + CI.lruNext] = NONE;
+    f[cf + CF.id] = id;
+    f[cf + CF.firstPacket] = packet;
+    f[cf + CF.startSec] = sec;
+    i[ci + CI.startNsec] = nsec;
+    this.at(slot, packet, sec, nsec);
+    const fl = p.flags;
     let senderIsClient: boolean;
-    if ((f & (TH_SYN | TH_ACK)) === TH_SYN) {
+    if ((fl & (TH_SYN | TH_ACK)) === TH_SYN) {
       senderIsClient = true;
-    } else if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
+    } else if ((fl & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
       senderIsClient = false;
-      c.roleInferred = true;
+      i[ci + CI.flags]! |= CF_ROLE_INFERRED;
     } else {
       senderIsClient = !looksLikeServerPort(p.sport, p.dport);
-      c.roleInferred = true;
+      i[ci + CI.flags]! |= CF_ROLE_INFERRED;
     }
-    const cl = c.client;
-    const sv = c.server;
-    if (senderIsClient) {
-      cl.a0 = p.s0; cl.a1 = p.s1; cl.a2 = p.s2; cl.a3 = p.s3; cl.port = p.sport;
-      sv.a0 = p.d0; sv.a1 = p.d1; sv.a2 = p.d2; sv.a3 = p.d3; sv.port = p.dport;
-    } else {
-      sv.a0 = p.s0; sv.a1 = p.s1; sv.a2 = p.s2; sv.a3 = p.s3; sv.port = p.sport;
-      cl.a0 = p.d0; cl.a1 = p.d1; cl.a2 = p.d2; cl.a3 = p.d3; cl.port = p.dport;
-    }
-    if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
+    const cl = ci + CLIENT;
+    const sv = ci + SERVER;
+    const src = senderIsClient ? cl : sv;
+    const dst = senderIsClient ? sv : cl;
+    i[src + EI.a0] = p.s0; i[src + EI.a1] = p.s1; i[src + EI.a2] = p.s2; i[src + EI.a3] = p.s3; i[src + EI.port] = p.sport;
+    i[dst + EI.a0] = p.d0; i[dst + EI.a1] = p.d1; i[dst + EI.a2] = p.d2; i[dst + EI.a3] = p.d3; i[dst + EI.port] = p.dport;
+    if ((fl & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
       // A SYN,ACK proves the client sent a SYN the capture did not see.
-      c.stateInferred = true;
-      cl.iss = (p.ack - 1) | 0;
-      cl.issKnown = true;
-      this.machine.setState(c, cl, TcpState.SYN_SENT, TcpEvent.InferredSynNotCaptured);
-      sv.peerSynSeen = true;
-    } else if (!(f & TH_SYN)) {
+      i[ci + CI.flags]! |= CF_STATE_INFERRED;
+      i[cl + EI.iss] = (p.ack - 1) | 0;
+      i[cl + EI.flags]! |= EF_ISS_KNOWN;
+      this.machine.setState(ci, cf, cl, cf + CLIENT_F, TcpState.SYN_SENT, TcpEvent.InferredSynNotCaptured);
+      i[sv + EI.flags]! |= EF_PEER_SYN_SEEN;
+    } else if (!(fl & TH_SYN)) {
       // Mid-stream: the handshake happened before the capture started.
-      c.stateInferred = true;
-      this.machine.setState(c, cl, TcpState.ESTABLISHED, TcpEvent.InferredMidStream);
-      this.machine.setState(c, sv, TcpState.ESTABLISHED, TcpEvent.InferredMidStream);
+      i[ci + CI.flags]! |= CF_STATE_INFERRED;
+      this.machine.setState(ci, cf, cl, cf + CLIENT_F, TcpState.ESTABLISHED, TcpEvent.InferredMidStream);
+      this.machine.setState(ci, cf, sv, cf + SERVER_F, TcpState.ESTABLISHED, TcpEvent.InferredMidStream);
     }
     this.createdBySender = senderIsClient;
-    this.index.insert(c.slot, hash, p, senderIsClient);
-    this.append(c);
-    if (++this.live > this.peakLive) this.peakLive = this.live;
-    return c;
+    this.index.insert(slot, hash, p, senderIsClient);
+    this.append(slot);
+    this.live++;
+    this.sink.started?.(this.views[slot]!);
+    return slot;
   }
 
-  /** `c` leaves the table: at `now`, or when it was over (its last packet). */
-  private finish(c: Connection, now = c.endSec + c.endNsec * 1e-9): void {
-    this.index.remove(c.slot);
-    this.unlink(c);
-    c.finalized = true;
+  /** The connection in `slot` leaves the table at `now`. */
+  private finish(slot: number, now: number): void {
+    this.index.remove(slot);
+    this.unlink(slot);
+    this.rows.i[slot * CONN_INTS + CI.flags]! |= CF_FINALIZED;
     this.live--;
-    this.finishTime = now;
-    this.sink.finished(c);
-    this.freeSlots.push(c.slot);
+    this.sink.finished(this.views[slot]!, now);
+    this.freeSlots.push(slot);
   }
 }
 

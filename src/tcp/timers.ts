@@ -1,12 +1,10 @@
-import type { Connection } from './connection.js';
-
 /**
  * Pending timers of the connection table, in deadline order. Every deadline is "packet time +
  * 2MSL", so a FIFO keeps them ordered; it is a ring over typed arrays that grows only when full,
  * so a long capture allocates nothing here once warmed up.
  */
 export class TimerQueue {
-  private conns: (Connection | null)[] = new Array(1024).fill(null);
+  private slots = new Int32Array(1024);
   private ids = new Float64Array(1024);
   private kinds = new Uint8Array(1024);
   private gens = new Int32Array(1024);
@@ -22,11 +20,12 @@ export class TimerQueue {
     return this.size ? this.deadlines[this.head]! : Infinity;
   }
 
-  push(c: Connection, kind: number, gen: number, sec: number, nsec: number): void {
-    if (this.size === this.conns.length) this.grow();
-    const i = (this.head + this.size++) & (this.conns.length - 1);
-    this.conns[i] = c;
-    this.ids[i] = c.id;
+  /** A timer for the connection `id` in table slot `slot`. */
+  push(slot: number, id: number, kind: number, gen: number, sec: number, nsec: number): void {
+    if (this.size === this.slots.length) this.grow();
+    const i = (this.head + this.size++) & (this.slots.length - 1);
+    this.slots[i] = slot;
+    this.ids[i] = id;
     this.kinds[i] = kind;
     this.gens[i] = gen;
     this.deadlines[i] = sec + nsec * 1e-9;
@@ -35,7 +34,7 @@ export class TimerQueue {
   }
 
   /** Fields of the earliest timer, valid until the next shift(). */
-  conn: Connection | null = null;
+  slot = 0;
   id = 0;
   kind = 0;
   gen = 0;
@@ -44,21 +43,20 @@ export class TimerQueue {
 
   shift(): void {
     const i = this.head;
-    this.conn = this.conns[i]!;
+    this.slot = this.slots[i]!;
     this.id = this.ids[i]!;
     this.kind = this.kinds[i]!;
     this.gen = this.gens[i]!;
     this.sec = this.secs[i]!;
     this.nsec = this.nsecs[i]!;
-    this.conns[i] = null;
-    this.head = (i + 1) & (this.conns.length - 1);
+    this.head = (i + 1) & (this.slots.length - 1);
     this.size--;
   }
 
   private grow(): void {
-    const n = this.conns.length;
+    const n = this.slots.length;
     const order = (k: number) => (this.head + k) & (n - 1);
-    const conns: (Connection | null)[] = new Array(n * 2).fill(null);
+    const slots = new Int32Array(n * 2);
     const ids = new Float64Array(n * 2);
     const kinds = new Uint8Array(n * 2);
     const gens = new Int32Array(n * 2);
@@ -67,7 +65,7 @@ export class TimerQueue {
     const nsecs = new Int32Array(n * 2);
     for (let k = 0; k < n; k++) {
       const i = order(k);
-      conns[k] = this.conns[i]!;
+      slots[k] = this.slots[i]!;
       ids[k] = this.ids[i]!;
       kinds[k] = this.kinds[i]!;
       gens[k] = this.gens[i]!;
@@ -75,7 +73,7 @@ export class TimerQueue {
       secs[k] = this.secs[i]!;
       nsecs[k] = this.nsecs[i]!;
     }
-    this.conns = conns;
+    this.slots = slots;
     this.ids = ids;
     this.kinds = kinds;
     this.gens = gens;
