@@ -59,7 +59,7 @@ const NONE = -1;
  */
 export class ConnectionTable implements TimerHost {
   readonly rows = new Rows();
-  private readonly index = new TupleIndex();
+  private readonly index = new TupleIndex({ stride: CONN_INTS, first: CLIENT + EI.a0, second: SERVER + EI.a0 });
   /** The view of each slot (made once per slot, for good). */
   private readonly views: Connection[] = [];
   private readonly freeSlots: number[] = [];
@@ -115,7 +115,7 @@ export class ConnectionTable implements TimerHost {
    * every partition at every packet).
    */
   segment(p: DecodedPacket, hash: number, packet: number, sec: number, nsec: number, ts: number): void {
-    let slot = this.index.find(p, hash);
+    let slot = this.index.find(p, hash, this.rows.i);
     let fromClient = this.index.forward;
     const pureSyn = (p.flags & (TH_SYN | TH_ACK | TH_RST)) === TH_SYN;
     if (slot !== NONE && pureSyn && this.isOver(slot)) {
@@ -396,7 +396,7 @@ export class ConnectionTable implements TimerHost {
       this.machine.setState(ci, cf, sv, cf + SERVER_F, TcpState.ESTABLISHED, TcpEvent.InferredMidStream);
     }
     this.createdBySender = senderIsClient;
-    this.index.insert(slot, hash, p, senderIsClient);
+    this.index.insert(slot, hash);
     this.append(slot);
     this.live++;
     this.sink.started?.(this.views[slot]!);
