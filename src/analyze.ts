@@ -1,13 +1,12 @@
-import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type PacketBatch, type PcapReaderName, type Precision, readCaptures, type RecordSink } from './capture/index.js';
-import { DecodedPacket, decodePacket, linkTypeName, notDecodedName } from './decode/index.js';
-import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from './decode/packet.js';
-import { type Connection, ConnectionStore, Connections, type ConnectionSink, DEFAULT_LIMITS, endedNormally, isOver, STATE_COUNT, toRecord } from './tcp/index.js';
+import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type PacketBatch, type PcapReaderName, type Precision, readCaptures } from './capture/index.js';
+import { linkTypeName, notDecodedName } from './decode/index.js';
+import { DEFAULT_LIMITS, STATE_COUNT } from './tcp/index.js';
 import type { ConnectionRecord } from './tcp/index.js';
-import { DEFAULT_CONFIG, type DetectConfig, Detectors, type Finding, SecondCounts } from './detect/index.js';
+import { DEFAULT_CONFIG, type DetectConfig, EvidenceStore, type Finding } from './detect/index.js';
 import { EvidencePrinter } from './print.js';
-import { Lowest } from './lowest.js';
+import { ConnectionStage, PacketStage, type PacketStageOptions, timelineRows } from './pipeline/stages.js';
 import { TOOL_NAME, VERSION } from './version.js';
-import { ZeekTracker, type ZeekOptions, type ZeekRecord } from './zeek/conn.js';
+import type { ZeekOptions, ZeekRecord } from './zeek/conn.js';
 
 export interface AnalyzeOptions {
   /** Maximum segment lifetime in seconds; TIME_WAIT lasts 2×MSL. Default 30 (Linux's 60 s TIME_WAIT). */
@@ -128,159 +127,8 @@ export interface Report {
   timeline: [number, number, number, number, number][];
 }
 
-/** Keeps the lowest ids of each class, in bounded memory, whatever order connections finish in. */
-class NotableList {
-  private readonly abnormal: Lowest<ConnectionRecord>;
-  private readonly normal: Lowest<ConnectionRecord>;
-
-  constructor(private readonly limit: number) {
-    this.abnormal = new Lowest(limit, (c) => c.id);
-    this.normal = new Lowest(limit, (c) => c.id);
-  }
-
-  add(c: Connection, normal: boolean): void {
-    const list = normal ? this.normal : this.abnormal;
-    if (list.admits(c.id)) list.add(toRecord(c));
-  }
-
-  rows(): ConnectionRecord[] {
-    const a = this.abnormal.sorted();
-    return [...a, ...this.normal.sorted().slice(0, Math.max(0, this.limit - a.length))];
-  }
-}
-
-class Analysis implements RecordSink, ConnectionSink {
-  readonly pkt = new DecodedPacket();
-  readonly table: Connections;
-  readonly store: ConnectionStore | null;
-  readonly notable: NotableList;
-  readonly matrix = new Uint32Array(STATE_COUNT * STATE_COUNT);
-  readonly zeek: ZeekTracker | null;
-  readonly detectors: Detectors | null;
-  readonly onProgress: ((packets: number, bytes: number) => void) | null;
-  /** SYN, SYN,ACK, RST, FIN counts per second (only packets with one of those flags touch it). */
-  readonly timeline = [0, 1, 2, 3].map(() => new SecondCounts(MAX_TIMELINE));
-  /** How far each input has been read, for progress. */
-  private readonly offsets: number[] = [];
-  readonly notDecoded = new Map<number, number>();
-  packets = 0;
-  tcpPackets = 0;
-  ipFragments = 0;
-  firstSec = Infinity;
-  firstNsec = 0;
-  lastSec = -Infinity;
-  lastNsec = 0;
-  abnormal = 0;
-  openAtEnd = 0;
-  roleInferred = 0;
-  stateInferred = 0;
-  connections = 0;
-  readonly maxRows: number;
-
-  constructor(options: Required<AnalyzeOptions>) {
-    this.maxRows = options.maxRows;
-    this.table = new Connections(options.msl, this, options.transitions, { maxConnections: options.maxConnections, idleTimeout: options.idleTimeout });
-    this.store = options.keep === 'all' ? new ConnectionStore(options.transitions) : null;
-    this.notable = new NotableList(options.notableLimit);
-    this.zeek = options.zeek
-      ? new ZeekTracker({ maxConnections: options.maxConnections, maxRecords: options.maxRows, ...(options.zeek === true ? { ignoreChecksums: true } : options.zeek) })
-      : null;
-    this.detectors = options.detect ? new Detectors(options.detect, options.msl) : null;
-    this.onProgress = options.onProgress;
-  }
-
-  record(batch: PacketBatch, i: number, source: number): void {
-    const n = ++this.packets;
-    if ((n & 0xffff) === 0 && this.onProgress !== null) this.progress(batch.offset[i]!, source);
-    const sec = batch.sec[i]!;
-    const nsec = batch.nsec[i]!;
-    if (sec < this.firstSec || (sec === this.firstSec && nsec < this.firstNsec)) {
-      this.firstSec = sec;
-      this.firstNsec = nsec;
-    }
-    if (sec > this.lastSec || (sec === this.lastSec && nsec > this.lastNsec)) {
-      this.lastSec = sec;
-      this.lastNsec = nsec;
-    }
-    const p = this.pkt;
-    const data = batch.data;
-    const tcp = decodePacket(data, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p);
-    if (p.fragment) this.ipFragments++;
-    if (tcp) {
-      this.tcpPackets++;
-      const ts = sec + nsec * 1e-9;
-      const t = this.table;
-      t.segment(p, n, sec, nsec, ts);
-      if ((p.flags & (TH_SYN | TH_FIN | TH_RST)) !== 0) this.count(p.flags, sec);
-      if (this.detectors !== null) this.detectors.segment(t, p, batch, i, n);
-      if (this.zeek !== null) this.zeek.packet(data, p, n, ts);
-    } else {
-      const key = p.reason * 0x100000 + (p.reasonDetail & 0xfffff);
-      this.notDecoded.set(key, (this.notDecoded.get(key) ?? 0) + 1);
-    }
-  }
-
-  private count(flags: number, sec: number): void {
-    const t = this.timeline;
-    if (flags & TH_RST) t[2]!.add(sec, 1);
-    else if (flags & TH_SYN) t[flags & TH_ACK ? 1 : 0]!.add(sec, 1);
-    if (flags & TH_FIN) t[3]!.add(sec, 1);
-  }
-
-  /** The timeline's rows, [second, syn, synAck, rst, fin], on buckets as wide as the widest of the four. */
-  timelineRows(): [number, number, number, number, number][] {
-    const width = Math.max(...this.timeline.map((t) => t.width));
-    const rows = new Map<number, [number, number, number, number, number]>();
-    this.timeline.forEach((t, k) => {
-      t.widen(width);
-      for (const [sec, n] of t.buckets()) {
-        let row = rows.get(sec);
-        if (row === undefined) rows.set(sec, (row = [sec, 0, 0, 0, 0]));
-        row[k + 1] += n;
-      }
-    });
-    return [...rows.values()].sort((x, y) => x[0] - y[0]);
-  }
-
-  private progress(offset: number, source: number): void {
-    this.offsets[source] = offset;
-    let bytes = 0;
-    for (const o of this.offsets) bytes += o ?? 0;
-    this.onProgress!(this.packets, bytes);
-  }
-
-  /** Connections followed at once now, and at most. */
-  private live = 0;
-  peakLive = 0;
-
-  started(): void {
-    if (++this.live > this.peakLive) this.peakLive = this.live;
-  }
-
-  finished(c: Connection, now: number): void {
-    this.live--;
-    this.connections++;
-    const a = c.client.state;
-    const b = c.server.state;
-    this.matrix[a * STATE_COUNT + b]!++;
-    const normal = endedNormally(c);
-    if (!normal) this.abnormal++;
-    if (!isOver(c)) this.openAtEnd++;
-    if (c.roleInferred) this.roleInferred++;
-    if (c.stateInferred) this.stateInferred++;
-    this.detectors?.finished(c, now);
-    if (c.id <= this.maxRows) {
-      this.store?.add(c);
-      this.notable.add(c, normal);
-    }
-  }
-}
-
 /** 140 bytes each (see tcp/store.ts): 140 MB for a million rows. */
 export const DEFAULT_MAX_ROWS = 1_000_000;
-
-/** Timeline buckets at most, per kind of packet: a day and a half at one second each. */
-const MAX_TIMELINE = 131072;
 
 const DEFAULTS: Required<AnalyzeOptions> = {
   msl: 30, keep: 'all', transitions: false, notableLimit: 20, zeek: false, detect: DEFAULT_CONFIG, onProgress: null,
@@ -298,16 +146,39 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
   if (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 1) throw new RangeError(`maxConnections must be a whole number of at least 1, not ${opts.maxConnections}`);
   if (!Number.isInteger(opts.maxRows) || opts.maxRows < 1) throw new RangeError(`maxRows must be a whole number of at least 1, not ${opts.maxRows}`);
   if (!(opts.idleTimeout >= 0)) throw new RangeError(`idleTimeout must be a non-negative number of seconds, not ${opts.idleTimeout}`);
-  const a = new Analysis(opts);
+  const connectionStage = (evidence: EvidenceStore | null) => new ConnectionStage(
+    { keep: opts.keep, transitions: opts.transitions, notableLimit: opts.notableLimit, maxRows: opts.maxRows, detect: opts.detect, msl: opts.msl }, evidence);
+  const packetOptions: PacketStageOptions = {
+    msl: opts.msl, transitions: opts.transitions, limits: { maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout },
+    zeek: zeekOptions(opts.zeek), maxRows: opts.maxRows,
+  };
+  let packets: PacketStage;
+  let conns: ConnectionStage;
+  const reading = new Reading(opts.onProgress);
   let damage: CaptureError | null = null;
   const infos: InputInfo[] = [];
-  try {
-    await readCaptures(inputs, a, infos, opts.reader);
-  } catch (e) {
-    if (!(e instanceof CaptureError)) throw e;
-    damage = e;
+  {
+    const evidence = opts.detect !== false ? new EvidenceStore() : null;
+    conns = connectionStage(evidence);
+    packets = new PacketStage(packetOptions, conns, evidence);
+    const stage = packets;
+    try {
+      await readCaptures(inputs, {
+        record(batch, i, source) {
+          stage.record(batch, i, reading.record(batch, i, source), true);
+        },
+      }, infos, opts.reader);
+    } catch (e) {
+      if (!(e instanceof CaptureError)) throw e;
+      damage = e;
+    }
+    packets.table.flush(reading.packets ? reading.lastSec + reading.lastNsec * 1e-9 : 0);
   }
-  a.table.flush(a.packets ? a.lastSec + a.lastNsec * 1e-9 : 0);
+  const a = {
+    packets: reading.packets, tcpPackets: packets.tcpPackets, ipFragments: packets.ipFragments, notDecoded: packets.notDecoded,
+    connections: conns.connections, abnormal: conns.abnormal, openAtEnd: conns.openAtEnd, roleInferred: conns.roleInferred,
+    stateInferred: conns.stateInferred, peakLive: conns.peakLive, matrix: conns.matrix, store: conns.store,
+  };
   const notDecoded: Record<string, number> = {};
   for (const [key, count] of [...a.notDecoded.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0])) {
     const name = notDecodedName(Math.floor(key / 0x100000), key % 0x100000);
@@ -335,28 +206,28 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
       openAtEnd: a.openAtEnd,
       roleInferred: a.roleInferred,
       stateInferred: a.stateInferred,
-      firstTs: a.packets ? { sec: a.firstSec, nsec: a.firstNsec } : null,
-      lastTs: a.packets ? { sec: a.lastSec, nsec: a.lastNsec } : null,
+      firstTs: a.packets ? { sec: reading.firstSec, nsec: reading.firstNsec } : null,
+      lastTs: a.packets ? { sec: reading.lastSec, nsec: reading.lastNsec } : null,
       limits: {
         maxConnections: opts.maxConnections,
         idleTimeout: opts.idleTimeout > 0 && Number.isFinite(opts.idleTimeout) ? opts.idleTimeout : null,
         peakLive: a.peakLive,
-        evictedIdle: a.table.evictedIdle,
-        evictedFull: a.table.evictedFull,
+        evictedIdle: packets.table.evictedIdle,
+        evictedFull: packets.table.evictedFull,
         maxRows: opts.maxRows,
-        summarised: opts.keep === 'all' || a.zeek !== null ? Math.max(0, a.connections - opts.maxRows) : 0,
+        summarised: opts.keep === 'all' || packets.zeek !== null ? Math.max(0, a.connections - opts.maxRows) : 0,
       },
     },
     matrix,
-    notable: a.notable.rows(),
+    notable: conns.notable.rows(),
     connections: store ? () => store.byId() : null,
     transitionsKept: opts.transitions,
     storeBytes: store ? store.bytes : 0,
     damage,
-    zeek: a.zeek ? a.zeek.finish() : null,
-    findings: a.detectors ? printFindings(a.detectors.findings()) : [],
+    zeek: packets.zeek ? packets.zeek.finish() : null,
+    findings: conns.detectors ? printFindings(conns.detectors.findings()) : [],
     thresholds: opts.detect || null,
-    timeline: a.timelineRows(),
+    timeline: timelineRows(packets.timeline),
   };
 }
 
@@ -369,5 +240,48 @@ function printFindings(findings: Finding[]): ReportFinding[] {
     }));
   } finally {
     printer.close();
+  }
+}
+
+/** Zeek's options from analyze's: `true` is Zeek run as `zeek -C` (checksums not checked). */
+function zeekOptions(z: boolean | ZeekOptions): ZeekOptions | false {
+  if (z === false) return false;
+  return z === true ? { ignoreChecksums: true } : z;
+}
+
+/** What is counted of every record, whatever it holds: packet numbers, the time span, progress. */
+class Reading {
+  packets = 0;
+  firstSec = Infinity;
+  firstNsec = 0;
+  lastSec = -Infinity;
+  lastNsec = 0;
+  /** How far each input has been read, for progress. */
+  private readonly offsets: number[] = [];
+
+  constructor(private readonly onProgress: ((packets: number, bytes: number) => void) | null) {}
+
+  /** Counts record i of `batch` and returns its packet number. */
+  record(batch: PacketBatch, i: number, source: number): number {
+    const n = ++this.packets;
+    if ((n & 0xffff) === 0 && this.onProgress !== null) this.progress(batch.offset[i]!, source);
+    const sec = batch.sec[i]!;
+    const nsec = batch.nsec[i]!;
+    if (sec < this.firstSec || (sec === this.firstSec && nsec < this.firstNsec)) {
+      this.firstSec = sec;
+      this.firstNsec = nsec;
+    }
+    if (sec > this.lastSec || (sec === this.lastSec && nsec > this.lastNsec)) {
+      this.lastSec = sec;
+      this.lastNsec = nsec;
+    }
+    return n;
+  }
+
+  private progress(offset: number, source: number): void {
+    this.offsets[source] = offset;
+    let bytes = 0;
+    for (const o of this.offsets) bytes += o ?? 0;
+    this.onProgress!(this.packets, bytes);
   }
 }

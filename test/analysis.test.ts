@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type PacketBatch, readCaptures } from '../src/capture/index.js';
-import { DEFAULT_CONFIG } from '../src/detect/index.js';
+import { DEFAULT_CONFIG, EvidenceStore } from '../src/detect/index.js';
 import { Detectors } from '../src/detect/detectors.js';
 import { DecodedPacket, decodePacket } from '../src/decode/index.js';
 import {
@@ -21,7 +21,7 @@ const FLAG_BITS: Record<string, number> = {
 };
 
 /** Each TCP packet through the connection table (and the detector stage), as analyze does; returns per-packet analysis flags. */
-async function walk(file: string, detectors?: Detectors): Promise<Map<number, number>> {
+async function walk(file: string, detectors?: Detectors, evidence?: EvidenceStore): Promise<Map<number, number>> {
   const flags = new Map<number, number>();
   const table = new Connections(30, { finished: (c: Connection, now: number) => detectors?.finished(c, now) });
   const p = new DecodedPacket();
@@ -35,7 +35,7 @@ async function walk(file: string, detectors?: Detectors): Promise<Map<number, nu
       last = sec + nsec * 1e-9;
       if (!decodePacket(b.data, b.start[i]!, b.caplen[i]!, b.origLen[i]!, b.linkType[i]!, p)) return;
       table.segment(p, n, sec, nsec, last);
-      detectors?.evidence.packet(table.table!.rows, table.table!.currentSlot, table.currentFromClient, p, b.data, b.path, b.dataOffset[i]!, b.linkType[i]!,
+      evidence?.packet(table.table!.rows, table.table!.currentSlot, table.currentFromClient, p, b.data, b.path, b.dataOffset[i]!, b.linkType[i]!,
         n, sec, nsec, table.analysis, table.clientBefore, table.serverBefore);
       if (table.analysis) flags.set(n, table.analysis);
     },
@@ -93,9 +93,9 @@ describe(`Wireshark's TCP analysis flags, frame by frame against ${GOLDEN.tshark
 describe('the detector stage frees what it keeps', () => {
   it('no evidence slot is left in use once every connection has left the table', async () => {
     for (const file of ['captures/mixed.pcap', 'captures/syn-flood.pcap', 'captures/zeek/wikipedia.pcap']) {
-      const d = new Detectors(DEFAULT_CONFIG, 30);
-      await walk(file, d);
-      expect(d.evidence.slotsInUse, file).toBe(0);
+      const evidence = new EvidenceStore();
+      await walk(file, new Detectors(DEFAULT_CONFIG, 30, evidence), evidence);
+      expect(evidence.slotsInUse, file).toBe(0);
     }
   });
 });

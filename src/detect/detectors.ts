@@ -1,16 +1,12 @@
-import type { PacketBatch } from '../capture/index.js';
-import { type DecodedPacket, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
 import { type Connection, endedNormally } from '../tcp/connection.js';
 import { TcpState } from '../tcp/state.js';
-import type { Connections } from '../tcp/connections.js';
 import type { Endpoint } from '../tcp/endpoint.js';
 import { addDwell } from '../tcp/machine.js';
-import { CF_REL_BASE_KNOWN, CI, CONN_INTS, EF_FIN_SENT, EI } from '../tcp/layout.js';
 import { CLOSE_WAIT_LEAK } from './close-wait-leak.js';
 import { ClosingDetector } from './closing.js';
 import type { DetectConfig } from './config.js';
 import { ConnectionRefusedDetector } from './connection-refused.js';
-import { EvidenceStore } from './evidence.js';
+import type { EvidenceStore } from './evidence.js';
 import { FIN_WAIT_1_STUCK } from './fin-wait-1-stuck.js';
 import { FIN_WAIT_2_STUCK } from './fin-wait-2-stuck.js';
 import { FINDING_KINDS, type Finding, SEVERITIES } from './finding.js';
@@ -36,7 +32,7 @@ function dwellUntil(e: Endpoint, now: number): void {
  * endpoint, bounded by endpoints and by the detectors' own windows, not by connections.
  */
 export class Detectors {
-  readonly evidence = new EvidenceStore();
+
   /** Below the shortest closing-state threshold, an orderly close is of interest only to counts. */
   private readonly quickClose: number;
   private readonly flood: SynFloodDetector;
@@ -49,8 +45,8 @@ export class Detectors {
   private readonly simultaneous: SimultaneousCloseDetector;
   private readonly timeWait: TimeWaitPileupDetector;
 
-  constructor(config: DetectConfig, msl: number) {
-    const ev = this.evidence;
+  constructor(config: DetectConfig, msl: number, private readonly evidence: EvidenceStore) {
+    const ev = evidence;
     this.quickClose = Math.min(config.closeWait.seconds, config.finWait1.seconds, config.finWait2.seconds, config.lastAck.seconds);
     this.flood = new SynFloodDetector(config, ev);
     this.scan = new PortScanDetector(config, ev);
@@ -61,21 +57,6 @@ export class Detectors {
     this.closing = [CLOSE_WAIT_LEAK, FIN_WAIT_2_STUCK, FIN_WAIT_1_STUCK, LAST_ACK_LOST].map((k) => new ClosingDetector(k, config, ev));
     this.simultaneous = new SimultaneousCloseDetector(config, ev);
     this.timeWait = new TimeWaitPileupDetector(config, ev, msl);
-  }
-
-  /**
-   * Each TCP segment, after the connection table applied it. Most segments (data and its ACKs)
-   * cannot fill an evidence slot: they leave after one test.
-   */
-  segment(ts: Connections, p: DecodedPacket, batch: PacketBatch, i: number, n: number): void {
-    const t = ts.table!;
-    const rows = t.rows.i;
-    const ci = t.currentSlot * CONN_INTS;
-    if ((p.flags & (TH_SYN | TH_FIN | TH_RST)) !== 0 || t.analysis !== 0 || (rows[ci + CI.flags]! & CF_REL_BASE_KNOWN) === 0 ||
-        ((rows[ci + CI.SIZE + EI.flags]! | rows[ci + CI.SIZE + EI.SIZE + EI.flags]!) & EF_FIN_SENT) !== 0) {
-      this.evidence.packet(t.rows, t.currentSlot, t.currentFromClient, p, batch.data, batch.path, batch.dataOffset[i]!, batch.linkType[i]!,
-        n, batch.sec[i]!, batch.nsec[i]!, t.analysis, t.clientBefore, t.serverBefore);
-    }
   }
 
   /** `c` leaves the table at time `now` (its last timer, or the end of the capture); its evidence slots are freed after. */

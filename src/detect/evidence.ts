@@ -1,4 +1,6 @@
+import type { PacketBatch } from '../capture/index.js';
 import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
+import type { Connections } from '../tcp/connections.js';
 import { A_ANY_RETRANSMISSION, A_KEEP_ALIVE, A_ZERO_WINDOW, A_ZERO_WINDOW_PROBE } from '../tcp/analysis.js';
 import { type Connection, EVIDENCE_SLOTS } from '../tcp/connection.js';
 import { CF_REL_BASE_KNOWN, CI, CONN_INTS, EF_FIN_SENT, EI, type Rows } from '../tcp/layout.js';
@@ -281,4 +283,19 @@ export function evidenceList(packets: (EvidencePacket | null)[], limit: number):
   for (const e of packets) if (e !== null && !out.some((x) => x.packet === e.packet)) out.push(e);
   out.sort((a, b) => a.packet - b.packet);
   return out.slice(0, limit);
+}
+
+/**
+ * Each TCP segment, after the connection table applied it, offered to the evidence store. Most
+ * segments (data and its ACKs) cannot fill an evidence slot: they leave after one test.
+ */
+export function recordEvidence(store: EvidenceStore, ts: Connections, p: DecodedPacket, batch: PacketBatch, i: number, n: number): void {
+  const t = ts.table!;
+  const rows = t.rows.i;
+  const ci = t.currentSlot * CONN_INTS;
+  if ((p.flags & (TH_SYN | TH_FIN | TH_RST)) !== 0 || t.analysis !== 0 || (rows[ci + CI.flags]! & CF_REL_BASE_KNOWN) === 0 ||
+      ((rows[ci + CI.SIZE + EI.flags]! | rows[ci + CI.SIZE + EI.SIZE + EI.flags]!) & EF_FIN_SENT) !== 0) {
+    store.packet(t.rows, t.currentSlot, t.currentFromClient, p, batch.data, batch.path, batch.dataOffset[i]!, batch.linkType[i]!,
+      n, batch.sec[i]!, batch.nsec[i]!, t.analysis, t.clientBefore, t.serverBefore);
+  }
 }

@@ -1,6 +1,7 @@
 import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/index.js';
 import { addrToString } from '../report/format.js';
 import { Lowest } from '../lowest.js';
+import { partitionCount, partitionLimits, partitionOf } from '../tcp/connections.js';
 import { tupleHash } from '../tcp/table.js';
 
 /**
@@ -286,8 +287,7 @@ export class ZeekTracker {
     this.records = new Lowest(options.maxRecords ?? Infinity, (r) => r.firstPacket);
   }
 
-  packet(d: Uint8Array, p: DecodedPacket, packetNo: number, t: number): void {
-    const hash = tupleHash(p);
+  packet(d: Uint8Array, p: DecodedPacket, packetNo: number, t: number, hash = tupleHash(p)): void {
     let c = this.buckets.get(hash) ?? null;
     while (c !== null && !((c.orig.is(p, true) && c.resp.is(p, false)) || (c.resp.is(p, true) && c.orig.is(p, false)))) c = c.next;
     if (c !== null && this.expired(c, t)) c = null;
@@ -738,4 +738,40 @@ export function zeekUid(r: ZeekRecord): string {
     out += BASE62[x % 62];
   }
   return out;
+}
+
+/**
+ * Zeek's model split as tcpstate's connection table is (tcp/connections.ts): the same partitions by
+ * four-tuple hash, each with its share of the bound, so that it can be followed on any thread.
+ * `only` lists the partitions followed here.
+ */
+export class ZeekTrackers {
+  private readonly parts: (ZeekTracker | null)[] = [];
+  private readonly partitions: number;
+
+  constructor(private readonly options: ZeekOptions = {}, only?: readonly number[]) {
+    const max = options.maxConnections ?? Infinity;
+    this.partitions = Number.isFinite(max) ? partitionCount(max) : 1;
+    for (let k = 0; k < this.partitions; k++) {
+      const limits = Number.isFinite(max) ? partitionLimits({ maxConnections: max, idleTimeout: 0 }, k, this.partitions).maxConnections : Infinity;
+      this.parts.push(only === undefined || only.includes(k) ? new ZeekTracker({ ...options, maxConnections: limits }) : null);
+    }
+  }
+
+  packet(d: Uint8Array, p: DecodedPacket, packetNo: number, t: number): void {
+    const hash = tupleHash(p);
+    this.parts[partitionOf(hash, this.partitions)]?.packet(d, p, packetNo, t, hash);
+  }
+
+  /** The end of the capture: the records of the first connections of every partition followed here, in order of first packet. */
+  finish(): ZeekRecord[] {
+    return mergeZeekRecords(this.parts.map((t) => (t === null ? [] : t.finish())), this.options.maxRecords ?? Infinity);
+  }
+}
+
+/** Records from several partitions as one list: the `limit` with the lowest first packets, in that order. */
+export function mergeZeekRecords(lists: readonly ZeekRecord[][], limit: number): ZeekRecord[] {
+  const kept = new Lowest<ZeekRecord>(limit, (r) => r.firstPacket);
+  for (const list of lists) for (const r of list) if (kept.admits(r.firstPacket)) kept.add(r);
+  return kept.sorted();
 }

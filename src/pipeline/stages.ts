@@ -1,0 +1,177 @@
+import type { PacketBatch } from '../capture/index.js';
+import { DecodedPacket, decodePacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/index.js';
+import { Detectors, type DetectConfig, type EvidenceStore, recordEvidence, SecondCounts } from '../detect/index.js';
+import { Lowest } from '../lowest.js';
+import {
+  type Connection, ConnectionStore, Connections, type ConnectionSink, endedNormally, isOver, STATE_COUNT, type TableLimits, toRecord,
+} from '../tcp/index.js';
+import type { ConnectionRecord } from '../tcp/index.js';
+import { ZeekTrackers, type ZeekOptions } from '../zeek/conn.js';
+
+/** Timeline buckets at most, per kind of packet: a day and a half at one second each. */
+export const MAX_TIMELINE = 131072;
+
+export interface PacketStageOptions {
+  msl: number;
+  transitions: boolean;
+  limits: TableLimits;
+  /** Follow the capture as Zeek does too (its own table, bounded as ours). */
+  zeek: ZeekOptions | false;
+  maxRows: number;
+  /** The partitions of the connection table followed here (all by default). */
+  only?: readonly number[];
+}
+
+/**
+ * Everything done per packet: decoding, the connection table with both state machines and
+ * Wireshark's analysis, the evidence packets the detectors may cite, Zeek's model, and the
+ * per-packet counts. Connections go to the sink as they finish. On one thread one instance
+ * follows every partition; with --threads each worker has one for its partitions (pipeline/threads.ts).
+ */
+export class PacketStage {
+  readonly pkt = new DecodedPacket();
+  readonly table: Connections;
+  readonly evidence: EvidenceStore | null;
+  readonly zeek: ZeekTrackers | null;
+  /** SYN, SYN,ACK, RST, FIN counts per second (only packets with one of those flags touch it). */
+  readonly timeline = [0, 1, 2, 3].map(() => new SecondCounts(MAX_TIMELINE));
+  /** Packets that are no TCP segment, by reason << 20 | detail. */
+  readonly notDecoded = new Map<number, number>();
+  tcpPackets = 0;
+  ipFragments = 0;
+
+  /** `evidence` keeps the packets the detectors may cite (null when nothing is detected). */
+  constructor(options: PacketStageOptions, sink: ConnectionSink, evidence: EvidenceStore | null) {
+    this.table = new Connections(options.msl, sink, options.transitions, options.limits, options.only);
+    this.evidence = evidence;
+    this.zeek = options.zeek ? new ZeekTrackers({ ...options.zeek, maxConnections: options.limits.maxConnections, maxRecords: options.maxRows }, options.only) : null;
+  }
+
+  /**
+   * Record i of `batch`, packet number n. A packet that is no TCP segment, or one of a partition
+   * not followed here, is counted only when `countsOthers`.
+   */
+  record(batch: PacketBatch, i: number, n: number, countsOthers: boolean): void {
+    const p = this.pkt;
+    const data = batch.data;
+    const sec = batch.sec[i]!;
+    const nsec = batch.nsec[i]!;
+    if (decodePacket(data, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p)) {
+      const ts = sec + nsec * 1e-9;
+      const t = this.table;
+      if (!t.segment(p, n, sec, nsec, ts)) return;
+      if (p.fragment) this.ipFragments++;
+      this.tcpPackets++;
+      if ((p.flags & (TH_SYN | TH_FIN | TH_RST)) !== 0) this.count(p.flags, sec);
+      if (this.evidence !== null) recordEvidence(this.evidence, t, p, batch, i, n);
+      if (this.zeek !== null) this.zeek.packet(data, p, n, ts);
+    } else if (countsOthers) {
+      if (p.fragment) this.ipFragments++;
+      const key = p.reason * 0x100000 + (p.reasonDetail & 0xfffff);
+      this.notDecoded.set(key, (this.notDecoded.get(key) ?? 0) + 1);
+    }
+  }
+
+  private count(flags: number, sec: number): void {
+    const t = this.timeline;
+    if (flags & TH_RST) t[2]!.add(sec, 1);
+    else if (flags & TH_SYN) t[flags & TH_ACK ? 1 : 0]!.add(sec, 1);
+    if (flags & TH_FIN) t[3]!.add(sec, 1);
+  }
+}
+
+/** The timeline's rows, [second, syn, synAck, rst, fin], on buckets as wide as the widest of the four. */
+export function timelineRows(timeline: SecondCounts[]): [number, number, number, number, number][] {
+  const width = Math.max(...timeline.map((t) => t.width));
+  const rows = new Map<number, [number, number, number, number, number]>();
+  timeline.forEach((t, k) => {
+    t.widen(width);
+    for (const [sec, n] of t.buckets()) {
+      let row = rows.get(sec);
+      if (row === undefined) rows.set(sec, (row = [sec, 0, 0, 0, 0]));
+      row[k + 1] += n;
+    }
+  });
+  return [...rows.values()].sort((x, y) => x[0] - y[0]);
+}
+
+/** Keeps the lowest ids of each class, in bounded memory, whatever order connections finish in. */
+class NotableList {
+  private readonly abnormal: Lowest<ConnectionRecord>;
+  private readonly normal: Lowest<ConnectionRecord>;
+
+  constructor(private readonly limit: number) {
+    this.abnormal = new Lowest(limit, (c) => c.id);
+    this.normal = new Lowest(limit, (c) => c.id);
+  }
+
+  add(c: Connection, normal: boolean): void {
+    const list = normal ? this.normal : this.abnormal;
+    if (list.admits(c.id)) list.add(toRecord(c));
+  }
+
+  rows(): ConnectionRecord[] {
+    const a = this.abnormal.sorted();
+    return [...a, ...this.normal.sorted().slice(0, Math.max(0, this.limit - a.length))];
+  }
+}
+
+export interface ConnectionStageOptions {
+  keep: 'all' | 'notable';
+  transitions: boolean;
+  notableLimit: number;
+  maxRows: number;
+  detect: DetectConfig | false;
+  msl: number;
+}
+
+/**
+ * Everything done per connection once it has finished: the end-state matrix and counts, the rows
+ * kept for the report, and the detectors. It must see the connections in one order whatever the
+ * threads (pipeline/threads.ts merges the workers' into it), since some detectors count in order.
+ */
+export class ConnectionStage implements ConnectionSink {
+  readonly store: ConnectionStore | null;
+  readonly notable: NotableList;
+  readonly matrix = new Uint32Array(STATE_COUNT * STATE_COUNT);
+  readonly detectors: Detectors | null;
+  abnormal = 0;
+  openAtEnd = 0;
+  roleInferred = 0;
+  stateInferred = 0;
+  connections = 0;
+  /** Connections followed at once now, and at most. */
+  private live = 0;
+  peakLive = 0;
+  private readonly maxRows: number;
+
+  /** `evidence` is where the detectors find the packets the connections hold. */
+  constructor(options: ConnectionStageOptions, evidence: EvidenceStore | null) {
+    this.maxRows = options.maxRows;
+    this.store = options.keep === 'all' ? new ConnectionStore(options.transitions) : null;
+    this.notable = new NotableList(options.notableLimit);
+    this.detectors = options.detect && evidence !== null ? new Detectors(options.detect, options.msl, evidence) : null;
+  }
+
+  started(): void {
+    if (++this.live > this.peakLive) this.peakLive = this.live;
+  }
+
+  finished(c: Connection, now: number): void {
+    this.live--;
+    this.connections++;
+    const a = c.client.state;
+    const b = c.server.state;
+    this.matrix[a * STATE_COUNT + b]!++;
+    const normal = endedNormally(c);
+    if (!normal) this.abnormal++;
+    if (!isOver(c)) this.openAtEnd++;
+    if (c.roleInferred) this.roleInferred++;
+    if (c.stateInferred) this.stateInferred++;
+    this.detectors?.finished(c, now);
+    if (c.id <= this.maxRows) {
+      this.store?.add(c);
+      this.notable.add(c, normal);
+    }
+  }
+}
