@@ -4,7 +4,13 @@ import { DEFAULT_LIMITS, STATE_COUNT } from './tcp/index.js';
 import type { ConnectionRecord } from './tcp/index.js';
 import { DEFAULT_CONFIG, type DetectConfig, EvidenceStore, type Finding } from './detect/index.js';
 import { EvidencePrinter } from './print.js';
-import { ConnectionStage, PacketStage, type PacketStageOptions, timelineRows } from './pipeline/stages.js';
+import { ConnectionStage, MAX_TIMELINE, PacketStage, type PacketStageOptions, timelineRows } from './pipeline/stages.js';
+import { Threads, workerCount } from './pipeline/threads.js';
+import type { WorkerTotals } from './pipeline/worker.js';
+import { SecondCounts } from './detect/seconds.js';
+import { mergeZeekRecords } from './zeek/conn.js';
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { TOOL_NAME, VERSION } from './version.js';
 import type { ZeekOptions, ZeekRecord } from './zeek/conn.js';
 
@@ -36,6 +42,12 @@ export interface AnalyzeOptions {
   maxRows?: number;
   /** Seconds without a packet after which a connection is evicted with its last states (0: never). Default 10,800 (3 h). */
   idleTimeout?: number;
+  /**
+   * Worker threads that follow the connections (the partitions of the table are shared among them);
+   * 'auto' (the default) is the cores available for a capture file of 64 MB or more and for standard
+   * input, one thread otherwise. Every report is the same whatever the number.
+   */
+  threads?: number | 'auto';
   /** Which code reads classic pcap: tcpstate's own (default) or the pcap-parser package, its reference. */
   reader?: PcapReaderName;
   /** Called every 65,536 packets with the packets read and the bytes read of the inputs so far (for a progress line). */
@@ -132,7 +144,7 @@ export const DEFAULT_MAX_ROWS = 1_000_000;
 
 const DEFAULTS: Required<AnalyzeOptions> = {
   msl: 30, keep: 'all', transitions: false, notableLimit: 20, zeek: false, detect: DEFAULT_CONFIG, onProgress: null,
-  maxConnections: DEFAULT_LIMITS.maxConnections, idleTimeout: DEFAULT_LIMITS.idleTimeout, maxRows: DEFAULT_MAX_ROWS, reader: 'tcpstate',
+  maxConnections: DEFAULT_LIMITS.maxConnections, idleTimeout: DEFAULT_LIMITS.idleTimeout, maxRows: DEFAULT_MAX_ROWS, reader: 'tcpstate', threads: 'auto',
 };
 
 /**
@@ -152,16 +164,19 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     msl: opts.msl, transitions: opts.transitions, limits: { maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout },
     zeek: zeekOptions(opts.zeek), maxRows: opts.maxRows,
   };
-  let packets: PacketStage;
-  let conns: ConnectionStage;
+  const limits = packetOptions.limits;
+  const threads = opts.threads === 'auto' ? autoThreads(inputs) : opts.threads;
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a whole number of at least 1, not ${threads}`);
+  const workers = workerCount(threads, limits);
+  const paths = inputs.map((i) => (typeof i === 'string' && i !== '-' ? i : null));
+  const evidence = opts.detect !== false ? new EvidenceStore(paths.map((p) => p ?? '')) : null;
+  const conns = connectionStage(evidence);
   const reading = new Reading(opts.onProgress);
   let damage: CaptureError | null = null;
   const infos: InputInfo[] = [];
-  {
-    const evidence = opts.detect !== false ? new EvidenceStore() : null;
-    conns = connectionStage(evidence);
-    packets = new PacketStage(packetOptions, conns, evidence);
-    const stage = packets;
+  let totals: PacketTotals;
+  if (workers === 1) {
+    const stage = new PacketStage(packetOptions, conns, evidence);
     try {
       await readCaptures(inputs, {
         record(batch, i, source) {
@@ -172,10 +187,33 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
       if (!(e instanceof CaptureError)) throw e;
       damage = e;
     }
-    packets.table.flush(reading.packets ? reading.lastSec + reading.lastNsec * 1e-9 : 0);
+    stage.table.flush(reading.endTime);
+    totals = {
+      tcpPackets: stage.tcpPackets, ipFragments: stage.ipFragments, notDecoded: stage.notDecoded, timeline: stage.timeline,
+      evictedIdle: stage.table.evictedIdle, evictedFull: stage.table.evictedFull, zeek: stage.zeek ? stage.zeek.finish() : null,
+    };
+  } else {
+    const mt = new Threads(workers, packetOptions, conns, evidence, paths);
+    try {
+      await readCaptures(inputs, {
+        record(batch, i, source) {
+          mt.record(batch, i, batch.path === null ? -1 : source, reading.record(batch, i, source));
+        },
+        batch(batch, source) {
+          mt.batch(batch, batch.path === null ? -1 : source, reading.batch(batch, source));
+        },
+      }, infos, opts.reader);
+    } catch (e) {
+      if (!(e instanceof CaptureError)) {
+        await mt.abort();
+        throw e;
+      }
+      damage = e;
+    }
+    totals = addTotals(await mt.finish(reading.endTime), opts.maxRows);
   }
   const a = {
-    packets: reading.packets, tcpPackets: packets.tcpPackets, ipFragments: packets.ipFragments, notDecoded: packets.notDecoded,
+    packets: reading.packets, tcpPackets: totals.tcpPackets, ipFragments: totals.ipFragments, notDecoded: totals.notDecoded,
     connections: conns.connections, abnormal: conns.abnormal, openAtEnd: conns.openAtEnd, roleInferred: conns.roleInferred,
     stateInferred: conns.stateInferred, peakLive: conns.peakLive, matrix: conns.matrix, store: conns.store,
   };
@@ -212,10 +250,10 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
         maxConnections: opts.maxConnections,
         idleTimeout: opts.idleTimeout > 0 && Number.isFinite(opts.idleTimeout) ? opts.idleTimeout : null,
         peakLive: a.peakLive,
-        evictedIdle: packets.table.evictedIdle,
-        evictedFull: packets.table.evictedFull,
+        evictedIdle: totals.evictedIdle,
+        evictedFull: totals.evictedFull,
         maxRows: opts.maxRows,
-        summarised: opts.keep === 'all' || packets.zeek !== null ? Math.max(0, a.connections - opts.maxRows) : 0,
+        summarised: opts.keep === 'all' || totals.zeek !== null ? Math.max(0, a.connections - opts.maxRows) : 0,
       },
     },
     matrix,
@@ -224,10 +262,10 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     transitionsKept: opts.transitions,
     storeBytes: store ? store.bytes : 0,
     damage,
-    zeek: packets.zeek ? packets.zeek.finish() : null,
+    zeek: totals.zeek,
     findings: conns.detectors ? printFindings(conns.detectors.findings()) : [],
     thresholds: opts.detect || null,
-    timeline: timelineRows(packets.timeline),
+    timeline: timelineRows(totals.timeline),
   };
 }
 
@@ -249,6 +287,51 @@ function zeekOptions(z: boolean | ZeekOptions): ZeekOptions | false {
   return z === true ? { ignoreChecksums: true } : z;
 }
 
+/** What the per-packet stage counted, on one thread or added up over the workers. */
+interface PacketTotals {
+  tcpPackets: number;
+  ipFragments: number;
+  notDecoded: Map<number, number>;
+  timeline: SecondCounts[];
+  evictedIdle: number;
+  evictedFull: number;
+  zeek: ZeekRecord[] | null;
+}
+
+function addTotals(parts: WorkerTotals[], maxRows: number): PacketTotals {
+  const t: PacketTotals = {
+    tcpPackets: 0, ipFragments: 0, notDecoded: new Map(), timeline: [0, 1, 2, 3].map(() => new SecondCounts(MAX_TIMELINE)),
+    evictedIdle: 0, evictedFull: 0, zeek: null,
+  };
+  for (const p of parts) {
+    t.tcpPackets += p.tcpPackets;
+    t.ipFragments += p.ipFragments;
+    for (const [k, n] of p.notDecoded) t.notDecoded.set(k, (t.notDecoded.get(k) ?? 0) + n);
+    p.timeline.forEach((d, k) => t.timeline[k]!.merge(d));
+    t.evictedIdle += p.evictedIdle;
+    t.evictedFull += p.evictedFull;
+  }
+  if (parts[0]?.zeek) t.zeek = mergeZeekRecords(parts.map((p) => p.zeek as ZeekRecord[]), maxRows);
+  return t;
+}
+
+/** Captures this large (in all) are followed on every core when the number of threads is left to tcpstate. */
+const THREADS_FROM_BYTES = 64 << 20;
+
+function autoThreads(inputs: readonly CaptureInput[]): number {
+  let bytes = 0;
+  for (const i of inputs) {
+    if (i === '-') return availableParallelism();
+    if (typeof i !== 'string') continue;
+    try {
+      bytes += statSync(i).size;
+    } catch {
+      // Unreadable: the reader says so, with its position.
+    }
+  }
+  return bytes >= THREADS_FROM_BYTES ? availableParallelism() : 1;
+}
+
 /** What is counted of every record, whatever it holds: packet numbers, the time span, progress. */
 class Reading {
   packets = 0;
@@ -260,6 +343,36 @@ class Reading {
   private readonly offsets: number[] = [];
 
   constructor(private readonly onProgress: ((packets: number, bytes: number) => void) | null) {}
+
+  /** When the capture's last packet was, 0 without one. */
+  get endTime(): number {
+    return this.packets ? this.lastSec + this.lastNsec * 1e-9 : 0;
+  }
+
+  /** Counts a whole batch (of a single input); returns the packet number of its first record. */
+  batch(batch: PacketBatch, source: number): number {
+    const first = this.packets + 1;
+    const n = batch.length;
+    if (n === 0) return first;
+    const before = this.packets;
+    this.packets += n;
+    if (this.onProgress !== null && (before >>> 16) !== (this.packets >>> 16)) this.progress(batch.offset[n - 1]!, source);
+    const secs = batch.sec;
+    const nsecs = batch.nsec;
+    for (let i = 0; i < n; i++) {
+      const sec = secs[i]!;
+      const nsec = nsecs[i]!;
+      if (sec < this.firstSec || (sec === this.firstSec && nsec < this.firstNsec)) {
+        this.firstSec = sec;
+        this.firstNsec = nsec;
+      }
+      if (sec > this.lastSec || (sec === this.lastSec && nsec > this.lastNsec)) {
+        this.lastSec = sec;
+        this.lastNsec = nsec;
+      }
+    }
+    return first;
+  }
 
   /** Counts record i of `batch` and returns its packet number. */
   record(batch: PacketBatch, i: number, source: number): number {

@@ -7,21 +7,45 @@ export const BATCH_RECORDS = 8192;
 
 const EMPTY = new Uint8Array(0);
 
+/** The arrays of a batch, when they are to lie elsewhere (in memory shared between threads). */
+export interface BatchArrays {
+  start: Int32Array;
+  caplen: Int32Array;
+  sec: Float64Array;
+  nsec: Float64Array;
+  origLen: Float64Array;
+  linkType: Int32Array;
+  offset: Float64Array;
+  dataOffset: Float64Array;
+}
+
 export class PacketBatch {
   length = 0;
   /** The bytes every record of the batch points into. */
   data: Uint8Array = EMPTY;
-  readonly start = new Int32Array(BATCH_RECORDS);
-  readonly caplen = new Int32Array(BATCH_RECORDS);
-  readonly sec = new Float64Array(BATCH_RECORDS);
+  readonly start: Int32Array;
+  readonly caplen: Int32Array;
+  readonly sec: Float64Array;
   /** Nanoseconds as the file gives them (a damaged pcap record can say a million microseconds or more). */
-  readonly nsec = new Float64Array(BATCH_RECORDS);
-  readonly origLen = new Float64Array(BATCH_RECORDS);
-  readonly linkType = new Int32Array(BATCH_RECORDS);
+  readonly nsec: Float64Array;
+  readonly origLen: Float64Array;
+  readonly linkType: Int32Array;
   /** Byte offset of the record in its capture stream (for error messages and progress). */
-  readonly offset = new Float64Array(BATCH_RECORDS);
+  readonly offset: Float64Array;
   /** Byte offset of the packet's own bytes in the capture stream. */
-  readonly dataOffset = new Float64Array(BATCH_RECORDS);
+  readonly dataOffset: Float64Array;
+
+  constructor(arrays?: BatchArrays) {
+    const n = BATCH_RECORDS;
+    this.start = arrays?.start ?? new Int32Array(n);
+    this.caplen = arrays?.caplen ?? new Int32Array(n);
+    this.sec = arrays?.sec ?? new Float64Array(n);
+    this.nsec = arrays?.nsec ?? new Float64Array(n);
+    this.origLen = arrays?.origLen ?? new Float64Array(n);
+    this.linkType = arrays?.linkType ?? new Int32Array(n);
+    this.offset = arrays?.offset ?? new Float64Array(n);
+    this.dataOffset = arrays?.dataOffset ?? new Float64Array(n);
+  }
   /** The file the records come from when their bytes can be read again at dataOffset (not stdin, not gzip), else null. */
   path: string | null = null;
 

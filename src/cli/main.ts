@@ -175,6 +175,11 @@ const maxConnectionsOption = () => new Option('--max-connections <n>',
 const idleTimeoutOption = () => new Option('--idle-timeout <seconds>',
   'evict a connection, with its last states, after this long without a packet (0: never)')
   .argParser(positiveNumber).default(DEFAULT_LIMITS.idleTimeout);
+function threadCount(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  return positiveInt(v);
+}
+
 const readerOption = () => new Option('--reader <reader>',
   'what reads classic pcap: tcpstate (its own, the default) or pcap-parser (the npm package it is tested against)')
   .choices(PCAP_READERS).default('tcpstate');
@@ -208,6 +213,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .addOption(maxRowsOption())
     .addOption(idleTimeoutOption())
     .addOption(readerOption())
+    .addOption(new Option('--threads <n>', 'threads that follow the connections (auto: every core for a capture of 64 MB or more, and for stdin; the report is the same whatever the number)')
+      .argParser(threadCount).default('auto'))
     .option('--config <file>', 'detector thresholds from a JSON file (see the README; unknown names are errors)')
     .option('--threshold <name=value>', 'set one detector threshold, e.g. closeWait.seconds=2 (repeatable; after --config)', collect, [])
     .option('--no-findings', 'skip the detectors: states and connections only')
@@ -217,7 +224,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .exitOverride()
     .action(async (captures: string[], opts: {
       format: 'text' | 'json' | 'markdown' | 'html' | 'zeek'; output?: string; all: boolean; transitions: boolean; msl: number; limit: number;
-      maxConnections: number; idleTimeout: number; maxRows: number; reader: PcapReaderName;
+      maxConnections: number; idleTimeout: number; maxRows: number; reader: PcapReaderName; threads: number | 'auto';
       zeek: boolean; zeekChecksums: boolean; config?: string; threshold: string[]; findings: boolean; quiet: boolean; strict: boolean;
     }) => {
       const keepAll = opts.format === 'json' || opts.format === 'markdown' || opts.format === 'html' || opts.all;
@@ -237,7 +244,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       try {
         report = await analyze(captures, {
           msl: opts.msl, keep: keepAll ? 'all' : 'notable', transitions: opts.transitions || opts.format === 'html', notableLimit: opts.limit, zeek, detect,
-          maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout, reader: opts.reader,
+          maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout, reader: opts.reader, threads: opts.threads,
           // The page holds HTML_MAX_ROWS rows at most: rows past them would only take memory.
           maxRows: opts.format === 'html' ? Math.min(opts.maxRows, HTML_MAX_ROWS) : opts.maxRows,
           onProgress: progress ? (packets, bytes) => progress.update(packets, bytes) : null,

@@ -66,7 +66,7 @@ export interface EvidencePacket {
 export class EvidenceStore {
   /** Copied header bytes, SLOT_BYTES a slot, grown only when a copy is needed. */
   private bytes = new Uint8Array(0);
-  private readonly paths: string[] = [];
+  private readonly paths: string[];
   private lastPath: string | null = null;
   private lastFile = -1;
   private meta = new Float64Array(META * 4096);
@@ -75,6 +75,11 @@ export class EvidenceStore {
   private free = new Int32Array(4096);
   private freeLen = 0;
   private used = 0;
+
+  /** `paths`: the inputs' paths in a known order, so that stores on several threads number them alike. */
+  constructor(paths: readonly string[] = []) {
+    this.paths = [...paths];
+  }
 
   get slotsInUse(): number {
     return this.used - this.freeLen;
@@ -242,6 +247,48 @@ export class EvidenceStore {
     }
   }
 
+  /** See exportEvidence. Two slots that hold one packet are exported twice and imported as two. */
+  exportSlots(c: Connection, out: Float64Array, bytes: Uint8Array, at: number): number {
+    let mask = 0;
+    let w = at + 1;
+    for (let s = 0; s < EVIDENCE_SLOTS; s++) {
+      const i = c.evidenceAt(s);
+      if (i === -1) continue;
+      mask |= 1 << s;
+      const mo = i * META;
+      for (let k = 0; k < META; k++) out[w + k] = this.meta[mo + k]!;
+      w += META;
+      if (this.meta[mo + 8]! < 0) {
+        bytes.set(this.bytes.subarray(i * SLOT_BYTES, (i + 1) * SLOT_BYTES), w * 8);
+        w += SLOT_BYTES / 8;
+      }
+    }
+    out[at] = mask;
+    return w - at;
+  }
+
+  /** Reads what exportSlots wrote into slots of this store, and points `c`'s evidence at them. Returns the words read. */
+  importSlots(c: Connection, from: Float64Array, bytes: Uint8Array, at: number): number {
+    const mask = from[at]!;
+    let w = at + 1;
+    for (let s = 0; s < EVIDENCE_SLOTS; s++) {
+      if ((mask & (1 << s)) === 0) {
+        c.setEvidence(s, -1);
+        continue;
+      }
+      const i = this.alloc();
+      const mo = i * META;
+      for (let k = 0; k < META; k++) this.meta[mo + k] = from[w + k]!;
+      w += META;
+      if (from[w - META + 8]! < 0) {
+        this.copy(i, bytes, w * 8, SLOT_BYTES);
+        w += SLOT_BYTES / 8;
+      }
+      c.setEvidence(s, i);
+    }
+    return w - at;
+  }
+
   /** Whether the packet in `slot` was sent by the client and had the ACK bit; null when the slot is empty. */
   direction(c: Connection, slot: Slot): { fromClient: boolean; ack: boolean } | null {
     const i = c.evidenceAt(slot);
@@ -275,6 +322,18 @@ export class EvidenceStore {
       serverAfter: ((states >> 12) & 15) as TcpState,
     };
   }
+}
+
+/** Words (doubles) one exported evidence packet takes: its numbers, then its header bytes when they were copied. */
+export const EXPORT_WORDS = META + SLOT_BYTES / 8;
+
+/**
+ * Writes the packets of `c`'s evidence slots into `out` from word `at` (for another thread's store
+ * to import): a mask of the slots filled, then for each its numbers and, when copied, its bytes.
+ * Returns the words written; `bytes` is a view of `out`'s buffer.
+ */
+export function exportEvidence(store: EvidenceStore, c: Connection, out: Float64Array, bytes: Uint8Array, at: number): number {
+  return store.exportSlots(c, out, bytes, at);
 }
 
 /** Evidence in packet order, without repeats, at most `limit`. */

@@ -34,6 +34,25 @@ export class SecondCounts {
     while (this.width < width) this.coarsen();
   }
 
+  /** The counts as plain data (for another thread to merge). */
+  toData(): { width: number; buckets: [number, number][] } {
+    return { width: this.width, buckets: [...this.buckets()] };
+  }
+
+  /**
+   * Adds counts made elsewhere (toData of another SecondCounts with the same bound). The result is
+   * what one counter fed everything would hold: the width is always the narrowest that fits all
+   * the seconds seen, whatever order they came in.
+   */
+  merge(other: { width: number; buckets: [number, number][] }): void {
+    this.widen(other.width);
+    for (const [sec, n] of other.buckets) {
+      const k = Math.floor(sec / this.width) * this.width;
+      this.map.set(k, (this.map.get(k) ?? 0) + n);
+    }
+    while (this.map.size > this.maxBuckets) this.coarsen();
+  }
+
   private flush(): void {
     if (this.pendingCount === 0) return;
     const k = this.width === 1 ? this.pendingSec : Math.floor(this.pendingSec / this.width) * this.width;

@@ -53,7 +53,8 @@ export class Connection {
    */
   readonly transitions: number[] = [];
 
-  constructor(private readonly rows: Rows, slot: number) {
+  /** `partition`: of the connection table (tcp/connections.ts) the slot belongs to. */
+  constructor(private readonly rows: Rows, slot: number, readonly partition = 0) {
     this.slot = slot;
     this.ib = slot * CONN_INTS;
     this.fb = slot * CONN_FLOATS;
@@ -88,6 +89,27 @@ export class Connection {
   /** The evidence store's index of the packet in evidence slot `k` (detect/evidence.ts), -1 for none. */
   evidenceAt(k: number): number { return this.rows.i[this.ib + CI.evidence + k]!; }
   setEvidence(k: number, index: number): void { this.rows.i[this.ib + CI.evidence + k] = index; }
+
+  /** Copies the whole row into `ints` from `iAt` and `floats` from `fAt` (for another thread), or back from them with `into`. */
+  copyRow(ints: Int32Array, iAt: number, floats: Float64Array, fAt: number): void {
+    // Loops: a row is short, and subarray() and set() would cost an object and a call into the runtime each.
+    const i = this.rows.i;
+    const f = this.rows.f;
+    for (let k = 0; k < CONN_INTS; k++) ints[iAt + k] = i[this.ib + k]!;
+    for (let k = 0; k < CONN_FLOATS; k++) floats[fAt + k] = f[this.fb + k]!;
+  }
+
+  loadRow(ints: Int32Array, iAt: number, floats: Float64Array, fAt: number): void {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    for (let k = 0; k < CONN_INTS; k++) i[this.ib + k] = ints[iAt + k]!;
+    for (let k = 0; k < CONN_FLOATS; k++) f[this.fb + k] = floats[fAt + k]!;
+  }
+
+  /** Renumbers the connection (a worker's numbering becomes the capture's). */
+  setId(id: number): void {
+    this.rows.f[this.fb + CF.id] = id;
+  }
 
   endpoint(side: number): Endpoint {
     return side === 0 ? this.client : this.server;

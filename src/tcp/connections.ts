@@ -53,7 +53,7 @@ export class Connections {
     };
     for (let k = 0; k < this.partitions; k++) {
       const mine = only === undefined || only.includes(k);
-      const t = mine ? new ConnectionTable(msl, sink, recordTransitions, partitionLimits(limits, k, this.partitions), this.ids) : null;
+      const t = mine ? new ConnectionTable(msl, sink, recordTransitions, partitionLimits(limits, k, this.partitions), this.ids, k) : null;
       if (t !== null) t.onTimerSet = onTimerSet;
       this.tables.push(t);
     }

@@ -1,4 +1,4 @@
-export { Connection, endedNormally, Eviction, EVICTION_NAMES, isOver, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo } from './connection.js';
+export { Connection, endedNormally, Eviction, EVICTION_NAMES, isOver, MAX_TRANSITIONS, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo } from './connection.js';
 export { Endpoint } from './endpoint.js';
 export { TcpMachine } from './machine.js';
 export { ConnectionTable, type ConnectionSink, DEFAULT_LIMITS, type IdSource, type TableLimits, tupleHash, tupleHashOf } from './table.js';
@@ -8,3 +8,4 @@ export type { ConnectionRecord, EndpointRecord, SegmentAnalysis } from './record
 export { ANALYSIS_FIELDS } from './record.js';
 export { EVENT_NAMES, STATE_COUNT, STATE_NAMES, type StateName, Side, TcpEvent, TcpState } from './state.js';
 export { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './seq.js';
+export { CONN_FLOATS, CONN_INTS, Rows } from './layout.js';

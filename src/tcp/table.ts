@@ -90,7 +90,7 @@ export class ConnectionTable implements TimerHost {
   private readonly msl2Nsec: number;
 
   constructor(mslSeconds: number, private readonly sink: ConnectionSink, recordTransitions = true, limits: TableLimits = DEFAULT_LIMITS,
-    private readonly ids: IdSource = { next: 1 }) {
+    private readonly ids: IdSource = { next: 1 }, readonly partition = 0) {
     this.machine = new TcpMachine(this.rows, this.views, this, recordTransitions);
     this.maxLive = Math.max(1, Math.floor(limits.maxConnections));
     this.idle = limits.idleTimeout > 0 ? limits.idleTimeout : Infinity;
@@ -342,7 +342,7 @@ export class ConnectionTable implements TimerHost {
     } else {
       slot = this.views.length;
       this.rows.ensure(slot + 1);
-      this.views.push(new Connection(this.rows, slot));
+      this.views.push(new Connection(this.rows, slot, this.partition));
     }
     const i = this.rows.i;
     const f = this.rows.f;
