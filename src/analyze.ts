@@ -44,8 +44,9 @@ export interface AnalyzeOptions {
   idleTimeout?: number;
   /**
    * Worker threads that follow the connections (the partitions of the table are shared among them);
-   * 'auto' (the default) is the cores available for a capture file of 64 MB or more and for standard
-   * input, one thread otherwise. Every report is the same whatever the number.
+   * 'auto' (the default): one thread, unless there are AUTO_THREADS_FROM_CORES cores or more and the
+   * capture is a file of 64 MB or more, or standard input; then one per core. Every report is the
+   * same whatever the number.
    */
   threads?: number | 'auto';
   /** Which code reads classic pcap: tcpstate's own (default) or the pcap-parser package, its reference. */
@@ -318,10 +319,18 @@ function addTotals(parts: WorkerTotals[], maxRows: number): PacketTotals {
 /** Captures this large (in all) are followed on every core when the number of threads is left to tcpstate. */
 const THREADS_FROM_BYTES = 64 << 20;
 
+/**
+ * Below this many cores, 'auto' stays on one thread: on two, the workers (each decoding every
+ * packet, and handing every connection back) measured slower than one thread (README, Performance).
+ */
+export const AUTO_THREADS_FROM_CORES = 4;
+
 function autoThreads(inputs: readonly CaptureInput[]): number {
+  const cores = availableParallelism();
+  if (cores < AUTO_THREADS_FROM_CORES) return 1;
   let bytes = 0;
   for (const i of inputs) {
-    if (i === '-') return availableParallelism();
+    if (i === '-') return cores;
     if (typeof i !== 'string') continue;
     try {
       bytes += statSync(i).size;
@@ -329,7 +338,7 @@ function autoThreads(inputs: readonly CaptureInput[]): number {
       // Unreadable: the reader says so, with its position.
     }
   }
-  return bytes >= THREADS_FROM_BYTES ? availableParallelism() : 1;
+  return bytes >= THREADS_FROM_BYTES ? cores : 1;
 }
 
 /** What is counted of every record, whatever it holds: packet numbers, the time span, progress. */

@@ -213,7 +213,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .addOption(maxRowsOption())
     .addOption(idleTimeoutOption())
     .addOption(readerOption())
-    .addOption(new Option('--threads <n>', 'threads that follow the connections (auto: every core for a capture of 64 MB or more, and for stdin; the report is the same whatever the number)')
+    .addOption(new Option('--threads <n>', 'threads that follow the connections (auto: one per core with 4 cores or more, for a capture of 64 MB or more or stdin; else 1); the report is the same whatever the number')
       .argParser(threadCount).default('auto'))
     .option('--config <file>', 'detector thresholds from a JSON file (see the README; unknown names are errors)')
     .option('--threshold <name=value>', 'set one detector threshold, e.g. closeWait.seconds=2 (repeatable; after --config)', collect, [])

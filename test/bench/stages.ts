@@ -9,6 +9,9 @@ import { renderJson, renderText } from '../../src/report/index.js';
  * (+ connection table, both state machines, Wireshark's analysis, the report model), detect (+ the
  * detectors), text and json (+ rendering that report). Each stage's cost is the difference from the one before.
  */
+/** One thread unless TCPSTATE_BENCH_THREADS says otherwise: the per-packet figures are of one thread. */
+const THREADS = Number(process.env.TCPSTATE_BENCH_THREADS ?? 1);
+
 async function once(stage: string, file: string): Promise<void> {
   if (stage === 'read') {
     let n = 0;
@@ -26,7 +29,7 @@ async function once(stage: string, file: string): Promise<void> {
     return;
   }
   const json = stage === 'json';
-  const report = await analyze([file], { keep: json ? 'all' : 'notable', detect: stage === 'track' ? false : undefined });
+  const report = await analyze([file], { keep: json ? 'all' : 'notable', detect: stage === 'track' ? false : undefined, threads: THREADS });
   if (stage === 'text' || json) {
     let bytes = 0;
     for (const chunk of json ? renderJson(report) : renderText(report)) bytes += chunk.length;
