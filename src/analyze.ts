@@ -2,7 +2,7 @@ import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type P
 import { linkTypeName, notDecodedName } from './decode/index.js';
 import { DEFAULT_LIMITS, STATE_COUNT } from './tcp/index.js';
 import type { ConnectionRecord } from './tcp/index.js';
-import { DEFAULT_CONFIG, type DetectConfig, EvidenceStore, type Finding } from './detect/index.js';
+import { DEFAULT_CONFIG, type DetectConfig, endpointKey, EvidenceStore, type Finding } from './detect/index.js';
 import { EvidencePrinter } from './print.js';
 import { ConnectionStage, MAX_TIMELINE, PacketStage, type PacketStageOptions, timelineRows } from './pipeline/stages.js';
 import { Threads, workerCount } from './pipeline/threads.js';
@@ -106,14 +106,28 @@ export interface EvidenceLine {
   packet: number;
   ts: Timestamp;
   line: string;
+  /** Set when the wire showed this segment lost on its way: which side it never reached, and the packet that showed it. */
+  lost: { before: 'client' | 'server'; provedBy: number } | null;
 }
 
 export interface ReportFinding extends Omit<Finding, 'evidence'> {
   evidence: EvidenceLine[];
 }
 
+/** Where the capture was taken, from the handshakes (tcp/vantage.ts): how many connections say each, and the estimate (most of them). */
+export interface CapturePoint {
+  estimate: 'client' | 'server' | 'between' | null;
+  nearClient: number;
+  nearServer: number;
+  between: number;
+  unknown: number;
+}
+
 export interface Report {
   tool: { name: string; version: string };
+  capturePoint: CapturePoint;
+  /** Whether a server endpoint answered any SYN with a SYN,ACK in the capture (it was seen listening). */
+  listenerSeen(c: ConnectionRecord): boolean;
   inputs: InputReport[];
   /** The finest timestamp precision among the inputs; timestamps are printed with it. */
   precision: Precision;
@@ -227,8 +241,11 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
   for (let c = 0; c < STATE_COUNT; c++) matrix.push(Array.from(a.matrix.subarray(c * STATE_COUNT, (c + 1) * STATE_COUNT)));
   const precision = infos.length ? infos.reduce<Precision>((p, i) => finerPrecision(p, i.precision), 's') : 'us';
   const store = a.store;
+  const listeners = conns.listeners;
   return {
     tool: { name: TOOL_NAME, version: VERSION },
+    capturePoint: capturePoint(conns.vantages),
+    listenerSeen: (c) => listeners.has(endpointKey(c.family, c.server)),
     inputs: infos.map((i) => ({
       file: i.file, format: i.format, compressed: i.compressed, precision: i.precision,
       linkTypes: i.linkTypes.map(linkTypeName), packets: i.packets,
@@ -264,10 +281,17 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     storeBytes: store ? store.bytes : 0,
     damage,
     zeek: totals.zeek,
-    findings: conns.detectors ? printFindings(conns.detectors.findings()) : [],
+    findings: conns.detectors ? printFindings(conns.detectors.findings((key) => listeners.has(key))) : [],
     thresholds: opts.detect || null,
     timeline: timelineRows(totals.timeline),
   };
+}
+
+function capturePoint(v: readonly number[]): CapturePoint {
+  const [unknown, nearClient, nearServer, between] = v as [number, number, number, number];
+  const most = Math.max(nearClient, nearServer, between);
+  const estimate = most === 0 ? null : nearClient === most ? 'client' : nearServer === most ? 'server' : 'between';
+  return { estimate, nearClient, nearServer, between, unknown };
 }
 
 function printFindings(findings: Finding[]): ReportFinding[] {
@@ -275,7 +299,7 @@ function printFindings(findings: Finding[]): ReportFinding[] {
   try {
     return findings.map((f) => ({
       ...f,
-      evidence: f.evidence.map((e) => ({ packet: e.packet, ts: { sec: e.sec, nsec: e.nsec }, line: printer.line(e) })),
+      evidence: f.evidence.map((e) => ({ packet: e.packet, ts: { sec: e.sec, nsec: e.nsec }, line: printer.line(e), lost: e.lost })),
     }));
   } finally {
     printer.close();

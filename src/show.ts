@@ -1,10 +1,10 @@
 import { CaptureError, type CaptureInput, type PcapReaderName, finerPrecision, type InputInfo, type PacketBatch, type Precision, readCaptures, type RecordSink } from './capture/index.js';
 import { DecodedPacket, decodePacket, TH_ACK } from './decode/index.js';
-import { endpointToString, isoTimestamp } from './report/format.js';
+import { endpointToString, isoTimestamp, stateCell, uncertainNotes } from './report/format.js';
 import { flagString } from './report/tcpdump.js';
 import {
   type Connection, Connections, DEFAULT_LIMITS, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom,
-  transitionSide, transitionTo, toRecord, type ConnectionRecord, type TableLimits, type TcpState,
+  transitionSide, transitionTo, statesAt, toRecord, type ConnectionRecord, type TableLimits, type TcpState,
 } from './tcp/index.js';
 
 /** One packet of the connection, as the ladder shows it. */
@@ -91,7 +91,7 @@ function render(c: ConnectionRecord, rungs: Rung[], precision: Precision): strin
   const out: string[] = [];
   out.push(`Connection ${c.id}: client ${client}, server ${server}` + (c.roleInferred ? ' (roles inferred: handshake not captured)' : ''));
   out.push(`Packets ${c.firstPacket}..${c.lastPacket}, ${c.client.packets} from the client, ${c.server.packets} from the server; ` +
-    `at the end client ${STATE_NAMES[c.client.state]}, server ${STATE_NAMES[c.server.state]}`);
+    `at the end client ${stateCell(c.client)}, server ${stateCell(c.server)}`);
   out.push('');
   const stamp = (sec: number, nsec: number) => isoTimestamp(sec, nsec, precision).slice(11, -1);
   const timeWidth = stamp(0, 0).length;
@@ -107,15 +107,21 @@ function render(c: ConnectionRecord, rungs: Rung[], precision: Precision): strin
       k += TRANSITION_FIELDS;
     }
   };
+  const lost = new Set(c.lost.map((l) => l.packet));
   for (const r of rungs) {
     // Timer transitions that came before this packet.
     transitionLines((packet, sec, nsec) => packet === 0 && (sec < r.sec || (sec === r.sec && nsec <= r.nsec)));
+    // The states after it are its history's (an arrival shown not to have happened is not in it); a lost segment's arrow ends in ✕.
+    const states = statesAt(t, r.packet);
+    const head = lost.has(r.packet) ? '✕' : r.fromClient ? '▶' : '◀';
     const arrow = r.fromClient
-      ? `${`─ ${r.label} `.padEnd(ARROW - 1, '─')}▶`
-      : `◀${` ${r.label} ─`.padStart(ARROW - 1, '─')}`;
-    out.push(`${stamp(r.sec, r.nsec)}  ${String(r.packet).padStart(6)}  ${STATE_NAMES[r.client]!.padEnd(12)} ${arrow} ${STATE_NAMES[r.server]}`);
+      ? `${`─ ${r.label} `.padEnd(ARROW - 1, '─')}${head}`
+      : `${head}${` ${r.label} ─`.padStart(ARROW - 1, '─')}`;
+    out.push(`${stamp(r.sec, r.nsec)}  ${String(r.packet).padStart(6)}  ${STATE_NAMES[states[1]!]!.padEnd(12)} ${arrow} ${STATE_NAMES[states[3]!]}`);
     transitionLines((packet) => packet === r.packet);
   }
   transitionLines(() => true);
+  const notes = uncertainNotes([c]);
+  if (notes.length) out.push('', ...notes.map((n) => `? ${n}`));
   return `${out.join('\n')}\n`;
 }

@@ -39,9 +39,14 @@ describe('JSON report contract tcpstate.report/1', () => {
         expect(f.evidence.length).toBeGreaterThan(0);
         expect(f.evidence.length).toBeLessThanOrEqual(10);
         for (const e of f.evidence) {
-          expect(Object.keys(e)).toEqual(['packet', 'ts', 'line']);
+          expect(Object.keys(e)).toEqual(e.lost ? ['packet', 'ts', 'line', 'lost'] : ['packet', 'ts', 'line']);
           expect(e.ts).toMatch(iso);
-          expect(e.line).toMatch(/^\d\d:\d\d:\d\d\.\d+ .*IP6? .* > .*: Flags \[[^\]]+\].*length \d+.*  client \S+  server \S+$/);
+          expect(e.line).toMatch(/^\d\d:\d\d:\d\d\.\d+ .*IP6? .* > .*: Flags \[[^\]]+\].*length \d+.*  client \S+  server \S+(  lost before (client|server) \(shown by packet \d+\))?$/);
+          if (e.lost) {
+            expect(['client', 'server']).toContain(e.lost.before);
+            expect(e.lost.provedBy).toBeGreaterThan(e.packet);
+            expect(e.line.endsWith(`lost before ${e.lost.before} (shown by packet ${e.lost.provedBy})`)).toBe(true);
+          }
         }
       }
       const order = doc.findings.map((f: any) => ['critical', 'warning', 'info'].indexOf(f.severity));
@@ -49,7 +54,21 @@ describe('JSON report contract tcpstate.report/1', () => {
       doc.connections.forEach((c: any, i: number) => {
         expect(c.id).toBe(i + 1);
         for (const side of [c.client, c.server]) {
-          const keys = ['addr', 'port', 'state', 'packets', 'payloadBytes', 'wireBytes'];
+          // Where the capture cannot tell the state, the others it may be and why, right after it.
+          const uncertain = 'possibleStates' in side ? ['possibleStates', 'why'] : [];
+          if (uncertain.length) {
+            expect(side.possibleStates[0]).toBe(side.state);
+            expect(side.possibleStates.length).toBeGreaterThan(1);
+            for (const s of side.possibleStates) expect(STATE_NAMES).toContain(s);
+            expect(side.why).toMatch(/\b(client|server)\b.*\.$/);
+          }
+          // A server that never answered this connection's SYN with a SYN,ACK: whether the port was seen listening (a fact, not a state).
+          const listener = 'listenerSeen' in side ? ['listenerSeen'] : [];
+          if (listener.length) {
+            expect(side).toBe(c.server);
+            expect(typeof side.listenerSeen).toBe('boolean');
+          }
+          const keys = ['addr', 'port', 'state', ...uncertain, ...listener, 'packets', 'payloadBytes', 'wireBytes'];
           // Wireshark's analysis counts appear for an endpoint with anything flagged, and only then.
           if ('analysis' in side) {
             expect(Object.keys(side)).toEqual([...keys, 'analysis']);
@@ -62,6 +81,15 @@ describe('JSON report contract tcpstate.report/1', () => {
           expect(side.addr).toMatch(/^(\d+\.\d+\.\d+\.\d+|[0-9a-f:.]+)$/);
         }
         expect(typeof c.roleInferred).toBe('boolean');
+        if ('capturePoint' in c) expect(['client', 'server', 'between']).toContain(c.capturePoint);
+        // Segments shown lost: each a packet of this connection, with the side it never reached and the later packet that showed it.
+        for (const l of c.lost ?? []) {
+          expect(Object.keys(l)).toEqual(['packet', 'lost']);
+          expect(l.packet).toBeGreaterThanOrEqual(c.firstPacket);
+          expect(l.packet).toBeLessThanOrEqual(c.lastPacket);
+          expect(['client', 'server']).toContain(l.lost.before);
+          expect(l.lost.provedBy).toBeGreaterThan(l.packet);
+        }
         expect(c.firstPacket).toBeLessThanOrEqual(c.lastPacket);
         expect(c.start).toMatch(iso);
         expect(c.end).toMatch(iso);

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { EVENT_NAMES, STATE_NAMES } from '../src/index.js';
 import { type ConnectionRecord, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo } from '../src/tcp/index.js';
 import { analyzeSegs, conns, type Seg } from './helpers/build.js';
+import { Wire } from './helpers/machine.js';
+import { Vantage, vantageOf } from '../src/tcp/vantage.js';
 
 const ISN_C = 1000;
 const ISN_S = 5000;
@@ -35,67 +37,113 @@ async function one(segs: Seg[], msl?: number): Promise<ConnectionRecord> {
   return cs[0]!;
 }
 
-describe('handshake', () => {
-  it('closed_send_syn, listen_send_syn_ack, syn_sent_rcv_syn_ack, syn_rcvd_rcv_ack', async () => {
-    const c = await one(HANDSHAKE);
-    expect(ends(c)).toEqual(['ESTABLISHED', 'ESTABLISHED']);
-    expect(c.roleInferred).toBe(false);
-    expect(trail(c)).toEqual([
+
+/** Client SYN, server SYN,ACK, client ACK, straight into the two machines. */
+const open = (): Wire => new Wire().seg(0, 'c', 'S', ISN_C).seg(0.01, 's', 'S.', ISN_S, ISN_C + 1).seg(0.02, 'c', '.', ISN_C + 1, ISN_S + 1);
+const OPENED = [
+  '1 client CLOSED>SYN_SENT send SYN',
+  '2 server CLOSED>LISTEN inferred: a listening socket took the SYN',
+  '2 server LISTEN>SYN_RCVD send SYN,ACK',
+  '2 client SYN_SENT>ESTABLISHED rcv SYN,ACK',
+  '3 server SYN_RCVD>ESTABLISHED rcv ACK of SYN',
+];
+
+describe('CLOSED, LISTEN, SYN_SENT, SYN_RCVD', () => {
+  it('closed_send_syn, listen_send_syn_ack, syn_sent_rcv_syn_ack, syn_rcvd_rcv_ack', () => {
+    const w = open().end(5);
+    expect(w.states()).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+    expect(w.trail()).toEqual(OPENED);
+    expect(w.lost()).toEqual([]);
+  });
+
+  it('closed_rcv_syn unanswered: the server side had no socket for the tuple, CLOSED, not LISTEN', () => {
+    const w = new Wire().seg(0, 'c', 'S', ISN_C).seg(1, 'c', 'S', ISN_C).seg(3, 'c', 'S', ISN_C).end(4);
+    expect(w.states()).toEqual(['SYN_SENT', 'CLOSED']);
+    expect(w.possible('s')).toEqual([]);
+    expect(w.trail()).toEqual(['1 client CLOSED>SYN_SENT send SYN']);
+  });
+
+  it('syn_sent_no_retransmission for 3 s: no socket sent that SYN (a spoofed source), CLOSED by a marked inference', () => {
+    const w = new Wire().seg(0, 'c', 'S', ISN_C).seg(0.01, 's', 'S.', ISN_S, ISN_C + 1).seg(1, 's', 'S.', ISN_S, ISN_C + 1).end(10);
+    expect(w.states()).toEqual(['CLOSED', 'SYN_RCVD']);
+    expect(w.trail()).toEqual([
       '1 client CLOSED>SYN_SENT send SYN',
+      '2 server CLOSED>LISTEN inferred: a listening socket took the SYN',
       '2 server LISTEN>SYN_RCVD send SYN,ACK',
-      '2 client SYN_SENT>ESTABLISHED rcv SYN,ACK',
-      '3 server SYN_RCVD>ESTABLISHED rcv ACK of SYN',
+      '0 client SYN_SENT>CLOSED inferred: no socket (it never sent its SYN again, nor answered the SYN,ACK)',
     ]);
+    // Never ESTABLISHED: nothing on the wire says a SYN,ACK reached a socket.
+    expect(w.trail().some((l) => l.includes('client SYN_SENT>ESTABLISHED'))).toBe(false);
   });
 
-  it('syn_sent_rcv_syn_ack_bad_ack is ignored', async () => {
-    const c = await one([HANDSHAKE[0]!, { t: 0.01, from: 's', flags: 'S.', seq: ISN_S, ack: 77 }]);
-    expect(ends(c)).toEqual(['SYN_SENT', 'SYN_RCVD']);
+  it('syn_sent_retransmitted_syn after a SYN,ACK: the SYN,ACK was lost before the client, which stays SYN_SENT', () => {
+    const w = new Wire().seg(0, 'c', 'S', ISN_C).seg(0.01, 's', 'S.', ISN_S, ISN_C + 1)
+      .seg(1, 'c', 'S', ISN_C).seg(1.01, 's', 'S.', ISN_S, ISN_C + 1).seg(3, 'c', 'S', ISN_C).end(4);
+    expect(w.states()).toEqual(['SYN_SENT', 'SYN_RCVD']);
+    expect(w.trail()).toEqual(OPENED.slice(0, 3));
+    expect(w.lost()).toEqual(['2 before client (proved by 3)', '4 before client (proved by 5)'].map((l) => l.replace('(proved by 3)', '(proved by 4)')));
   });
 
-  it('syn_sent_retransmitted_syn stays SYN_SENT and the listener that never answered stays LISTEN', async () => {
-    const c = await one([HANDSHAKE[0]!, { t: 1, from: 'c', flags: 'S', seq: ISN_C }, { t: 3, from: 'c', flags: 'S', seq: ISN_C }]);
-    expect(ends(c)).toEqual(['SYN_SENT', 'LISTEN']);
-    expect(trail(c)).toEqual(['1 client CLOSED>SYN_SENT send SYN']);
+  it('syn_sent_rcv_syn_ack on the third copy: the history has the client ESTABLISHED at the copy that arrived', () => {
+    const w = new Wire().seg(0, 'c', 'S', ISN_C).seg(0.01, 's', 'S.', ISN_S, ISN_C + 1)
+      .seg(1, 'c', 'S', ISN_C).seg(1.01, 's', 'S.', ISN_S, ISN_C + 1).seg(1.02, 'c', '.', ISN_C + 1, ISN_S + 1).end(4);
+    expect(w.states()).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+    expect(w.trail().slice(3)).toEqual(['4 client SYN_SENT>ESTABLISHED rcv SYN,ACK', '5 server SYN_RCVD>ESTABLISHED rcv ACK of SYN']);
+    expect(w.lost()).toEqual(['2 before client (proved by 4)']);
   });
 
-  it('syn_rcvd_retransmitted_syn_ack after a lost final ACK returns the server to SYN_RCVD', async () => {
-    const c = await one([...HANDSHAKE, { t: 1, from: 's', flags: 'S.', seq: ISN_S, ack: ISN_C + 1 }]);
-    expect(ends(c)).toEqual(['ESTABLISHED', 'SYN_RCVD']);
-    expect(trail(c).at(-1)).toBe('4 server ESTABLISHED>SYN_RCVD send SYN,ACK again (ACK of SYN not received)');
+  it('syn_sent_rcv_syn_ack_bad_ack is not acceptable', () => {
+    const w = new Wire().seg(0, 'c', 'S', ISN_C).seg(0.01, 's', 'S.', ISN_S, 77).end(0.5);
+    expect(w.states()[0]).toBe('SYN_SENT');
   });
 
-  it('simultaneous open: both SYN_SENT, then SYN_RCVD, then ESTABLISHED', async () => {
-    const c = await one([
-      { t: 0, from: 'c', flags: 'S', seq: ISN_C },
-      { t: 0.001, from: 's', flags: 'S', seq: ISN_S },
-      { t: 0.002, from: 'c', flags: 'S.', seq: ISN_C, ack: ISN_S + 1 },
-      { t: 0.003, from: 's', flags: 'S.', seq: ISN_S, ack: ISN_C + 1 },
-    ]);
-    expect(ends(c)).toEqual(['ESTABLISHED', 'ESTABLISHED']);
-    expect(trail(c)).toEqual([
+  it('syn_rcvd_retransmitted_syn_ack after the final ACK: that ACK was lost before the server, which stays SYN_RCVD', () => {
+    const w = open().seg(1, 's', 'S.', ISN_S, ISN_C + 1).end(2);
+    expect(w.states()).toEqual(['ESTABLISHED', 'SYN_RCVD']);
+    expect(w.trail()).toEqual(OPENED.slice(0, 4));
+    expect(w.lost()).toEqual(['3 before server (proved by 4)']);
+  });
+
+  it('syn_sent_rcv_syn: simultaneous open, both SYN_SENT, SYN_RCVD, ESTABLISHED, with no LISTEN', () => {
+    const w = new Wire().seg(0, 'c', 'S', ISN_C).seg(0.001, 's', 'S', ISN_S).seg(0.002, 'c', 'S.', ISN_C, ISN_S + 1).seg(0.003, 's', 'S.', ISN_S, ISN_C + 1).end(1);
+    expect(w.states()).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+    expect(w.trail()).toEqual([
       '1 client CLOSED>SYN_SENT send SYN',
-      '2 server LISTEN>SYN_SENT send SYN',
-      '2 server SYN_SENT>SYN_RCVD rcv SYN',
+      '2 server CLOSED>SYN_SENT send SYN',
       '2 client SYN_SENT>SYN_RCVD rcv SYN',
-      '3 server SYN_RCVD>ESTABLISHED rcv ACK of SYN',
-      '4 client SYN_RCVD>ESTABLISHED rcv ACK of SYN',
+      '3 server SYN_SENT>ESTABLISHED rcv SYN,ACK',
+      '4 client SYN_RCVD>ESTABLISHED rcv SYN,ACK',
     ]);
+  });
+
+  it('syn_sent_rcv_rst_ack: refused; the server side never had a socket, so no LISTEN and no transition', () => {
+    const w = new Wire().seg(0, 'c', 'S', ISN_C).seg(0.01, 's', 'R.', 0, ISN_C + 1).end(1);
+    expect(w.states()).toEqual(['CLOSED', 'CLOSED']);
+    expect(w.trail()).toEqual(['1 client CLOSED>SYN_SENT send SYN', '2 client SYN_SENT>CLOSED rcv RST']);
+  });
+
+  it('syn_sent_rcv_rst_ack long before the end: refused is not "no socket", the RST stays in the history', () => {
+    const w = new Wire().seg(0, 'c', 'S', ISN_C).seg(0.01, 's', 'R.', 0, ISN_C + 1).end(10);
+    expect(w.trail()).toEqual(['1 client CLOSED>SYN_SENT send SYN', '2 client SYN_SENT>CLOSED rcv RST']);
+  });
+
+  it('syn_sent_rcv_rst_bad_ack is not acceptable', () => {
+    const w = new Wire().seg(0, 'c', 'S', ISN_C).seg(0.01, 's', 'R.', 0, 12345).end(1);
+    expect(w.states()).toEqual(['SYN_SENT', 'CLOSED']);
+  });
+
+  it('syn_rcvd_rcv_rst', () => {
+    const w = new Wire().seg(0, 'c', 'S', ISN_C).seg(0.01, 's', 'S.', ISN_S, ISN_C + 1).seg(0.02, 'c', 'R', ISN_C + 1).end(1);
+    expect(w.states()).toEqual(['CLOSED', 'CLOSED']);
+    expect(w.trail().at(-1)).toBe('3 server SYN_RCVD>CLOSED rcv RST');
   });
 });
 
-describe('close', () => {
-  it('four-segment close: FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT against CLOSE_WAIT, LAST_ACK, CLOSED', async () => {
-    const c = await one([
-      ...HANDSHAKE,
-      { t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 },
-      { t: 1.01, from: 's', flags: '.', seq: 5001, ack: 1002 },
-      { t: 1.5, from: 's', flags: 'F.', seq: 5001, ack: 1002 },
-      { t: 1.51, from: 'c', flags: '.', seq: 1002, ack: 5002 },
-    ]);
-    expect(ends(c)).toEqual(['TIME_WAIT', 'CLOSED']);
-    expect(c.normalEnd).toBe(true);
-    expect(trail(c).slice(4)).toEqual([
+describe('ESTABLISHED', () => {
+  it('established_send_fin, close_wait_send_fin, fin_wait_1_rcv_ack, fin_wait_2_rcv_fin, last_ack_rcv_ack', () => {
+    const w = open().seg(1, 'c', 'F.', 1001, 5001).seg(1.01, 's', '.', 5001, 1002).seg(1.5, 's', 'F.', 5001, 1002).seg(1.51, 'c', '.', 1002, 5002).end(3);
+    expect(w.states()).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(w.trail().slice(5)).toEqual([
       '4 client ESTABLISHED>FIN_WAIT_1 send FIN',
       '4 server ESTABLISHED>CLOSE_WAIT rcv FIN',
       '5 client FIN_WAIT_1>FIN_WAIT_2 rcv ACK of FIN',
@@ -103,98 +151,153 @@ describe('close', () => {
       '6 client FIN_WAIT_2>TIME_WAIT rcv FIN',
       '7 server LAST_ACK>CLOSED rcv ACK of FIN',
     ]);
+    expect(w.timeWait.at(-1)).toEqual({ side: 0, at: 1.5 });
   });
 
-  it('three-segment close: FIN+ACK of FIN takes FIN_WAIT_1 straight to TIME_WAIT', async () => {
-    const c = await one([
-      ...HANDSHAKE,
-      { t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 },
-      { t: 1.01, from: 's', flags: 'F.', seq: 5001, ack: 1002 },
-      { t: 1.02, from: 'c', flags: '.', seq: 1002, ack: 5002 },
-    ]);
-    expect(ends(c)).toEqual(['TIME_WAIT', 'CLOSED']);
-    expect(trail(c)).toContain('5 client FIN_WAIT_1>TIME_WAIT rcv FIN + ACK of FIN');
+  it('established_rcv_fin unconfirmed at the end: CLOSE_WAIT, or ESTABLISHED if it never arrived', () => {
+    const w = open().seg(1, 'c', 'F.', 1001, 5001).end(1.05);
+    expect(w.states()).toEqual(['FIN_WAIT_1', 'CLOSE_WAIT']);
+    expect(w.possible('s')).toEqual(['CLOSE_WAIT', 'ESTABLISHED']);
+    expect(w.why('s')).toBe('unconfirmed_arrival');
   });
 
-  it('simultaneous close: both FIN_WAIT_1, both CLOSING, both TIME_WAIT', async () => {
-    const c = await one([
-      ...HANDSHAKE,
-      { t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 },
-      { t: 1, from: 's', flags: 'F.', seq: 5001, ack: 1001 },
-      { t: 1.01, from: 'c', flags: '.', seq: 1002, ack: 5002 },
-      { t: 1.01, from: 's', flags: '.', seq: 5002, ack: 1002 },
-    ]);
-    expect(ends(c)).toEqual(['TIME_WAIT', 'TIME_WAIT']);
-    const t = trail(c);
-    expect(t).toContain('4 client ESTABLISHED>FIN_WAIT_1 send FIN');
-    expect(t).toContain('5 server ESTABLISHED>FIN_WAIT_1 send FIN');
-    expect(t).toContain('5 client FIN_WAIT_1>CLOSING rcv FIN');
-    expect(t).toContain('7 client CLOSING>TIME_WAIT rcv ACK of FIN');
-    // The server's FIN did not acknowledge the client's: the FINs crossed, so no CLOSE_WAIT for it.
-    expect(t.filter((l) => l.includes('CLOSE_WAIT'))).toEqual([]);
+  it('established_rcv_fin retransmitted and never acknowledged: lost, the receiver stays ESTABLISHED', () => {
+    const w = open().seg(1, 'c', 'F.', 1001, 5001).seg(1.3, 'c', 'F.', 1001, 5001).seg(1.9, 'c', 'F.', 1001, 5001).end(2);
+    expect(w.states()).toEqual(['FIN_WAIT_1', 'ESTABLISHED']);
+    expect(w.possible('s')).toEqual(['ESTABLISHED', 'CLOSE_WAIT']);
+    expect(w.why('s')).toBe('unconfirmed_after_loss');
+    expect(w.trail()).toEqual([...OPENED, '4 client ESTABLISHED>FIN_WAIT_1 send FIN']);
+    expect(w.lost()).toEqual(['4 before server (proved by 5)', '5 before server (proved by 6)']);
   });
 
-  it('fin_wait_1_retransmitted_fin counts, state unchanged', async () => {
-    const c = await one([...HANDSHAKE, { t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 }, { t: 1.3, from: 'c', flags: 'F.', seq: 1001, ack: 5001 }]);
-    expect(ends(c)).toEqual(['FIN_WAIT_1', 'CLOSE_WAIT']);
+  it('established_rcv_fin into a zero window is not acceptable (RFC 9293 3.10.7.4): FIN_WAIT_1 against ESTABLISHED', () => {
+    const w = open().seg(0.5, 's', '.', 5001, 1001, { win: 0 }).seg(1, 'c', 'F.', 1001, 5001).seg(1.01, 's', '.', 5001, 1001, { win: 0 }).end(10);
+    expect(w.states()).toEqual(['FIN_WAIT_1', 'ESTABLISHED']);
+    expect(w.trail().some((l) => l.includes('CLOSE_WAIT'))).toBe(false);
   });
 
-  it('last_ack_fin_retransmitted after its ACK was captured: the ACK was lost, LAST_ACK again', async () => {
-    const c = await one([
-      ...HANDSHAKE,
-      { t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 },
-      { t: 1.01, from: 's', flags: '.', seq: 5001, ack: 1002 },
-      { t: 1.5, from: 's', flags: 'F.', seq: 5001, ack: 1002 },
-      { t: 1.51, from: 'c', flags: '.', seq: 1002, ack: 5002 },
-      { t: 1.7, from: 's', flags: 'F.', seq: 5001, ack: 1002 },
-      { t: 1.71, from: 'c', flags: '.', seq: 1002, ack: 5002 },
-      { t: 2.1, from: 's', flags: 'F.', seq: 5001, ack: 1002 },
-      { t: 2.11, from: 'c', flags: '.', seq: 1002, ack: 5002 },
-    ]);
-    // The last ACK is followed by no retransmission only because the capture stops: still LAST_ACK.
-    expect(ends(c)).toEqual(['TIME_WAIT', 'LAST_ACK']);
-    expect(trail(c)).toContain('8 server CLOSED>LAST_ACK send FIN again (ACK of FIN not received)');
+  it('established_zero_window_stall: a sender held by a zero window may have closed, ESTABLISHED or FIN_WAIT_1', () => {
+    const w = open().seg(0.3, 'c', 'P.', 1001, 5001, { len: 100 }).seg(0.5, 's', '.', 5001, 1101, { win: 0 })
+      .seg(1, 'c', '.', 1100, 5001).seg(1.01, 's', '.', 5001, 1101, { win: 0 }).seg(4, 'c', '.', 1100, 5001).seg(4.01, 's', '.', 5001, 1101, { win: 0 }).end(10);
+    expect(w.states()).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+    expect(w.possible('c')).toEqual(['ESTABLISHED', 'FIN_WAIT_1']);
+    expect(w.why('c')).toBe('zero_window');
+    expect(w.possible('s')).toEqual([]);
   });
 
-  it('last_ack ACK that is not followed by another retransmission is believed, at its own packet', async () => {
-    const c = await one([
-      ...HANDSHAKE,
-      { t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 },
-      { t: 1.5, from: 's', flags: 'F.', seq: 5001, ack: 1002 },
-      { t: 1.51, from: 'c', flags: '.', seq: 1002, ack: 5002 },
-      { t: 1.7, from: 's', flags: 'F.', seq: 5001, ack: 1002 },
-      { t: 1.71, from: 'c', flags: '.', seq: 1002, ack: 5002 },
-      // Nothing more from the server for seconds: the ACK at packet 8 got through.
-      { t: 5, from: 'c', flags: '.', seq: 1002, ack: 5002 },
-    ]);
-    expect(ends(c)).toEqual(['TIME_WAIT', 'CLOSED']);
-    expect(trail(c).at(-1)).toBe('8 server LAST_ACK>CLOSED rcv ACK of FIN');
+  it('established_rcv_rst in window', () => {
+    const w = open().seg(2, 'c', 'R', 1001).end(3);
+    expect(w.states()).toEqual(['CLOSED', 'CLOSED']);
+    expect(w.trail().slice(5)).toEqual(['4 client ESTABLISHED>CLOSED send RST', '4 server ESTABLISHED>CLOSED rcv RST']);
   });
 
-  it('crossing FINs: a FIN that does not acknowledge the peer FIN was sent from ESTABLISHED', async () => {
-    const c = await one([
-      ...HANDSHAKE,
-      { t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 },
-      { t: 1.0001, from: 's', flags: 'F.', seq: 5001, ack: 1001 },
-      { t: 1.0002, from: 'c', flags: '.', seq: 1002, ack: 5002 },
-      { t: 1.0003, from: 's', flags: '.', seq: 5002, ack: 1002 },
-    ]);
-    expect(ends(c)).toEqual(['TIME_WAIT', 'TIME_WAIT']);
-    expect(trail(c).filter((l) => l.includes('CLOSE_WAIT'))).toEqual([]);
+  it('established_rcv_rst out of window is ignored', () => {
+    const w = open().seg(0.5, 's', '.', 5001, 1001, { win: 100 }).seg(1, 'c', 'R', 900000).end(3);
+    expect(w.states()).toEqual(['CLOSED', 'ESTABLISHED']);
   });
 
-  it('data after FIN is kept in the counts and does not move the state', async () => {
-    const c = await one([
-      ...HANDSHAKE,
-      { t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 },
-      { t: 1.1, from: 'c', flags: 'P.', seq: 1002, ack: 5001, len: 10 },
-    ]);
-    expect(ends(c)).toEqual(['FIN_WAIT_1', 'CLOSE_WAIT']);
-    expect(c.client.payloadBytes).toBe(10);
+  it('established_data_lost_then_rst: the retransmitted data never arrived, the reset did', () => {
+    const w = open().seg(1, 'c', 'P.', 1001, 5001, { len: 100 }).seg(1.3, 'c', 'P.', 1001, 5001, { len: 100 }).seg(2, 's', 'R', 5001).end(3);
+    expect(w.states()).toEqual(['CLOSED', 'CLOSED']);
+    expect(w.trail().slice(5)).toEqual(['6 server ESTABLISHED>CLOSED send RST', '6 client ESTABLISHED>CLOSED rcv RST']);
   });
 });
 
-describe('TIME_WAIT', () => {
+describe('FIN_WAIT_1, CLOSING, LAST_ACK', () => {
+  it('fin_wait_1_rcv_fin_ack: three-segment close, straight to TIME_WAIT', () => {
+    const w = open().seg(1, 'c', 'F.', 1001, 5001).seg(1.01, 's', 'F.', 5001, 1002).seg(1.02, 'c', '.', 1002, 5002).end(3);
+    expect(w.states()).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(w.trail()).toContain('5 client FIN_WAIT_1>TIME_WAIT rcv FIN + ACK of FIN');
+  });
+
+  it('fin_wait_1_rcv_fin: simultaneous close, both CLOSING then TIME_WAIT, and no CLOSE_WAIT', () => {
+    const w = open().seg(1, 'c', 'F.', 1001, 5001).seg(1, 's', 'F.', 5001, 1001).seg(1.01, 'c', '.', 1002, 5002).seg(1.01, 's', '.', 5002, 1002).end(3);
+    expect(w.states()).toEqual(['TIME_WAIT', 'TIME_WAIT']);
+    expect(w.trail().slice(5)).toEqual([
+      '4 client ESTABLISHED>FIN_WAIT_1 send FIN',
+      '5 server ESTABLISHED>FIN_WAIT_1 send FIN',
+      '5 server FIN_WAIT_1>CLOSING rcv FIN',
+      '5 client FIN_WAIT_1>CLOSING rcv FIN',
+      '6 server CLOSING>TIME_WAIT rcv ACK of FIN',
+      '7 client CLOSING>TIME_WAIT rcv ACK of FIN',
+    ]);
+  });
+
+  it('fin_wait_1_rcv_fin crossing, later packets lost: the FINs each side sent again show which it had not received', () => {
+    const w = open().seg(1, 'c', 'F.', 1001, 5001).seg(1.0001, 's', 'F.', 5001, 1001).seg(1.3, 'c', 'F.', 1001, 5001).seg(1.3001, 's', 'F.', 5001, 1001).end(1.35);
+    // Packet 6 (ack 5001) shows the client had not the server's FIN; packet 7 (ack 1001), that the server had not the client's.
+    expect(w.lost()).toEqual(['4 before server (proved by 6)', '5 before client (proved by 6)', '6 before server (proved by 7)'].map((l) => l.replace('5 before client (proved by 6)', '5 before client (proved by 7)')));
+    // Of the server's last FIN nothing tells: its copies before were lost, so most likely it was too.
+    expect(w.states()).toEqual(['FIN_WAIT_1', 'FIN_WAIT_1']);
+    expect(w.possible('c')).toEqual(['FIN_WAIT_1', 'CLOSING']);
+    expect(w.why('c')).toBe('unconfirmed_after_loss');
+    expect(w.trail().some((l) => l.includes('FIN_WAIT_2') || l.includes('CLOSE_WAIT'))).toBe(false);
+  });
+
+  it('fin_wait_1_retransmitted_fin unacknowledged: the state stays FIN_WAIT_1', () => {
+    const w = open().seg(1, 'c', 'F.', 1001, 5001).seg(1.3, 'c', 'F.', 1001, 5001).end(1.4);
+    expect(w.states()[0]).toBe('FIN_WAIT_1');
+  });
+
+  it('last_ack_retransmitted_fin after its ACK was captured: the ACK was lost, the history never leaves LAST_ACK', () => {
+    const w = open().seg(1, 'c', 'F.', 1001, 5001).seg(1.01, 's', '.', 5001, 1002).seg(1.5, 's', 'F.', 5001, 1002).seg(1.51, 'c', '.', 1002, 5002)
+      .seg(1.7, 's', 'F.', 5001, 1002).seg(1.71, 'c', '.', 1002, 5002).seg(2.1, 's', 'F.', 5001, 1002).seg(2.11, 'c', '.', 1002, 5002).end(2.2);
+    expect(w.states()).toEqual(['TIME_WAIT', 'LAST_ACK']);
+    expect(w.possible('s')).toEqual(['LAST_ACK', 'CLOSED']);
+    // No LAST_ACK > CLOSED > LAST_ACK: the ACKs that did not arrive are out of the history.
+    expect(w.trail().filter((l) => l.includes(' server ')).at(-1)).toBe('6 server CLOSE_WAIT>LAST_ACK send FIN');
+    expect(w.lost()).toEqual(['7 before server (proved by 9)', '9 before server (proved by 11)']);
+  });
+
+  it('last_ack_rcv_ack of the last copy, not followed by another retransmission: arrived, at its own packet', () => {
+    const w = open().seg(1, 'c', 'F.', 1001, 5001).seg(1.5, 's', 'F.', 5001, 1002).seg(1.51, 'c', '.', 1002, 5002)
+      .seg(1.7, 's', 'F.', 5001, 1002).seg(1.71, 'c', '.', 1002, 5002).seg(5, 'c', '.', 1002, 5002).end(6);
+    expect(w.states()).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(w.trail().at(-1)).toBe('8 server LAST_ACK>CLOSED rcv ACK of FIN');
+    expect(w.lost()).toEqual(['6 before server (proved by 8)']);
+  });
+});
+
+describe('before the capture', () => {
+  it('closed_mid_stream: ESTABLISHED on both sides by a marked inference', () => {
+    const w = new Wire().seg(0, 'c', 'P.', 777, 888, { len: 5 }).end(1);
+    expect(w.states()).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+    expect(w.trail()).toEqual([
+      '1 client CLOSED>ESTABLISHED inferred: capture started mid-connection',
+      '1 server CLOSED>ESTABLISHED inferred: capture started mid-connection',
+    ]);
+  });
+
+  it('closed_syn_ack_first proves the uncaptured SYN', () => {
+    const w = new Wire().seg(0, 's', 'S.', ISN_S, ISN_C + 1).seg(0.01, 'c', '.', ISN_C + 1, ISN_S + 1).end(1);
+    expect(w.states()).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+    expect(w.trail()[0]).toBe('1 client CLOSED>SYN_SENT inferred: SYN not captured');
+  });
+
+  it('closed_fin_first: FIN_WAIT_1 against CLOSE_WAIT', () => {
+    const w = new Wire().seg(0, 's', 'F.', 10, 20).end(1);
+    expect(w.states()).toEqual(['CLOSE_WAIT', 'FIN_WAIT_1']);
+  });
+});
+
+describe('through the connection table', () => {
+  it('a first packet from the server still makes port 80 the server', async () => {
+    const c = await one([{ t: 0, from: 's', flags: 'P.', seq: 777, ack: 888, len: 5 }]);
+    expect(c.server.port).toBe(80);
+    expect(c.server.packets).toBe(1);
+    expect(c.roleInferred).toBe(true);
+    expect(c.stateInferred).toBe(true);
+  });
+
+  it('the journal and the transition log agree with the end states', async () => {
+    const c = await one([...HANDSHAKE, { t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 }, { t: 1.01, from: 's', flags: 'F.', seq: 5001, ack: 1002 }, { t: 1.02, from: 'c', flags: '.', seq: 1002, ack: 5002 }]);
+    expect(ends(c)).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(c.normalEnd).toBe(true);
+    expect(trail(c).at(-1)).toBe('6 server LAST_ACK>CLOSED rcv ACK of FIN');
+  });
+});
+
+describe('through the connection table: TIME_WAIT timers and reuse', () => {
   const closeThenLater = (later: number): Seg[] => [
     ...HANDSHAKE,
     { t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 },
@@ -223,7 +326,7 @@ describe('TIME_WAIT', () => {
     const [old, fresh] = conns(r2);
     expect(ends(old!)).toEqual(['CLOSED', 'CLOSED']);
     expect(trail(old!).at(-1)).toContain('TIME_WAIT>CLOSED tuple reused by a new SYN');
-    expect(ends(fresh!)).toEqual(['SYN_SENT', 'LISTEN']);
+    expect(ends(fresh!)).toEqual(['SYN_SENT', 'CLOSED']);
   });
 
   it('a new SYN on a tuple in TIME_WAIT starts a new connection record', async () => {
@@ -247,92 +350,52 @@ describe('TIME_WAIT', () => {
   });
 });
 
-describe('reset', () => {
-  it('syn_sent_rcv_rst_ack: refused, both CLOSED', async () => {
-    const c = await one([HANDSHAKE[0]!, { t: 0.01, from: 's', flags: 'R.', seq: 0, ack: ISN_C + 1 }]);
-    expect(ends(c)).toEqual(['CLOSED', 'CLOSED']);
-    expect(c.normalEnd).toBe(false);
-    expect(trail(c)).toEqual([
-      '1 client CLOSED>SYN_SENT send SYN',
-      '2 server LISTEN>CLOSED send RST',
-      '2 client SYN_SENT>CLOSED rcv RST',
-    ]);
-  });
-
-  it('syn_sent_rcv_rst_bad_ack is not acceptable', async () => {
-    const c = await one([HANDSHAKE[0]!, { t: 0.01, from: 's', flags: 'R.', seq: 0, ack: 12345 }]);
-    expect(ends(c)).toEqual(['SYN_SENT', 'CLOSED']);
-  });
-
-  it('syn_rcvd_rcv_rst', async () => {
-    const c = await one([HANDSHAKE[0]!, HANDSHAKE[1]!, { t: 0.02, from: 'c', flags: 'R', seq: ISN_C + 1 }]);
-    expect(ends(c)).toEqual(['CLOSED', 'CLOSED']);
+describe('TIME_WAIT', () => {
+  it('time_wait_rcv_rst ends TIME_WAIT early (Linux, tcp_rfc1337 = 0)', () => {
+    const w = open().seg(1, 'c', 'F.', 1001, 5001).seg(1.01, 's', 'F.', 5001, 1002).seg(1.02, 'c', '.', 1002, 5002).seg(2, 's', 'R', 5002).end(3);
+    expect(w.states()).toEqual(['CLOSED', 'CLOSED']);
   });
 
   // The server's state before a RST from the client (sequence number `rst`, in window) arrives.
-  const serverIn: [string, Seg[], string, number][] = [
-    ['established', [], 'ESTABLISHED', 1001],
-    ['fin_wait_1', [{ t: 1, from: 's', flags: 'F.', seq: 5001, ack: 1001 }], 'FIN_WAIT_1', 1001],
-    ['fin_wait_2', [{ t: 1, from: 's', flags: 'F.', seq: 5001, ack: 1001 }, { t: 1.1, from: 'c', flags: '.', seq: 1001, ack: 5002 }], 'FIN_WAIT_2', 1001],
-    ['closing', [{ t: 1, from: 's', flags: 'F.', seq: 5001, ack: 1001 }, { t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 }], 'CLOSING', 1002],
-    ['close_wait', [{ t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 }], 'CLOSE_WAIT', 1002],
-    ['last_ack', [{ t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 }, { t: 1.1, from: 's', flags: 'F.', seq: 5001, ack: 1002 }], 'LAST_ACK', 1002],
+  const serverIn: [string, (w: Wire) => Wire, string, number][] = [
+    ['established', (w) => w, 'ESTABLISHED', 1001],
+    ['fin_wait_1', (w) => w.seg(1, 's', 'F.', 5001, 1001), 'FIN_WAIT_1', 1001],
+    ['fin_wait_2', (w) => w.seg(1, 's', 'F.', 5001, 1001).seg(1.1, 'c', '.', 1001, 5002), 'FIN_WAIT_2', 1001],
+    ['closing', (w) => w.seg(1, 's', 'F.', 5001, 1001).seg(1, 'c', 'F.', 1001, 5001), 'CLOSING', 1002],
+    ['close_wait', (w) => w.seg(1, 'c', 'F.', 1001, 5001), 'CLOSE_WAIT', 1002],
+    ['last_ack', (w) => w.seg(1, 'c', 'F.', 1001, 5001).seg(1.1, 's', 'F.', 5001, 1002), 'LAST_ACK', 1002],
   ];
-  for (const [name, pre, state, rst] of serverIn) {
-    it(`${name}_rcv_rst_in_window closes the server`, async () => {
-      const c = await one([...HANDSHAKE, ...pre, { t: 2, from: 'c', flags: 'R', seq: rst }]);
-      expect(trail(c).filter((l) => l.startsWith(`${3 + pre.length} server`)).at(-1)).toContain(`>${state} `);
-      expect(ends(c)).toEqual(['CLOSED', 'CLOSED']);
-      expect(trail(c).at(-1)).toBe(`${4 + pre.length} server ${state}>CLOSED rcv RST`);
+  for (const [name, before, state, rst] of serverIn) {
+    it(`${name}_rcv_rst in window closes the server`, () => {
+      const w = before(open());
+      expect(w.states()[1]).toBe(state);
+      w.seg(2, 'c', 'R', rst).end(3);
+      expect(w.states()).toEqual(['CLOSED', 'CLOSED']);
+      expect(w.trail().filter((l) => l.includes(' server ')).at(-1)).toMatch(new RegExp(`^\\d+ server ${state}>CLOSED rcv RST$`));
     });
   }
-
-  it('established_rcv_rst_out_of_window is ignored', async () => {
-    const c = await one([
-      ...HANDSHAKE,
-      { t: 0.5, from: 's', flags: '.', seq: 5001, ack: 1001, win: 100 },
-      { t: 1, from: 'c', flags: 'R', seq: 900000 },
-    ]);
-    expect(ends(c)).toEqual(['CLOSED', 'ESTABLISHED']);
-  });
-
-  it('time_wait_rcv_rst ends TIME_WAIT early (Linux, tcp_rfc1337 = 0)', async () => {
-    const c = await one([
-      ...HANDSHAKE,
-      { t: 1, from: 'c', flags: 'F.', seq: 1001, ack: 5001 },
-      { t: 1.01, from: 's', flags: 'F.', seq: 5001, ack: 1002 },
-      { t: 1.02, from: 'c', flags: '.', seq: 1002, ack: 5002 },
-      { t: 2, from: 's', flags: 'R', seq: 5002 },
-    ]);
-    expect(ends(c)).toEqual(['CLOSED', 'CLOSED']);
-  });
 });
 
-describe('capture started mid-connection', () => {
-  it('infers ESTABLISHED at both ends, the server by its port, and marks it', async () => {
-    const c = await one([{ t: 0, from: 'c', flags: 'P.', seq: 777, ack: 888, len: 5 }]);
-    expect(ends(c)).toEqual(['ESTABLISHED', 'ESTABLISHED']);
-    expect(c.roleInferred).toBe(true);
-    expect(c.stateInferred).toBe(true);
-    expect(c.server.port).toBe(80);
-    expect(trail(c)[0]).toBe('1 client CLOSED>ESTABLISHED inferred: capture started mid-connection');
+describe('where the capture was taken (tcp/vantage.ts)', () => {
+  it('the side whose packets arrive with their initial TTL is beside the capture point', () => {
+    expect(vantageOf(0.00002, 0.00003, 64, 58)).toBe(Vantage.NearClient);
+    expect(vantageOf(0.00002, 0.00003, 121, 128)).toBe(Vantage.NearServer);
   });
 
-  it('a first packet from the server still makes port 80 the server', async () => {
-    const c = await one([{ t: 0, from: 's', flags: 'P.', seq: 777, ack: 888, len: 5 }]);
-    expect(c.server.port).toBe(80);
-    expect(c.server.packets).toBe(1);
+  it('else the side that answers its half of the handshake much sooner is nearer', () => {
+    expect(vantageOf(0.0001, 0.020, 64, 64)).toBe(Vantage.NearServer);
+    expect(vantageOf(0.030, 0.0004, 64, 64)).toBe(Vantage.NearClient);
+    expect(vantageOf(0.010, 0.012, 60, 60)).toBe(Vantage.Between);
   });
 
-  it('a SYN,ACK first proves the uncaptured SYN', async () => {
-    const c = await one([HANDSHAKE[1]!, HANDSHAKE[2]!]);
-    expect(ends(c)).toEqual(['ESTABLISHED', 'ESTABLISHED']);
-    expect(c.roleInferred).toBe(true);
-    expect(trail(c)[0]).toBe('1 client CLOSED>SYN_SENT inferred: SYN not captured');
+  it('round trips under 0.2 ms and equal hops tell nothing; neither does a handshake not seen', () => {
+    expect(vantageOf(0.00002, 0.00005, 64, 64)).toBe(Vantage.Unknown);
+    expect(vantageOf(-1, -1, 64, 64)).toBe(Vantage.Unknown);
   });
 
-  it('a FIN first: FIN_WAIT_1 against CLOSE_WAIT', async () => {
-    const c = await one([{ t: 0, from: 's', flags: 'F.', seq: 10, ack: 20 }]);
-    expect(ends(c)).toEqual(['CLOSE_WAIT', 'FIN_WAIT_1']);
+  it('a retransmitted SYN,ACK measures nothing (Karn): lost SYN,ACKs do not make the client look far', () => {
+    const w = new Wire().seg(0, 'c', 'S', ISN_C).seg(0.0001, 's', 'S.', ISN_S, ISN_C + 1).seg(1, 'c', 'S', ISN_C)
+      .seg(1.0001, 's', 'S.', ISN_S, ISN_C + 1).seg(1.0002, 'c', '.', ISN_C + 1, ISN_S + 1).end(2);
+    expect(w.conn.vantage).toBe(Vantage.Unknown);
   });
 });

@@ -151,6 +151,19 @@ run() {
   NAME=normal-traffic;       want "$@" && scenario $NAME normal-traffic 10.77.0.2 3 $C "${TD[@]}" -s 128
   NAME=mixed;                want "$@" && NOTE="300 ordinary requests; meanwhile 3 leaked sockets (CLOSE_WAIT), 4 refused, 2 filtered SYNs, 2 aborts (RST)" \
                                 scenario $NAME mixed 10.77.0.2 7 $C "${TD[@]}" -s 128
+  NAME=synack-lost;          want "$@" && NOTE="nft in the client drops every SYN,ACK from the server after tcpdump saw it; the client retransmits its SYN, the server its SYN,ACK" \
+                                scenario $NAME synack-lost 10.77.0.2 4 $C "${TD[@]}"
+  NAME=synack-lost-twice;    want "$@" && NOTE="nft in the client drops the server's SYN,ACKs until its counter shows at least two, then its table is deleted: the next SYN,ACK gets through, then a request and a response; both keep the connection open" \
+                                scenario $NAME synack-lost-twice 10.77.0.2 5 $C "${TD[@]}"
+  NAME=fin-lost;             want "$@" && NOTE="captured at the server; after the response nft inside the server drops every segment from the client with FIN set; the client closes and retransmits its FIN" \
+                                scenario $NAME fin-lost 10.77.0.2 4.5 $S tcpdump --immediate-mode -U -n -i tcps-s
+  NAME=fin-zero-window;      want "$@" && NOTE="the server never reads (SO_RCVBUF 4096 on its listener); the client (SO_SNDBUF 4096) fills the window and shuts down with data still queued: its FIN waits behind the unsent data and never goes on the wire while it probes the zero window" \
+                                scenario $NAME fin-zero-window 10.77.0.2 5 $C "${TD[@]}"
+  NAME=crossing-fins-lost;   want "$@" && NOTE="both sides shut down at the same moment and their FINs cross; nft in each lets the peer's first FIN through and drops everything after it (the ACK of its own FIN first), so both stay in CLOSING" \
+                                scenario $NAME crossing-fins-lost 10.77.0.2 3 $C "${TD[@]}"
+  NAME=data-lost-reset;      want "$@" && NOTE="captured at the server; after one exchange nft inside the server drops the client's segments with data (IP length over 52); the client's data is retransmitted, then it aborts with SO_LINGER 0: its RST (sequence past the lost data) draws a challenge ACK, answered with a second RST that the server accepts" \
+                                scenario $NAME data-lost-reset 10.77.0.2 3 $S tcpdump --immediate-mode -U -n -i tcps-s
+  NAME=two-points;           want "$@" && two_points
   NAME=two-interfaces;       want "$@" && two_interfaces
   NAME=vlan;                 want "$@" && vlan
   NAME=rotated;              want "$@" && rotated
@@ -181,6 +194,29 @@ two_interfaces() {
   truth two-interfaces "client host's loopback traffic is in the client namespace too"
   kill $sp $lp $cp 2>/dev/null || true
   wait $sp $lp $cp 2>/dev/null || true
+  cleanup
+}
+
+# One connection captured at both ends at once: on the client's interface (two-points-client.pcap)
+# and on the server's (two-points-server.pcap). The client closes first; its first FIN is dropped
+# by nft inside the server (both captures show it), the retransmitted one gets through.
+two_points() {
+  echo "== two-points"
+  setup
+  capture $C "$OUT/two-points-client.pcap" "${TD[@]}"
+  capture $S "$OUT/two-points-server.pcap" tcpdump --immediate-mode -U -n -i tcps-s
+  timeout 40 ip netns exec $S python3 "$PEER" server two-points 10.77.0.2 $PORT &
+  local sp=$!
+  sleep 0.3
+  timeout 40 ip netns exec $C python3 "$PEER" client two-points 10.77.0.2 $PORT &
+  local cp=$!
+  sleep 2
+  stop_captures
+  local note="one connection captured at the client's interface and at the server's at the same time; the client's first FIN is dropped by nft inside the server, its retransmission gets through"
+  truth two-points-client "$note"
+  truth two-points-server "$note"
+  kill $sp $cp 2>/dev/null || true
+  wait $sp $cp 2>/dev/null || true
   cleanup
 }
 

@@ -30,10 +30,31 @@ def hold(*socks):
     time.sleep(HOLD)
 
 
-def listener(addr, port, backlog=16):
+def drop_in(*rules):
+    """Table inet tcpstate_drop, chain `in` on the input hook, with these rules in order: what
+    tcpdump on this host's interface saw arrive, but this host's TCP never gets."""
+    nft("add", "table", "inet", "tcpstate_drop")
+    nft("add", "chain", "inet", "tcpstate_drop", "in", "{ type filter hook input priority 0; }")
+    for rule in rules:
+        nft("add", "rule", "inet", "tcpstate_drop", "in", *rule.split())
+
+
+def nft_packets(table, chain):
+    """The packets counted by the first counter in a chain (0 if it has none yet)."""
+    import re
+    out = subprocess.run(["nft", "list", "chain", "inet", table, chain],
+                         capture_output=True, text=True, check=True).stdout
+    m = re.search(r"counter packets (\d+)", out)
+    return int(m.group(1)) if m else 0
+
+
+def listener(addr, port, backlog=16, rcvbuf=0):
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if rcvbuf:
+        # Before listen(): accepted sockets inherit it, and the window scale is chosen from it.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     s.bind((addr, port))
     s.listen(backlog)
     s.settimeout(15)
@@ -70,7 +91,8 @@ def linger0(s):
 
 def server(scenario, addr, port):
     # In the refused scenario nothing listens on the port the client tries.
-    ls = listener(addr, port + 1 if scenario == "refused" else port, 8 if scenario == "syn-flood" else 16)
+    ls = listener(addr, port + 1 if scenario == "refused" else port, 8 if scenario == "syn-flood" else 16,
+                  4096 if scenario == "fin-zero-window" else 0)
     kept = []
     if scenario in ("client-closes-first", "ipv6", "pcapng", "nanosecond"):
         for _ in range(1 if scenario != "nanosecond" else 2):
@@ -182,6 +204,49 @@ def server(scenario, addr, port):
         nft("add", "chain", "inet", "tcpstate_drop", "in", "{ type filter hook input priority 0; }")
         nft("add", "rule", "inet", "tcpstate_drop", "in", "tcp", "dport", str(port + 2), "drop")
         serve_threads(ls, port, 307, kept)
+    elif scenario == "synack-lost":
+        kept.append(ls)          # SYN-RECV: our SYN,ACKs are dropped inside the client
+    elif scenario == "synack-lost-twice":
+        c, _ = ls.accept()
+        c.recv(4096)
+        c.sendall(b"HTTP/1.0 200 OK\r\n\r\nlate\r\n")
+        kept.append(c)           # both keep the connection open
+    elif scenario == "fin-lost":
+        c, _ = ls.accept()
+        c.recv(4096)
+        # From now on the client's FINs (every retransmission too) never reach this host's TCP.
+        drop_in(f"tcp dport {port} tcp flags & fin == fin drop")
+        c.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + b"f" * 100)
+        kept.append(c)
+    elif scenario == "fin-zero-window":
+        c, _ = ls.accept()
+        kept.append(c)           # never reads: the 4096-byte receive buffer fills, the window closes
+    elif scenario == "crossing-fins-lost":
+        c, _ = ls.accept()
+        req = c.recv(4096)
+        c.sendall(b"go\r\n")
+        at = float(req.split()[1])
+        # The client's first FIN gets through; its ACK of our FIN and everything after do not.
+        crossing_shutdown(c, port, "sport", at,
+                          f"tcp dport {port} tcp flags & fin == fin quota until 60 bytes accept",
+                          f"tcp dport {port} drop")
+        kept.append(c)
+    elif scenario == "data-lost-reset":
+        c, _ = ls.accept()
+        c.recv(4096)
+        # From now on the client's segments carrying data (IP length over 52: 20 + 32 bytes of
+        # TCP header with timestamps) never reach this host's TCP; its ACKs, FIN and RST do.
+        drop_in(f"tcp dport {port} ip length > 52 drop")
+        c.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + b"d" * 100)
+        kept.append(c)
+    elif scenario == "two-points":
+        c, _ = ls.accept()
+        c.recv(4096)
+        # The client's first FIN is lost here, and only the first: a 60-byte quota holds one 52-byte FIN.
+        drop_in(f"tcp dport {port} tcp flags & fin == fin quota until 60 bytes drop")
+        c.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + b"t" * 200)
+        read_all(c)              # the client closes first; its FIN arrives the second time
+        c.close()
     else:
         raise SystemExit(f"unknown scenario {scenario}")
     log("holding")
@@ -247,6 +312,31 @@ def simultaneous_shutdown(c, port, which):
     nft("add", "table", "inet", table)
     nft("add", "chain", "inet", table, "out", "{ type filter hook output priority 0; }")
     nft("add", "rule", "inet", table, "out", "tcp", which, str(port), "tcp", "flags", "fin", "drop")
+    c.shutdown(socket.SHUT_WR)
+    time.sleep(0.05)
+    nft("delete", "table", "inet", table)
+
+
+def crossing_shutdown(c, port, which, at, *drop_rules):
+    """Both sides shut down at the moment `at` (an absolute time both were told) and their FINs
+    cross on the wire. As in simultaneous_shutdown each first FIN is held back by a short-lived
+    output rule; here both peers also run on CPU 0, everything but the shutdown is set up
+    beforehand, and the wait is one precise sleep, so that both retransmission timers are armed
+    in the same jiffy on the same CPU and expire in one timer run: both FINs leave before either
+    is received (their acks do not cover each other's FIN). `drop_rules` go on the input hook
+    (drop_in) before the FINs."""
+    os.sched_setaffinity(0, {0})
+    time.sleep(0.05)             # the ACK of the last data is in before the drop rules
+    drop_in(*drop_rules)
+    table = "tcpstate_hold"
+    nft("add", "table", "inet", table)
+    nft("add", "chain", "inet", table, "out", "{ type filter hook output priority 0; }")
+    nft("add", "rule", "inet", table, "out", "tcp", which, str(port), "tcp", "flags", "&", "fin", "==", "fin", "drop")
+    wait = at - time.time()
+    if 0 < wait < 2:
+        time.sleep(wait)
+    else:
+        log("late for the agreed moment by", -wait)
     c.shutdown(socket.SHUT_WR)
     time.sleep(0.05)
     nft("delete", "table", "inet", table)
@@ -376,6 +466,87 @@ def client(scenario, addr, port):
         kept.append(c)
     elif scenario in ("normal-traffic", "mixed"):
         run_mix(scenario, addr, port, kept)
+    elif scenario in ("synack-lost", "synack-lost-twice"):
+        # Every SYN,ACK from the server is captured arriving here, then dropped.
+        drop_in(f"tcp sport {port} tcp flags & (syn|ack) == syn|ack counter drop")
+        if scenario == "synack-lost":
+            # A non-blocking connect keeps the socket in SYN_SENT, retransmitting, for ss to see.
+            c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            c.setblocking(False)
+            c.connect_ex((addr, port))
+            kept.append(c)
+        else:
+            import threading
+
+            def lift():
+                # Once two SYN,ACKs were dropped, the next one gets through.
+                deadline = time.time() + 8
+                while time.time() < deadline and nft_packets("tcpstate_drop", "in") < 2:
+                    time.sleep(0.02)
+                log("SYN,ACKs dropped:", nft_packets("tcpstate_drop", "in"))
+                nft("delete", "table", "inet", "tcpstate_drop")
+
+            t = threading.Thread(target=lift, daemon=True)
+            t.start()
+            c = connect(addr, port, timeout=12)
+            t.join(10)
+            c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            c.recv(4096)
+            kept.append(c)       # both keep the connection open
+    elif scenario == "fin-lost":
+        c = connect(addr, port)
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        c.recv(4096)
+        time.sleep(0.1)
+        c.close()                # FIN_WAIT_1: the FIN and its retransmissions are lost at the server
+    elif scenario == "fin-zero-window":
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        c.settimeout(10)
+        c.connect((addr, port))
+        c.setblocking(False)
+        # Send until the server's window is zero and our send buffer is full: the loop ends
+        # when nothing more could be queued for 0.5 s (at most 3 s, 400 sends).
+        sent, blocked_since, start = 0, None, time.time()
+        for _ in range(400):
+            if time.time() - start > 3:
+                break
+            try:
+                sent += c.send(b"w" * 1024)
+                blocked_since = None
+            except BlockingIOError:
+                blocked_since = blocked_since or time.time()
+                if time.time() - blocked_since > 0.5:
+                    break
+                time.sleep(0.02)
+        log("sent", sent)
+        c.shutdown(socket.SHUT_WR)   # FIN queued behind unsent data: FIN_WAIT_1, probing the window
+        kept.append(c)
+    elif scenario == "crossing-fins-lost":
+        c = connect(addr, port)
+        at = time.time() + 0.8   # the moment both shut down, told to the server
+        c.sendall(b"ready %.6f\r\n" % at)
+        c.recv(4096)
+        # The server's first FIN gets through; its ACK of our FIN and everything after do not.
+        crossing_shutdown(c, port, "dport", at,
+                          f"tcp sport {port} tcp flags & fin == fin quota until 60 bytes accept",
+                          f"tcp sport {port} drop")
+        kept.append(c)
+    elif scenario == "data-lost-reset":
+        c = connect(addr, port)
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        c.recv(4096)
+        time.sleep(0.1)
+        c.sendall(b"POST /lost HTTP/1.0\r\n\r\n")   # lost at the server, retransmitted
+        time.sleep(1.5)
+        linger0(c)
+        c.close()                 # SO_LINGER 0: RST; no socket left here
+    elif scenario == "two-points":
+        c = connect(addr, port)
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        c.recv(4096)
+        time.sleep(0.1)
+        c.close()                 # active close; the first FIN is lost at the server, retransmitted
     else:
         raise SystemExit(f"unknown scenario {scenario}")
     log("holding")

@@ -21,7 +21,12 @@ export function refused(c: Connection): boolean {
 
 /** The client's SYNs got no answer at all. */
 export function synUnanswered(c: Connection): boolean {
-  return clientOpened(c) && c.server.packets === 0 && !c.client.sentRst;
+  return clientOpened(c) && !c.client.sentRst && (c.server.packets === 0 || synAcksLost(c));
+}
+
+/** The server answered with SYN,ACKs, and none reached the client: it ends in SYN_SENT, sending its SYN again. */
+export function synAcksLost(c: Connection): boolean {
+  return c.server.synAckSent && c.client.state === TcpState.SYN_SENT && c.client.synRetransmits > 0;
 }
 
 /** Either side held the connection as established at some point (or it was already open when the capture began). */

@@ -17,6 +17,7 @@ export interface DetectConfig {
   finWait2: { seconds: number; warning: number; critical: number };
   lastAck: { seconds: number; retransmits: number; warning: number; critical: number };
   timeWait: { warning: number; critical: number };
+  zeroWindow: { seconds: number; warning: number; critical: number };
   portScan: { window: number; targets: number; criticalTargets: number; sources: number };
 }
 
@@ -33,6 +34,7 @@ export const DEFAULT_CONFIG: DetectConfig = {
   finWait2: { seconds: 60, warning: 1, critical: 50 },
   lastAck: { seconds: 10, retransmits: 2, warning: 1, critical: 20 },
   timeWait: { warning: 1000, critical: 28232 },
+  zeroWindow: { seconds: 5, warning: 1, critical: 20 },
   portScan: { window: 60, targets: 20, criticalTargets: 500, sources: 100000 },
 };
 
@@ -69,6 +71,9 @@ export const THRESHOLD_DOCS: Record<string, string> = {
   'lastAck.critical': 'such connections for critical',
   'timeWait.warning': 'server-side TIME_WAIT connections on one endpoint at the same moment (peak) for warning',
   'timeWait.critical': 'the same for critical (default: the size of Linux\'s ephemeral port range)',
+  'zeroWindow.seconds': 'seconds a receiver keeps its window at zero that make a stall (a window still closed at the end is always reported)',
+  'zeroWindow.warning': 'stalled connections on one endpoint for warning',
+  'zeroWindow.critical': 'stalled connections for critical',
   'portScan.window': 'seconds in which one source\'s targets are counted',
   'portScan.targets': 'distinct address:port targets of one source\'s SYNs within the window that make a scan (warning)',
   'portScan.criticalTargets': 'targets for critical',

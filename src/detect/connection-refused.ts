@@ -19,14 +19,15 @@ export class ConnectionRefusedDetector {
     a.takeEvidence(this.evidence, c, [Slot.Syn, Slot.Rst], this.config.evidence);
   }
 
-  findings(folded: Folded): Finding[] {
+  /** `listening`: whether a server endpoint (its endpointKey) answered any SYN with a SYN,ACK in the capture. */
+  findings(folded: Folded, listening: (key: number | string) => boolean): Finding[] {
     const out: Finding[] = [];
     for (const [key, a] of this.byServer.map) {
       if (folded.has(key, a)) continue;
       const span = a.lastSec - a.firstSec + (a.lastNsec - a.firstNsec) * 1e-9;
       const summary = `${a.endpoint} refused ${plural(a.count, 'connection')}: each SYN was answered with RST (nothing listening on the port, or a firewall rejecting)` +
         (span >= 1 ? `, over ${secs(span)}.` : '.');
-      out.push(a.finding('connection_refused', severityOf(a.count, this.config.connectionRefused), summary, { ...a.counts }));
+      out.push(a.finding('connection_refused', severityOf(a.count, this.config.connectionRefused), summary, { ...a.counts, listenerSeen: listening(key) }));
     }
     return out;
   }

@@ -19,6 +19,7 @@ import { SimultaneousCloseDetector } from './simultaneous-close.js';
 import { SynFloodDetector } from './syn-flood.js';
 import { SynUnansweredDetector } from './syn-unanswered.js';
 import { TimeWaitPileupDetector } from './time-wait-pileup.js';
+import { ZeroWindowStallDetector } from './zero-window-stall.js';
 
 /** The state a side is still in counts up to `now`. */
 function dwellUntil(e: Endpoint, now: number): void {
@@ -44,6 +45,8 @@ export class Detectors {
   private readonly closing: ClosingDetector[];
   private readonly simultaneous: SimultaneousCloseDetector;
   private readonly timeWait: TimeWaitPileupDetector;
+  private readonly zeroWindow: ZeroWindowStallDetector;
+  private readonly zeroWindowSeconds: number;
 
   constructor(config: DetectConfig, msl: number, private readonly evidence: EvidenceStore) {
     const ev = evidence;
@@ -57,6 +60,8 @@ export class Detectors {
     this.closing = [CLOSE_WAIT_LEAK, FIN_WAIT_2_STUCK, FIN_WAIT_1_STUCK, LAST_ACK_LOST].map((k) => new ClosingDetector(k, config, ev));
     this.simultaneous = new SimultaneousCloseDetector(config, ev);
     this.timeWait = new TimeWaitPileupDetector(config, ev, msl);
+    this.zeroWindow = new ZeroWindowStallDetector(config, ev);
+    this.zeroWindowSeconds = config.zeroWindow.seconds;
   }
 
   /** `c` leaves the table at time `now` (its last timer, or the end of the capture); its evidence slots are freed after. */
@@ -65,7 +70,7 @@ export class Detectors {
     dwellUntil(c.server, now);
     this.flood.connection(c);
     this.scan.connection(c);
-    if (this.quick(c)) {
+    if (this.quick(c) && !ZeroWindowStallDetector.stalled(c, now, this.zeroWindowSeconds)) {
       this.timeWait.connection(c);
       this.evidence.releaseAll(c);
       return;
@@ -76,6 +81,7 @@ export class Detectors {
     this.reset.connection(c);
     for (const d of this.closing) d.connection(c);
     this.simultaneous.connection(c);
+    this.zeroWindow.connection(c, now);
     this.timeWait.connection(c);
     this.evidence.releaseAll(c);
   }
@@ -96,17 +102,20 @@ export class Detectors {
       (cl.state === TcpState.CLOSED || cl.state === TcpState.TIME_WAIT) && (sv.state === TcpState.CLOSED || sv.state === TcpState.TIME_WAIT);
   }
 
-  /** Every finding, most severe first; within a severity by kind, then by connections involved. */
-  findings(): Finding[] {
+  /**
+   * Every finding, most severe first; within a severity by kind, then by connections involved.
+   * `listening` says whether a server endpoint (endpointKey) was seen answering a SYN with a SYN,ACK.
+   */
+  findings(listening: (key: number | string) => boolean = () => false): Finding[] {
     // The scan first: a "flood" whose SYNs all come from one scanner is that scan's sweep (many
     // endpoints counted together past MAX_ENDPOINTS), not a flood.
     const scans = this.scan.findings();
     const all = [...this.flood.findings(this.scan.scanners), ...scans];
     const folded = new Folded(this.flood.flooded, this.scan.scanners);
-    all.push(...this.refused.findings(folded), ...this.unanswered.findings(folded), ...this.halfOpen.findings(folded),
+    all.push(...this.refused.findings(folded, listening), ...this.unanswered.findings(folded, listening), ...this.halfOpen.findings(folded),
       ...this.reset.findings());
     for (const d of this.closing) all.push(...d.findings());
-    all.push(...this.simultaneous.findings(), ...this.timeWait.findings());
+    all.push(...this.zeroWindow.findings(), ...this.simultaneous.findings(), ...this.timeWait.findings());
     const count = (f: Finding) => (typeof f.counts.connections === 'number' ? f.counts.connections : 0);
     return all.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
       FINDING_KINDS.indexOf(a.kind) - FINDING_KINDS.indexOf(b.kind) || count(b) - count(a) ||

@@ -5,6 +5,7 @@ import { A_ANY_RETRANSMISSION, A_KEEP_ALIVE, A_ZERO_WINDOW, A_ZERO_WINDOW_PROBE 
 import { type Connection, EVIDENCE_SLOTS } from '../tcp/connection.js';
 import { CF_REL_BASE_KNOWN, CI, CONN_INTS, EF_FIN_SENT, EI, type Rows } from '../tcp/layout.js';
 import { seqAdd, seqGe } from '../tcp/seq.js';
+import { statesAt } from '../tcp/history.js';
 import type { TcpState } from '../tcp/state.js';
 
 /** What each of a connection's evidence slots holds: the packets findings point to. */
@@ -54,6 +55,8 @@ export interface EvidencePacket {
   clientAfter: TcpState;
   serverBefore: TcpState;
   serverAfter: TcpState;
+  /** The packet did not reach the side it was sent to, shown by packet `provedBy` (0: by nothing alone). */
+  lost: { before: 'client' | 'server'; provedBy: number } | null;
 }
 
 /**
@@ -306,7 +309,7 @@ export class EvidenceStore {
     const lenLink = m[mo + 4]!;
     const states = m[mo + 7]!;
     const len = lenLink & 0xff;
-    return {
+    const e: EvidencePacket = {
       packet: m[mo]!,
       sec: m[mo + 1]!,
       nsec: m[mo + 2]!,
@@ -320,7 +323,19 @@ export class EvidenceStore {
       clientAfter: ((states >> 4) & 15) as TcpState,
       serverBefore: ((states >> 8) & 15) as TcpState,
       serverAfter: ((states >> 12) & 15) as TcpState,
+      lost: null,
     };
+    // What the states were at the packet is the connection's history, which may have been rewritten since.
+    if (c.rewritten && c.transitionLen > 0) {
+      const s = statesAt(c.transitions.length === c.transitionLen ? c.transitions : c.transitions.slice(0, c.transitionLen), e.packet);
+      e.clientBefore = s[0]!;
+      e.clientAfter = s[1]!;
+      e.serverBefore = s[2]!;
+      e.serverAfter = s[3]!;
+    }
+    const lost = c.lost().find((l) => l.packet === e.packet);
+    if (lost) e.lost = { before: lost.before, provedBy: lost.provedBy };
+    return e;
   }
 }
 

@@ -7,12 +7,14 @@ import { Slot, type EvidenceStore } from './evidence.js';
 import { AggregateMap, endpointKey, type Finding, plural, secs, severityOf } from './finding.js';
 import type { Folded } from './folded.js';
 
-const CAUSES = ['handshake_ack_lost', 'unanswered', 'peer_lost_connection', 'reset_not_accepted'] as const;
+const CAUSES = ['handshake_ack_lost', 'syn_ack_unanswered', 'unanswered', 'peer_lost_connection', 'reset_not_accepted'] as const;
 type Cause = (typeof CAUSES)[number];
 
 /**
  * half_open: one side believes the connection is open while the other no longer does (or never did):
  * - handshake_ack_lost: ESTABLISHED against SYN_RCVD, the SYN,ACK retransmitted;
+ * - syn_ack_unanswered: the server in SYN_RCVD for a client that had no socket (it never sent its SYN
+ *   again nor answered the SYN,ACK: a spoofed source, or one that is gone);
  * - unanswered: a side retransmitting or sending keep-alives with no answer until the end of the capture;
  * - peer_lost_connection: a RST without ACK, the way a stack answers a segment for a connection it does not
  *   have (rebooted, or dropped it), on a connection that was established;
@@ -38,6 +40,10 @@ export class HalfOpenDetector {
       cause = 'handshake_ack_lost';
       side = cl.state === TcpState.ESTABLISHED ? 0 : 1;
       qualifies = (side === 0 ? sv : cl).synRetransmits > 0;
+    } else if (sv.state === TcpState.SYN_RCVD && cl.state === TcpState.CLOSED && !cl.sentRst) {
+      cause = 'syn_ack_unanswered';
+      side = 1;
+      qualifies = sv.synRetransmits > 0;
     } else if (isOpen(cl.state) !== isOpen(sv.state) && (cl.rstIgnored > 0 || sv.rstIgnored > 0) && (cl.sentRst || sv.sentRst)) {
       cause = 'reset_not_accepted';
       side = isOpen(cl.state) ? 0 : 1;
@@ -60,7 +66,7 @@ export class HalfOpenDetector {
     }
     const trouble = side === 0 ? [Slot.TroubleFirstClient, Slot.TroubleLastClient] : [Slot.TroubleFirstServer, Slot.TroubleLastServer];
     const peerTrouble = side === 0 ? [Slot.TroubleFirstServer, Slot.TroubleLastServer] : [Slot.TroubleFirstClient, Slot.TroubleLastClient];
-    const slots = cause === 'handshake_ack_lost' ? [Slot.Syn, Slot.SynAck, ...peerTrouble]
+    const slots = cause === 'handshake_ack_lost' || cause === 'syn_ack_unanswered' ? [Slot.Syn, Slot.SynAck, ...peerTrouble]
       : cause === 'peer_lost_connection' ? [...trouble, Slot.Rst]
         : cause === 'reset_not_accepted' ? [Slot.Rst, ...trouble] : [...trouble];
     a.takeEvidence(this.evidence, c, slots, this.config.evidence, 4);
@@ -71,7 +77,7 @@ export class HalfOpenDetector {
     const cfg = this.config.halfOpen;
     for (const [cause, map] of this.byCause) {
       for (const [key, a] of map.map) {
-        if (cause === 'handshake_ack_lost' && folded.has(key, a)) continue;
+        if ((cause === 'handshake_ack_lost' || cause === 'syn_ack_unanswered') && folded.has(key, a)) continue;
         out.push(a.finding('half_open', severityOf(a.qualifying, cfg), summary(cause, a.endpoint, a.count, a.counts), { cause, ...a.counts }));
       }
     }
@@ -105,6 +111,9 @@ function summary(cause: Cause, endpoint: string, n: number, counts: Record<strin
     case 'handshake_ack_lost':
       return `${conns} to ${endpoint} half-open: the client is ESTABLISHED but the server is still in SYN_RCVD, ` +
         'retransmitting its SYN,ACK: the handshake\'s last ACK never reached it.';
+    case 'syn_ack_unanswered':
+      return `${conns} to ${endpoint} half-open: the server is in SYN_RCVD, retransmitting its SYN,ACK to a client that never ` +
+        'answered it nor sent its SYN again, as no socket would: a spoofed source, or a host that is gone.';
     case 'unanswered':
       return `${conns} to ${endpoint} half-open: ${(counts.serverOpen ?? 0) >= (counts.clientOpen ?? 0) ? 'the server' : 'the client'} kept retransmitting ` +
         `or probing (${plural(counts.unansweredSegments ?? 0, 'segment')}) with no answer until the end of the capture ` +

@@ -1,11 +1,15 @@
 import type { Connection } from '../tcp/connection.js';
-import { synUnanswered } from './classify.js';
+import { synAcksLost, synUnanswered } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
 import { AggregateMap, endpointKey, type Finding, num, plural, severityOf } from './finding.js';
 import type { Folded } from './folded.js';
 
-/** syn_unanswered: SYNs, retransmitted, with no answer at all (the peer is down, or a firewall drops them), per server endpoint. */
+/**
+ * syn_unanswered: SYNs, retransmitted, with no answer that reached the client, per server endpoint:
+ * no answer at all (the peer is down, or a firewall drops them), or SYN,ACKs the capture saw and the
+ * client never got (it sent its SYN again and ended in SYN_SENT: lost past the capture point).
+ */
 export class SynUnansweredDetector {
   private readonly byServer = new AggregateMap();
 
@@ -20,18 +24,26 @@ export class SynUnansweredDetector {
     a.bump('syns', 1 + retransmits);
     a.bump('retransmissions', retransmits);
     a.max('maxRetransmissions', retransmits);
-    a.takeEvidence(this.evidence, c, [Slot.Syn, Slot.TroubleFirstClient, Slot.TroubleLastClient], this.config.evidence, 3);
+    if (synAcksLost(c)) a.bump('synAcksLost', 1);
+    const slots = synAcksLost(c) ? [Slot.Syn, Slot.SynAck, Slot.TroubleFirstClient, Slot.TroubleLastClient] : [Slot.Syn, Slot.TroubleFirstClient, Slot.TroubleLastClient];
+    a.takeEvidence(this.evidence, c, slots, this.config.evidence, 3);
   }
 
-  findings(folded: Folded): Finding[] {
+  /** `listening`: whether a server endpoint (its endpointKey) answered any SYN with a SYN,ACK in the capture. */
+  findings(folded: Folded, listening: (key: number | string) => boolean): Finding[] {
     const out: Finding[] = [];
     const cfg = this.config.synUnanswered;
     for (const [key, a] of this.byServer.map) {
       if (folded.has(key, a)) continue;
       const syns = a.counts.syns ?? 0;
-      const summary = `${plural(a.count, 'connection attempt')} to ${a.endpoint} got no answer at all: ${num(syns)} SYNs ` +
-        `(${num(a.counts.retransmissions ?? 0)} retransmissions) and neither SYN,ACK nor RST; the host is down or a firewall drops them.`;
-      out.push(a.finding('syn_unanswered', severityOf(a.qualifying, cfg), summary, { ...a.counts, retransmitting: a.qualifying }));
+      const lost = a.counts.synAcksLost ?? 0;
+      const summary = lost === a.count
+        ? `${plural(a.count, 'connection attempt')} to ${a.endpoint} got no answer that reached the client: ${num(syns)} SYNs ` +
+          `(${num(a.counts.retransmissions ?? 0)} retransmissions), each answered by SYN,ACKs that were lost on their way to the client, which stayed in SYN_SENT.`
+        : `${plural(a.count, 'connection attempt')} to ${a.endpoint} got no answer${lost ? ' that reached the client' : ' at all'}: ${num(syns)} SYNs ` +
+          `(${num(a.counts.retransmissions ?? 0)} retransmissions) and neither SYN,ACK nor RST` +
+          `${lost ? `, or (${num(lost)} of them) SYN,ACKs lost on their way to the client` : ''}; the host is down or a firewall drops them.`;
+      out.push(a.finding('syn_unanswered', severityOf(a.qualifying, cfg), summary, { ...a.counts, retransmitting: a.qualifying, listenerSeen: listening(key) }));
     }
     return out;
   }

@@ -1,6 +1,6 @@
 import type { PacketBatch } from '../capture/index.js';
 import { DecodedPacket, decodePacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/index.js';
-import { Detectors, type DetectConfig, type EvidenceStore, recordEvidence, SecondCounts } from '../detect/index.js';
+import { Detectors, type DetectConfig, endpointKey, type EvidenceStore, recordEvidence, SecondCounts } from '../detect/index.js';
 import { Lowest } from '../lowest.js';
 import {
   type Connection, ConnectionStore, Connections, type ConnectionSink, endedNormally, isOver, STATE_COUNT, type TableLimits, toRecord,
@@ -125,6 +125,9 @@ export interface ConnectionStageOptions {
   msl: number;
 }
 
+/** Listening endpoints remembered at most (a capture of a million listeners is a scan of them, not a report's fact). */
+export const MAX_LISTENERS = 1 << 20;
+
 /**
  * Everything done per connection once it has finished: the end-state matrix and counts, the rows
  * kept for the report, and the detectors. It must see the connections in one order whatever the
@@ -144,6 +147,10 @@ export class ConnectionStage implements ConnectionSink {
   private live = 0;
   peakLive = 0;
   private readonly maxRows: number;
+  /** Connections by where their handshake says the capture was taken (Vantage). */
+  readonly vantages = [0, 0, 0, 0];
+  /** Server endpoints (endpointKey) that answered a SYN with a SYN,ACK: seen listening. Bounded: past MAX_LISTENERS no more are added. */
+  readonly listeners = new Set<number | string>();
 
   /** `evidence` is where the detectors find the packets the connections hold. */
   constructor(options: ConnectionStageOptions, evidence: EvidenceStore | null) {
@@ -168,6 +175,8 @@ export class ConnectionStage implements ConnectionSink {
     if (!isOver(c)) this.openAtEnd++;
     if (c.roleInferred) this.roleInferred++;
     if (c.stateInferred) this.stateInferred++;
+    this.vantages[c.vantage]!++;
+    if (c.server.synAckSent && this.listeners.size < MAX_LISTENERS) this.listeners.add(endpointKey(c.family, c.server));
     this.detectors?.finished(c, now);
     if (c.id <= this.maxRows) {
       this.store?.add(c);

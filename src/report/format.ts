@@ -1,7 +1,8 @@
+import { Why } from '../tcp/state.js';
 import type { Precision } from '../capture/index.js';
 import { precisionDigits } from '../capture/index.js';
-import type { EndpointRecord } from '../tcp/index.js';
-import type { LimitsSummary } from '../analyze.js';
+import { type ConnectionRecord, type EndpointRecord, STATE_NAMES } from '../tcp/index.js';
+import type { LimitsSummary, Report } from '../analyze.js';
 
 export function ipv4ToString(a: number): string {
   return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
@@ -170,4 +171,64 @@ export function evictionNote(evicted: number): string | null {
  */
 export function printable(s: string): string {
   return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** A side's end state as a table shows it: with a `?` when the capture cannot tell it from others. */
+export function stateCell(e: EndpointRecord): string {
+  return `${STATE_NAMES[e.state]}${e.possibleStates.length ? '?' : ''}`;
+}
+
+/** The states a side may be in, the reported one first (for JSON's possibleStates). */
+export function possibleStateNames(e: EndpointRecord): string[] {
+  return [e.state, ...e.possibleStates].map((s) => STATE_NAMES[s]!);
+}
+
+/** Why the capture cannot tell a side's state: one sentence. */
+export function whySentence(e: EndpointRecord, side: 'client' | 'server'): string {
+  const other = e.possibleStates.map((s) => STATE_NAMES[s]).join(' or ');
+  const state = STATE_NAMES[e.state];
+  switch (e.why as Why) {
+    case Why.Unconfirmed:
+      return `The last segment that would change the ${side}'s state was captured, but nothing after it shows whether it arrived: ${state} if it did, ${other} if it was lost after the capture point.`;
+    case Why.UnconfirmedAfterLoss:
+      return `Copies of a segment to the ${side} were lost after the capture point; nothing shows whether the last one arrived: ${state} if it did not, ${other} if it did.`;
+    case Why.ZeroWindow:
+      return `The ${side} was held by its peer's zero window until the end: it may have closed its socket with its FIN queued behind the data (${other}), which nothing on the wire would show.`;
+    case Why.PeerSilent:
+      return `The ${side} went silent while its peer retransmitted or probed until the end: it may have lost the connection (${other}).`;
+    default:
+      return '';
+  }
+}
+
+/** The sentences for every uncertain state of these rows, once each, in order. */
+export function uncertainNotes(rows: Iterable<ConnectionRecord>, limit = 20): string[] {
+  const out: string[] = [];
+  for (const c of rows) {
+    for (const side of ['client', 'server'] as const) {
+      const e = c[side];
+      if (e.possibleStates.length === 0) continue;
+      if (out.length >= limit) return out;
+      out.push(`${c.id} ${side}: ${whySentence(e, side)}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Where the capture was taken, for the report header: `near the server (12 of 15 handshakes say so; 3 tell nothing)`.
+ * Handshakes say it by their two round trips at the capture point and the TTLs (tcp/vantage.ts).
+ */
+export function capturePointText(report: Report): string {
+  const p = report.capturePoint;
+  const known = p.nearClient + p.nearServer + p.between;
+  if (p.estimate === null) {
+    return `unknown: no handshake tells (both round trips under 0.2 ms and the same hop count, or no handshake captured)`;
+  }
+  const place = p.estimate === 'client' ? 'near the client' : p.estimate === 'server' ? 'near the server' : 'in between';
+  const said = p.estimate === 'client' ? p.nearClient : p.estimate === 'server' ? p.nearServer : p.between;
+  const others = [[p.nearClient, 'near the client'], [p.nearServer, 'near the server'], [p.between, 'in between']]
+    .filter(([n, name]) => (n as number) > 0 && name !== place).map(([n, name]) => `${n} ${name}`);
+  return `${place} (${said} of ${known} handshakes that tell${others.length ? `; ${others.join(', ')}` : ''}` +
+    `${p.unknown ? `; ${p.unknown} connections tell nothing` : ''})`;
 }

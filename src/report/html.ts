@@ -2,7 +2,7 @@ import type { Report } from '../analyze.js';
 import {
   type ConnectionRecord, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
 } from '../tcp/index.js';
-import { duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote } from './format.js';
+import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, stateCell } from './format.js';
 
 /** Connections embedded in the page (a capture with more lists the others in the JSON report only). */
 export const HTML_MAX_ROWS = 100000;
@@ -44,6 +44,7 @@ export function* renderHtml(report: Report): Generator<string> {
         `(${duration(s.firstTs.sec, s.firstTs.nsec, s.lastTs.sec, s.lastTs.nsec, p)} s)`]] : []),
       ['Packets', `${s.packets}: ${s.tcpPackets} TCP`],
       ['Connections', `${s.connections}: ${s.abnormal} did not end normally, ${s.openAtEnd} still open at the end`],
+      ['Captured', capturePointText(report)],
       ...(limits ? [['Limits', limits]] : []),
       ...(report.damage ? [['Damage', `${report.damage.message}; this report covers what came before`]] : []),
     ],
@@ -56,7 +57,7 @@ export function* renderHtml(report: Report): Generator<string> {
     matrix: report.matrix,
     columns: ['id', 'client', 'server', 'client state', 'server state', 'packets', 'bytes', 'duration s', 'retx', 'notes'],
     rows: rows.map((c) => [
-      c.id, endpointToString(c.family, c.client), endpointToString(c.family, c.server), STATE_NAMES[c.client.state], STATE_NAMES[c.server.state],
+      c.id, endpointToString(c.family, c.client), endpointToString(c.family, c.server), stateCell(c.client), stateCell(c.server),
       c.client.packets + c.server.packets, c.client.payloadBytes + c.server.payloadBytes,
       Number(duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)),
       c.client.analysis.retransmissions + c.server.analysis.retransmissions,

@@ -6,7 +6,8 @@ import {
   EVENT_NAMES, EVICTION_NAMES, STATE_COUNT, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
   type ConnectionRecord, type EndpointRecord, type SegmentAnalysis,
 } from '../tcp/index.js';
-import { addrToString, duration, isoTimestamp } from './format.js';
+import { addrToString, duration, isoTimestamp, possibleStateNames, whySentence } from './format.js';
+import { VANTAGE_KEYS } from '../tcp/vantage.js';
 
 export const JSON_SCHEMA = 'tcpstate.report/1';
 
@@ -35,6 +36,7 @@ export function* renderJson(report: Report): Generator<string> {
       firstTs: ts(s.firstTs),
       lastTs: ts(s.lastTs),
       msl: report.msl,
+      capturePoint: report.capturePoint,
       limits: s.limits,
       damage: report.damage ? {
         file: report.damage.file, packet: report.damage.packet, offset: report.damage.offset, code: report.damage.code,
@@ -60,7 +62,7 @@ function findingJson(f: ReportFinding, ts: (t: { sec: number; nsec: number } | n
   return {
     kind: f.kind, severity: f.severity, summary: f.summary, endpoint: f.endpoint, connections: f.connections,
     first: ts(f.first), last: ts(f.last), counts: f.counts,
-    evidence: f.evidence.map((e) => ({ packet: e.packet, ts: ts(e.ts), line: e.line })),
+    evidence: f.evidence.map((e) => (e.lost ? { packet: e.packet, ts: ts(e.ts), line: e.line, lost: e.lost } : { packet: e.packet, ts: ts(e.ts), line: e.line })),
   };
 }
 
@@ -82,11 +84,13 @@ function endStates(report: Report): { client: string; server: string; count: num
  */
 export function connectionJson(c: ConnectionRecord, report: Report, zeek?: ZeekRecord | null): string {
   const p = report.precision;
-  let line = `{"id":${c.id},"client":${endpointJson(c, c.client)},"server":${endpointJson(c, c.server)},` +
+  const listener = c.synNotAnswered ? `,"listenerSeen":${report.listenerSeen(c)}` : '';
+  let line = `{"id":${c.id},"client":${endpointJson(c, c.client, '')},"server":${endpointJson(c, c.server, listener)},` +
     `"ipVersion":${c.family},"roleInferred":${c.roleInferred},"stateInferred":${c.stateInferred},` +
     `"endedNormally":${c.normalEnd},"firstPacket":${c.firstPacket},"lastPacket":${c.lastPacket},` +
     `"start":"${isoTimestamp(c.startSec, c.startNsec, p)}","end":"${isoTimestamp(c.endSec, c.endNsec, p)}",` +
     `"duration":${duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)}`;
+  if (c.vantage) line += `,"capturePoint":"${VANTAGE_KEYS[c.vantage]}"`;
   if (c.evicted) line += `,"evicted":"${EVICTION_NAMES[c.evicted]}"`;
   if (c.encap) line += `,"encapsulation":[${encapNames(c.encap).map((n) => `"${n}"`).join(',')}]`;
   if (zeek) line += `,"zeek":{"uid":"${zeekUid(zeek)}","conn_state":"${zeek.connState}","history":"${zeek.history}"}`;
@@ -101,6 +105,9 @@ export function connectionJson(c: ConnectionRecord, report: Report, zeek?: ZeekR
         `"to":"${STATE_NAMES[transitionTo(packed)]}","event":"${EVENT_NAMES[transitionEvent(packed)]}"}`);
     }
     line += `,"transitions":[${list.join(',')}]`;
+    if (c.lost.length) {
+      line += `,"lost":[${c.lost.map((l) => `{"packet":${l.packet},"lost":{"before":"${l.before}","provedBy":${l.provedBy}}}`).join(',')}]`;
+    }
     if (c.transitionsDropped) line += `,"transitionsDropped":${c.transitionsDropped}`;
   }
   return `${line}}`;
@@ -113,8 +120,11 @@ export function encapNames(encap: number): string[] {
   return names;
 }
 
-function endpointJson(c: ConnectionRecord, e: EndpointRecord): string {
-  return `{"addr":"${addrToString(c.family, e)}","port":${e.port},"state":"${STATE_NAMES[e.state]}",` +
+/** `extra`: fields after the state's (the server's `listenerSeen`). */
+function endpointJson(c: ConnectionRecord, e: EndpointRecord, extra: string): string {
+  const uncertain = e.possibleStates.length
+    ? `,"possibleStates":${JSON.stringify(possibleStateNames(e))},"why":${JSON.stringify(whySentence(e, e === c.client ? 'client' : 'server'))}` : '';
+  return `{"addr":"${addrToString(c.family, e)}","port":${e.port},"state":"${STATE_NAMES[e.state]}"${uncertain}${extra},` +
     `"packets":${e.packets},"payloadBytes":${e.payloadBytes},"wireBytes":${e.wireBytes}${analysisJson(e.analysis)}}`;
 }
 

@@ -1,7 +1,7 @@
 import type { Report, ReportFinding } from '../analyze.js';
 import { type ConnectionRecord, STATE_NAMES } from '../tcp/index.js';
 import { Lowest } from '../lowest.js';
-import { duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, printable, usedStates } from './format.js';
+import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, printable, stateCell, uncertainNotes, usedStates } from './format.js';
 
 /** Connections shown per finding, and in the table of connections with the most problems. */
 const CONNECTIONS_SHOWN = 20;
@@ -38,6 +38,7 @@ export function* renderMarkdown(report: Report): Generator<string> {
     const d = report.damage;
     yield `| Damage | ${code(d.file)}: packet ${d.packet}, byte offset ${d.offset}: ${cell(printable(d.detail))}; this report covers what came before |\n`;
   }
+  yield `| Captured | ${capturePointText(report)} |\n`;
   yield `| TIME_WAIT | 2MSL = ${2 * report.msl} s |\n\n`;
 
   const rows = shownRows(report);
@@ -113,9 +114,14 @@ function* connectionTable(rows: ConnectionRecord[], report: Report, kinds: Map<n
     const notes = [...(c.normalEnd ? [] : ['abnormal']), ...(kinds?.get(c.id) ?? []), ...(c.roleInferred ? ['roles inferred'] : []),
       ...(c.evicted ? [evictionNote(c.evicted)!] : [])];
     yield `| ${c.id} | ${code(endpointToString(c.family, c.client))} | ${code(endpointToString(c.family, c.server))} | ` +
-      `${STATE_NAMES[c.client.state]} | ${STATE_NAMES[c.server.state]} | ${c.client.packets}/${c.server.packets} | ` +
+      `${stateCell(c.client)} | ${stateCell(c.server)} | ${c.client.packets}/${c.server.packets} | ` +
       `${c.client.payloadBytes}/${c.server.payloadBytes} | ${duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)} s | ` +
       `${c.client.analysis.retransmissions}/${c.server.analysis.retransmissions} | ${notes.join(', ')} |\n`;
+  }
+  const uncertain = uncertainNotes(rows);
+  if (uncertain.length) {
+    yield '\n`?`: the capture cannot tell that state apart from others:\n\n';
+    for (const n of uncertain) yield `- ${n}\n`;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Report } from '../analyze.js';
 import { type ConnectionRecord, type SegmentAnalysis, STATE_NAMES } from '../tcp/index.js';
-import { duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, printable, usedStates } from './format.js';
+import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, printable, stateCell, uncertainNotes, usedStates } from './format.js';
 
 /** Wireshark's analysis counts in the table's notes, client/server: `retx 3/0`. */
 const ANALYSIS_NOTES: [keyof SegmentAnalysis, string][] = [
@@ -48,6 +48,7 @@ export function* renderText(report: Report, options: TextOptions = {}): Generato
     yield `Damage       ${printable(d.file)}: packet ${d.packet}, byte offset ${d.offset}: ${printable(d.detail)}; reading stopped there: ` +
       'this report covers what came before\n';
   }
+  yield `Captured     ${capturePointText(report)}\n`;
   yield `TIME_WAIT    2MSL = ${2 * report.msl} s\n`;
   yield '\n';
   yield* findings(report, options.color === true);
@@ -140,7 +141,7 @@ function* table(report: Report, all: boolean): Generator<string> {
     }
     lines.push([
       String(c.id), endpointToString(c.family, c.client), endpointToString(c.family, c.server),
-      STATE_NAMES[c.client.state]!, STATE_NAMES[c.server.state]!,
+      stateCell(c.client), stateCell(c.server),
       `${c.client.packets}/${c.server.packets}`, `${c.client.payloadBytes}/${c.server.payloadBytes}`,
       `${duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)} s`, notes.join(', '),
     ]);
@@ -151,4 +152,9 @@ function* table(report: Report, all: boolean): Generator<string> {
     }
   }
   if (lines.length) yield* flush();
+  const notes = uncertainNotes(all && report.connections ? report.connections() : report.notable);
+  if (notes.length) {
+    yield '\n  ? the capture cannot tell that state apart from others:\n';
+    for (const n of notes) yield `    ${n}\n`;
+  }
 }

@@ -1,7 +1,7 @@
 import { Endpoint } from './endpoint.js';
 import {
-  CF, CF_FINALIZED, CF_LINGERING, CF_REL_BASE_KNOWN, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EI, EF_FIN_SENT,
-  EF_SENT_RST, type Rows,
+  CF, CF_FINALIZED, CF_LINGERING, CF_REL_BASE_KNOWN, CF_REWRITTEN, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EI,
+  EF_FIN_SENT, EF_SENT_RST, LOST_ENTRIES, type Rows,
 } from './layout.js';
 import { TcpState } from './state.js';
 
@@ -29,6 +29,14 @@ export const enum Eviction {
   Full = 2,
 }
 export const EVICTION_NAMES = [null, 'idle', 'full'] as const;
+
+/** A segment that did not reach the side it was sent to, and the packet that showed it. */
+export interface LostSegment {
+  packet: number;
+  before: 'client' | 'server';
+  /** 0 when no packet showed it alone (the capture ended with nothing after the last copy). */
+  provedBy: number;
+}
 
 /** A connection that keeps changing state (resets answered by resets, ...) stops recording past this. */
 export const MAX_TRANSITIONS = 64;
@@ -85,6 +93,25 @@ export class Connection {
   get relBaseKnown(): boolean { return (this.rows.i[this.ib + CI.flags]! & CF_REL_BASE_KNOWN) !== 0; }
   get lingering(): boolean { return (this.rows.i[this.ib + CI.flags]! & CF_LINGERING) !== 0; }
   get finalized(): boolean { return (this.rows.i[this.ib + CI.flags]! & CF_FINALIZED) !== 0; }
+
+  /** Whether an arrival was taken back or moved: what the states were at a packet is its transitions', not what was seen then. */
+  get rewritten(): boolean { return (this.rows.i[this.ib + CI.flags]! & CF_REWRITTEN) !== 0; }
+
+  /** The segments proved lost between the capture point and the side they were sent to, in packet order. */
+  /** Where the capture was taken, as this connection's handshake shows it (Vantage; set as it leaves the table). */
+  get vantage(): number { return this.rows.i[this.ib + CI.vantage]!; }
+
+  lost(): LostSegment[] {
+    const out: LostSegment[] = [];
+    const i = this.rows.i;
+    const n = Math.min(i[this.ib + CI.lostLen]!, LOST_ENTRIES);
+    for (let m = 0; m < n; m++) {
+      if ((i[this.ib + CI.lostProved]! & (1 << m)) === 0) continue;
+      const side = (i[this.ib + CI.lostOwners]! >>> (4 * m)) & 1;
+      out.push({ packet: this.rows.f[this.fb + CF.lost + m]!, before: side === 0 ? 'client' : 'server', provedBy: this.rows.f[this.fb + CF.lost + LOST_ENTRIES + m]! });
+    }
+    return out.sort((a, b) => a.packet - b.packet);
+  }
 
   /** The evidence store's index of the packet in evidence slot `k` (detect/evidence.ts), -1 for none. */
   evidenceAt(k: number): number { return this.rows.i[this.ib + CI.evidence + k]!; }

@@ -1,5 +1,5 @@
 import {
-  EF, EI, EF_ACCEPTED_RST, EF_ACK_SENT, EF_FIN_ACKED, EF_FIN_ACK_LOSS_SEEN, EF_FIN_SENT, EF_ISS_KNOWN, EF_PEER_FIN_IN_FLIGHT, EF_PEER_FIN_SEEN, EF_PEER_SYN_SEEN, EF_PENDING_ACK_OF_SYN, EF_PENDING_FIN_ACK, EF_SENT_DATA, EF_SENT_RST, EF_SEQ_SEEN, EF_SYN_ACK_LOSS_SEEN, EF_SYN_ACK_SENT, EF_HOLDS_ACK, CONN_FLOATS, CONN_INTS, endpointFloats, endpointInts, type Rows,
+  EF, EI, EF_ACCEPTED_RST, EF_ACK_SENT, EF_FIN_ACKED, EF_FIN_SENT, EF_ISS_KNOWN, EF_PEER_FIN_SEEN, EF_PEER_SYN_SEEN, EF_SENT_DATA, EF_SENT_RST, EF_SEQ_SEEN, EF_SYN_ACK_SENT, CONN_FLOATS, CONN_INTS, endpointFloats, endpointInts, type Rows,
 } from './layout.js';
 import type { TcpState } from './state.js';
 
@@ -47,12 +47,6 @@ export class Endpoint {
   set peerIss(v: number) { this.rows.i[this.ib + EI.peerIss] = v; }
   get peerFinSeq(): number { return this.rows.i[this.ib + EI.peerFinSeq]!; }
   set peerFinSeq(v: number) { this.rows.i[this.ib + EI.peerFinSeq] = v; }
-  get pendingNsec(): number { return this.rows.i[this.ib + EI.pendingNsec]!; }
-  set pendingNsec(v: number) { this.rows.i[this.ib + EI.pendingNsec] = v; }
-  get lastFinNsec(): number { return this.rows.i[this.ib + EI.lastFinNsec]!; }
-  set lastFinNsec(v: number) { this.rows.i[this.ib + EI.lastFinNsec] = v; }
-  get finRtoUs(): number { return this.rows.i[this.ib + EI.finRtoUs]!; }
-  set finRtoUs(v: number) { this.rows.i[this.ib + EI.finRtoUs] = v; }
   get synRetransmits(): number { return this.rows.i[this.ib + EI.synRetransmits]!; }
   set synRetransmits(v: number) { this.rows.i[this.ib + EI.synRetransmits] = v; }
   get finRetransmits(): number { return this.rows.i[this.ib + EI.finRetransmits]!; }
@@ -91,20 +85,22 @@ export class Endpoint {
   set lostSegments(v: number) { this.rows.i[this.ib + EI.lostSegments] = v; }
   get unanswered(): number { return this.rows.i[this.ib + EI.unanswered]!; }
   set unanswered(v: number) { this.rows.i[this.ib + EI.unanswered] = v; }
+  get ttl(): number { return this.rows.i[this.ib + EI.ttl]!; }
+  set ttl(v: number) { this.rows.i[this.ib + EI.ttl] = v; }
+  get alternatives(): number { return this.rows.i[this.ib + EI.alternatives]!; }
+  set alternatives(v: number) { this.rows.i[this.ib + EI.alternatives] = v; }
+  get why(): number { return this.rows.i[this.ib + EI.why]!; }
+  set why(v: number) { this.rows.i[this.ib + EI.why] = v; }
+  get journalLen(): number { return this.rows.i[this.ib + EI.journalLen]!; }
+  set journalLen(v: number) { this.rows.i[this.ib + EI.journalLen] = v; }
   get payloadBytes(): number { return this.rows.f[this.fb + EF.payloadBytes]!; }
   set payloadBytes(v: number) { this.rows.f[this.fb + EF.payloadBytes] = v; }
   get wireBytes(): number { return this.rows.f[this.fb + EF.wireBytes]!; }
   set wireBytes(v: number) { this.rows.f[this.fb + EF.wireBytes] = v; }
-  get pendingPacket(): number { return this.rows.f[this.fb + EF.pendingPacket]!; }
-  set pendingPacket(v: number) { this.rows.f[this.fb + EF.pendingPacket] = v; }
-  get pendingSec(): number { return this.rows.f[this.fb + EF.pendingSec]!; }
-  set pendingSec(v: number) { this.rows.f[this.fb + EF.pendingSec] = v; }
-  get lastFinSec(): number { return this.rows.f[this.fb + EF.lastFinSec]!; }
-  set lastFinSec(v: number) { this.rows.f[this.fb + EF.lastFinSec] = v; }
-  get lastSynAckAt(): number { return this.rows.f[this.fb + EF.lastSynAckAt]!; }
-  set lastSynAckAt(v: number) { this.rows.f[this.fb + EF.lastSynAckAt] = v; }
-  get synAckRto(): number { return this.rows.f[this.fb + EF.synAckRto]!; }
-  set synAckRto(v: number) { this.rows.f[this.fb + EF.synAckRto] = v; }
+  get lastRetransmitAt(): number { return this.rows.f[this.fb + EF.lastRetransmitAt]!; }
+  set lastRetransmitAt(v: number) { this.rows.f[this.fb + EF.lastRetransmitAt] = v; }
+  get retransmitInterval(): number { return this.rows.f[this.fb + EF.retransmitInterval]!; }
+  set retransmitInterval(v: number) { this.rows.f[this.fb + EF.retransmitInterval] = v; }
   get stateSince(): number { return this.rows.f[this.fb + EF.stateSince]!; }
   set stateSince(v: number) { this.rows.f[this.fb + EF.stateSince] = v; }
   get closeWaitSeconds(): number { return this.rows.f[this.fb + EF.closeWaitSeconds]!; }
@@ -121,6 +117,10 @@ export class Endpoint {
   set waLastAckTime(v: number) { this.rows.f[this.fb + EF.waLastAckTime] = v; }
   get unansweredPacket(): number { return this.rows.f[this.fb + EF.unansweredPacket]!; }
   set unansweredPacket(v: number) { this.rows.f[this.fb + EF.unansweredPacket] = v; }
+  /** When its advertised window closed to zero and has stayed closed since (-1: open). */
+  get zeroWindowSince(): number { return this.rows.f[this.fb + EF.zeroWindowSince]!; }
+  /** The longest its window stayed at zero before it reopened. */
+  get zeroWindowLongest(): number { return this.rows.f[this.fb + EF.zeroWindowLongest]!; }
   get unansweredSince(): number { return this.rows.f[this.fb + EF.unansweredSince]!; }
   set unansweredSince(v: number) { this.rows.f[this.fb + EF.unansweredSince] = v; }
   get flags(): number { return this.rows.i[this.ib + EI.flags]!; }
@@ -128,6 +128,13 @@ export class Endpoint {
 
   /** The rows' doubles (for code that works on offsets, as addDwell does). */
   get floats(): Float64Array { return this.rows.f; }
+
+  /** The other states this side may be in at the end (the capture could not tell), most likely first. */
+  possibleStates(): TcpState[] {
+    const out: TcpState[] = [];
+    for (let a = this.alternatives, k = 0; k < 2; k++, a >>= 4) if ((a & 15) !== 15) out.push((a & 15) as TcpState);
+    return out;
+  }
 
   hasVisited(s: TcpState): boolean {
     return (this.visited & (1 << s)) !== 0;
@@ -156,20 +163,8 @@ export class Endpoint {
   set peerSynSeen(v: boolean) { this.flag(EF_PEER_SYN_SEEN, v); }
   get peerFinSeen(): boolean { return (this.flags & EF_PEER_FIN_SEEN) !== 0; }
   set peerFinSeen(v: boolean) { this.flag(EF_PEER_FIN_SEEN, v); }
-  get peerFinInFlight(): boolean { return (this.flags & EF_PEER_FIN_IN_FLIGHT) !== 0; }
-  set peerFinInFlight(v: boolean) { this.flag(EF_PEER_FIN_IN_FLIGHT, v); }
-  get finAckLossSeen(): boolean { return (this.flags & EF_FIN_ACK_LOSS_SEEN) !== 0; }
-  set finAckLossSeen(v: boolean) { this.flag(EF_FIN_ACK_LOSS_SEEN, v); }
-  get pendingFinAck(): boolean { return (this.flags & EF_PENDING_FIN_ACK) !== 0; }
-  set pendingFinAck(v: boolean) { this.flag(EF_PENDING_FIN_ACK, v); }
   get sentRst(): boolean { return (this.flags & EF_SENT_RST) !== 0; }
   set sentRst(v: boolean) { this.flag(EF_SENT_RST, v); }
   get acceptedRst(): boolean { return (this.flags & EF_ACCEPTED_RST) !== 0; }
   set acceptedRst(v: boolean) { this.flag(EF_ACCEPTED_RST, v); }
-  get synAckLossSeen(): boolean { return (this.flags & EF_SYN_ACK_LOSS_SEEN) !== 0; }
-  set synAckLossSeen(v: boolean) { this.flag(EF_SYN_ACK_LOSS_SEEN, v); }
-  get pendingAckOfSyn(): boolean { return (this.flags & EF_PENDING_ACK_OF_SYN) !== 0; }
-  set pendingAckOfSyn(v: boolean) { this.flag(EF_PENDING_ACK_OF_SYN, v); }
-  /** An ACK reached this side in the capture but is held until no retransmission shows it was lost. */
-  get holdsAck(): boolean { return (this.flags & EF_HOLDS_ACK) !== 0; }
 }

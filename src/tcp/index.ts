@@ -9,3 +9,5 @@ export { ANALYSIS_FIELDS } from './record.js';
 export { EVENT_NAMES, STATE_COUNT, STATE_NAMES, type StateName, Side, TcpEvent, TcpState } from './state.js';
 export { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './seq.js';
 export { CONN_FLOATS, CONN_INTS, Rows } from './layout.js';
+export { statesAt } from './history.js';
+export type { LostSegment } from './connection.js';

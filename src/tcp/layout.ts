@@ -27,10 +27,6 @@ export const enum EI {
   wscale,
   peerIss,
   peerFinSeq,
-  pendingNsec,
-  lastFinNsec,
-  /** Interval between this side's last two FIN transmissions, in µs: its retransmission timeout, roughly. */
-  finRtoUs,
   synRetransmits,
   finRetransmits,
   rstIgnored,
@@ -53,21 +49,42 @@ export const enum EI {
   lostSegments,
   /** Retransmissions and keep-alives sent since the peer last sent anything. */
   unanswered,
-  SIZE,
+  /** The IP TTL or hop limit of the first packet this side sent (for where the capture was taken). */
+  ttl,
+  /** What else this side may be in at the end, when the capture cannot tell (two states, 4 bits each; 0xff: none), and why (Why). */
+  alternatives,
+  why,
+  /** Entries in the journal (machine.ts), and whether it overflowed (its events are then final when made). */
+  journalLen,
+  /** The journal: JOURNAL entries of two integers, what happened (TcpEvent | status << 8) and its nanoseconds. */
+  journal,
+  /** The arrivals still in question: PENDING entries of PENDING_INTS integers (see machine.ts). */
+  // JOURNAL_ENTRIES entries of 2, then PENDING_ENTRIES of PENDING_INTS (enum members take literals only).
+  pending = journal + 16,
+  SIZE = pending + 8,
 }
+
+/** Events in one endpoint's journal at most: a whole ordinary connection takes five or six. */
+export const JOURNAL_ENTRIES = 8;
+/** Arrivals in question at once on one endpoint at most (a FIN and the ACK of our FIN may both be). */
+export const PENDING_ENTRIES = 2;
+/** Per pending arrival: its journal entry (-1: free), the sequence number or ACK that shows it arrived, copies sent, the last copy's nanoseconds. */
+export const PENDING_INTS = 4;
+/**
+ * Per pending arrival: the last copy's packet number and second; the packet that showed it had not
+ * arrived (0: none); and an order key: while Refuted, of the moment that showed it (an arrival after
+ * it is ordered there), else of the last copy's capture (an arrival with that copy is ordered there).
+ */
+export const PENDING_FLOATS = 4;
 
 /** Doubles of one endpoint, from its base (ENDPOINT_FLOATS apart). */
 export const enum EF {
   payloadBytes,
   /** Frame bytes on the wire, link header included (what Wireshark's conversations count). */
   wireBytes,
-  /** An ACK of this side's FIN or SYN,ACK held back (see machine.ts settle): its packet and time. */
-  pendingPacket,
-  pendingSec,
-  lastFinSec,
-  /** When this side last sent its SYN,ACK, and the interval before that (its SYN,ACK timeout, roughly), in seconds. */
-  lastSynAckAt,
-  synAckRto,
+  /** When this side last sent a segment again, and the interval since the one before (its retransmission timeout, roughly). */
+  lastRetransmitAt,
+  retransmitInterval,
   /** When the current state was entered, and the time spent in the closing states it left. */
   stateSince,
   closeWaitSeconds,
@@ -78,7 +95,15 @@ export const enum EF {
   waLastAckTime,
   unansweredPacket,
   unansweredSince,
-  SIZE,
+  /** When this side's advertised window last closed to zero (-1: it is open), and the longest it stayed closed before reopening. */
+  zeroWindowSince,
+  zeroWindowLongest,
+  /** The journal's packet numbers (0: a timer), seconds and order keys (machine.ts), JOURNAL_ENTRIES each. */
+  journal,
+  /** The pending arrivals' PENDING_FLOATS doubles. */
+  // JOURNAL_ENTRIES entries of 3, then PENDING_ENTRIES of PENDING_FLOATS.
+  pending = journal + 24,
+  SIZE = pending + 8,
 }
 
 /** Bits of EI.flags. */
@@ -91,21 +116,12 @@ export const EF_FIN_ACKED = 1 << 5;
 export const EF_ACK_SENT = 1 << 6;
 export const EF_PEER_SYN_SEEN = 1 << 7;
 export const EF_PEER_FIN_SEEN = 1 << 8;
-/** The peer's FIN crossed this side's own FIN: captured, but not yet received by this side. */
-export const EF_PEER_FIN_IN_FLIGHT = 1 << 9;
-/**
- * This side sent its FIN again after the capture saw that FIN acknowledged: ACKs captured on
- * their way to it are being lost, so a later one is believed only if no retransmission follows.
- */
-export const EF_FIN_ACK_LOSS_SEEN = 1 << 10;
-export const EF_PENDING_FIN_ACK = 1 << 11;
 export const EF_SENT_RST = 1 << 12;
 export const EF_ACCEPTED_RST = 1 << 13;
-/** Like EF_FIN_ACK_LOSS_SEEN, for the ACK of this side's SYN,ACK. */
-export const EF_SYN_ACK_LOSS_SEEN = 1 << 14;
-export const EF_PENDING_ACK_OF_SYN = 1 << 15;
-/** An ACK reached this side in the capture but is held until no retransmission shows it was lost. */
-export const EF_HOLDS_ACK = EF_PENDING_FIN_ACK | EF_PENDING_ACK_OF_SYN;
+/** The journal overflowed: later events are final as they come. */
+export const EF_JOURNAL_FULL = 1 << 14;
+/** A segment to this side was refused (outside its window): what it would have done did not happen. */
+export const EF_REFUSED_SEGMENT = 1 << 15;
 
 /** How many evidence packets a connection can hold (see detect/evidence.ts for what each slot is). */
 export const EVIDENCE_SLOTS = 12;
@@ -130,10 +146,25 @@ export const enum CI {
   /** The table's list of live connections, least recently active first: slots, -1 for none. */
   lruPrev,
   lruNext,
+  /** Order keys handed out so far (the journal's, machine.ts). */
+  orders,
+  /**
+   * Copies of segments whose arrival is or was in question (machine.ts), LOST_ENTRIES at most:
+   * how many are listed; per entry 4 bits of `lostOwners` (the receiver's side, and the journal
+   * entry of the arrival in question); and one bit each of `lostProved` (proved lost; else a candidate).
+   */
+  lostLen,
+  lostOwners,
+  lostProved,
+  /** Where the capture was taken, as the handshake shows it (vantage.ts's Vantage), decided as the connection leaves the table. */
+  vantage,
   /** EVIDENCE_SLOTS indices into the evidence store, -1 for none. */
   evidence,
   SIZE = evidence + EVIDENCE_SLOTS,
 }
+
+/** Lost segments listed per connection at most (more are counted in lostLen past it). */
+export const LOST_ENTRIES = 8;
 
 /** Doubles of a connection's own, before its endpoints'. */
 export const enum CF {
@@ -147,7 +178,15 @@ export const enum CF {
   curSec,
   /** Handshake round trip (first SYN to the ACK that completes it), in seconds; 0 until known. */
   irtt,
-  SIZE,
+  /** At the capture point: the SYN to the first SYN,ACK (the server's side of the path), and that SYN,ACK to the client's ACK of it; -1 until known. */
+  serverRtt,
+  clientRtt,
+  /** When the first SYN,ACK was seen (for clientRtt). */
+  synAckAt,
+  /** The copies above: packet numbers, then the packets that proved them lost (LOST_ENTRIES each). */
+  // 2 × LOST_ENTRIES.
+  lost,
+  SIZE = lost + 16,
 }
 
 /** Bits of CI.flags. */
@@ -157,6 +196,8 @@ export const CF_REL_BASE_KNOWN = 1 << 2;
 /** Waiting in the table's timer queue to be finalized once it has been quiet long enough. */
 export const CF_LINGERING = 1 << 3;
 export const CF_FINALIZED = 1 << 4;
+/** An arrival was taken back or moved: states shown at the time of a packet may differ from its history's (machine.ts replay). */
+export const CF_REWRITTEN = 1 << 5;
 
 export const ENDPOINT_INTS = EI.SIZE;
 export const ENDPOINT_FLOATS = EF.SIZE;
@@ -191,4 +232,10 @@ export class Rows {
     this.f = f;
     this.capacity = n;
   }
+}
+
+// The enums above take literals only: they must agree with the constants they are sized by.
+if (EI.SIZE - EI.pending !== PENDING_ENTRIES * PENDING_INTS || EI.pending - EI.journal !== 2 * JOURNAL_ENTRIES ||
+    EF.SIZE - EF.pending !== PENDING_ENTRIES * PENDING_FLOATS || EF.pending - EF.journal !== 3 * JOURNAL_ENTRIES || CF.SIZE - CF.lost !== 2 * LOST_ENTRIES) {
+  throw new Error('layout.ts: the row sizes disagree with their constants');
 }

@@ -1,68 +1,338 @@
 import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
-import { type Connection, MAX_TRANSITIONS, packTransition, TRANSITION_FIELDS, transitionEvent, transitionSide } from './connection.js';
+import { type Connection, packTransition, TRANSITION_FIELDS } from './connection.js';
 import {
-  CF, CI, CONN_FLOATS, CONN_INTS, EF, EF_ACCEPTED_RST, EF_ACK_SENT, EF_FIN_ACKED, EF_FIN_ACK_LOSS_SEEN, EF_FIN_SENT, EF_HOLDS_ACK, EF_ISS_KNOWN,
-  EF_PEER_FIN_IN_FLIGHT, EF_PEER_FIN_SEEN, EF_PEER_SYN_SEEN, EF_PENDING_ACK_OF_SYN, EF_PENDING_FIN_ACK, EF_SENT_DATA, EF_SENT_RST,
-  EF_SEQ_SEEN, EF_SYN_ACK_LOSS_SEEN, EF_SYN_ACK_SENT, EI, type Rows,
+  CF, CF_REWRITTEN, CI, CONN_FLOATS, CONN_INTS, EF, EF_ACCEPTED_RST, EF_ACK_SENT, EF_FIN_ACKED, EF_FIN_SENT, EF_ISS_KNOWN, EF_JOURNAL_FULL,
+  EF_PEER_FIN_SEEN, EF_PEER_SYN_SEEN, EF_REFUSED_SEGMENT, EF_SENT_DATA, EF_SENT_RST, EF_SEQ_SEEN, EF_SYN_ACK_SENT, EI,
+  JOURNAL_ENTRIES, LOST_ENTRIES, PENDING_ENTRIES, PENDING_FLOATS, PENDING_INTS, type Rows,
 } from './layout.js';
 import { seqAdd, seqGe, seqGt, seqLt } from './seq.js';
-import { TcpEvent, TcpState } from './state.js';
+import { TcpEvent, TcpState, Why } from './state.js';
+import { Vantage, vantageOf } from './vantage.js';
 
 export interface TimerHost {
-  /** Side `side` of the connection in `slot` has just entered TIME_WAIT: arrange its 2MSL expiry. */
-  startTimeWait(slot: number, side: number): void;
+  /** Side `side` of the connection in `slot` entered TIME_WAIT at sec.nsec: arrange its 2MSL expiry. */
+  startTimeWait(slot: number, side: number, sec: number, nsec: number): void;
 }
 
+/** Where an event of an endpoint's journal stands. */
+const enum Status {
+  /** It happened: a segment the endpoint sent, a timer, an inference, or an arrival the wire confirmed. */
+  Certain = 0,
+  /** A segment captured on its way to the endpoint: whether it arrived is not known yet. */
+  Pending = 1,
+  /** The wire showed that it had not arrived (yet): it is out of the history unless a later copy arrives. */
+  Refuted = 2,
+}
+
+/** Arrivals shown by an acknowledgement of a sequence number (the segment occupies sequence space). */
+function acknowledged(e: TcpEvent): boolean {
+  return e === TcpEvent.RcvSyn || e === TcpEvent.RcvSynAck || e === TcpEvent.RcvFin || e === TcpEvent.RcvFinAndAckOfFin;
+}
+
+/** Whether two arrivals are one: the same event, or one part of the other (a FIN that acknowledges our FIN). */
+function sameArrival(a: TcpEvent, b: TcpEvent): boolean {
+  if (a === b) return true;
+  const both = TcpEvent.RcvFinAndAckOfFin;
+  return (a === both && (b === TcpEvent.RcvFin || b === TcpEvent.RcvAckOfFin)) || (b === both && (a === TcpEvent.RcvFin || a === TcpEvent.RcvAckOfFin));
+}
+
+/** The high bit of a pending arrival's copy count: the wire showed, once, that it had not arrived. */
+const REFUTED_BEFORE = 1 << 30;
+
+/** Seconds of silence after its only SYN that show a client had no socket (see noSocket). */
+const NO_SOCKET_AFTER = 3;
+
+/** States of the arrival-made facts that replay() derives again from the journal. */
+const ARRIVAL_FLAGS = EF_FIN_ACKED | EF_PEER_FIN_SEEN | EF_ACCEPTED_RST;
+
 /**
- * Both endpoints' RFC 793 / RFC 9293 state machines, driven by what the capture shows.
- * Each segment is applied as *send* to its sender, then as *segment arrives* to its receiver
- * (as if it arrived when captured). A later segment can prove an arrival wrong — a FIN sent
- * again after its ACK was captured means that ACK was lost — and the sender's state is corrected.
+ * Both endpoints' RFC 9293 state machines, driven by what the capture shows. A segment is applied
+ * as *send* to its sender, which certainly sent it, and as *segment arrives* to its receiver,
+ * which may not have received it: a capture is taken at one point of the path. Every event an
+ * endpoint goes through is written in its journal (a few per connection); an arrival stays
+ * Pending until the wire shows that it arrived (the receiver acknowledged it, or sent what only a
+ * side that had it would send) or that it had not (the receiver went on without it, or the sender
+ * sent it again), and its state is the journal replayed through the two switches below, onSend
+ * and onArrive, the only places states change. When an arrival turns out not to have happened,
+ * replay() rewrites the endpoint's history without it; when the connection leaves the table,
+ * decide() settles what is still Pending, or says what the capture cannot tell.
  *
- * It works on the connection table's rows (layout.ts): a connection is named by the offsets of
- * its integers (`ci`) and doubles (`cf`), an endpoint by the offsets of its own (`e`, `ef`).
+ * It works on the connection table's rows (layout.ts): a connection is named by the offsets of its
+ * integers (`ci`) and doubles (`cf`), an endpoint by the offsets of its own (`e`, `ef`).
  */
 export class TcpMachine {
-  /** Record each transition in the connection (reports that list them need it; counts do not). */
-  constructor(private readonly rows: Rows, private readonly views: readonly Connection[], private readonly timers: TimerHost,
-    private readonly record: boolean) {}
+  /** Scratch for order() and stateIf(): no allocation per packet or per connection. */
+  private readonly sorted = new Int32Array(JOURNAL_ENTRIES);
+  private readonly keepInts = new Int32Array(EI.SIZE);
+  private readonly keepFloats = new Float64Array(EF.SIZE);
 
-  /** Every state change goes through here, so every one is recorded. */
-  setState(ci: number, cf: number, e: number, ef: number, next: TcpState, event: TcpEvent): void {
-    const i = this.rows.i;
-    const f = this.rows.f;
-    const from = i[e + EI.state]!;
-    if (from === next) return;
-    i[e + EI.state] = next;
-    i[e + EI.visited]! |= 1 << next;
-    const now = f[cf + CF.curSec]! + i[ci + CI.curNsec]! * 1e-9;
-    if (from >= TcpState.FIN_WAIT_1) addDwell(f, ef, from, now - f[ef + EF.stateSince]!);
-    f[ef + EF.stateSince] = now;
-    const side = e === ci + CI.SIZE ? 0 : 1;
-    const slot = ci / CONN_INTS;
-    if (this.record) {
-      const n = i[ci + CI.transitionLen]!;
-      if (n < MAX_TRANSITIONS * TRANSITION_FIELDS) {
-        const t = this.views[slot]!.transitions;
-        t[n] = f[cf + CF.curPacket]!;
-        t[n + 1] = f[cf + CF.curSec]!;
-        t[n + 2] = i[ci + CI.curNsec]!;
-        t[n + 3] = packTransition(side, from, next, event);
-        i[ci + CI.transitionLen] = n + TRANSITION_FIELDS;
-      } else {
-        i[ci + CI.transitionsDropped]!++;
-      }
+  constructor(private readonly rows: Rows, private readonly timers: TimerHost) {}
+
+  // ---------------------------------------------------------------- the transitions
+
+  /** SEND: what a segment this endpoint sends does to its state (RFC 9293 section 3.3.2, figure 5). */
+  private onSend(state: TcpState, e: TcpEvent): TcpState {
+    switch (state) {
+      case TcpState.CLOSED:
+        // CLOSED --active OPEN / snd SYN--> SYN_SENT
+        if (e === TcpEvent.SendSyn) return TcpState.SYN_SENT;
+        // CLOSED --passive OPEN--> LISTEN: the listening socket the SYN,ACK shows (a marked inference).
+        if (e === TcpEvent.InferredListen) return TcpState.LISTEN;
+        // CLOSED --(handshake before the capture)--> ESTABLISHED: a marked inference.
+        if (e === TcpEvent.InferredMidStream) return TcpState.ESTABLISHED;
+        // CLOSED --(SYN before the capture)--> SYN_SENT: a marked inference.
+        if (e === TcpEvent.InferredSynNotCaptured) return TcpState.SYN_SENT;
+        return state;
+      case TcpState.LISTEN:
+        // LISTEN --rcv SYN / snd SYN,ACK--> SYN_RCVD
+        if (e === TcpEvent.SendSynAck) return TcpState.SYN_RCVD;
+        return state;
+      case TcpState.SYN_SENT:
+        // SYN_SENT --rcv SYN / snd SYN,ACK--> SYN_RCVD: a simultaneous open.
+        if (e === TcpEvent.SendSynAck) return TcpState.SYN_RCVD;
+        // SYN_SENT --(its ACK of a SYN,ACK the capture missed)--> ESTABLISHED: a marked inference.
+        if (e === TcpEvent.InferredSynAckNotCaptured) return TcpState.ESTABLISHED;
+        // SYN_SENT --(no socket ever held it)--> CLOSED: a marked inference.
+        if (e === TcpEvent.InferredNoSocket) return TcpState.CLOSED;
+        break;
+      case TcpState.SYN_RCVD:
+      case TcpState.ESTABLISHED:
+        // SYN_RCVD --CLOSE / snd FIN--> FIN_WAIT_1; ESTABLISHED --CLOSE / snd FIN--> FIN_WAIT_1
+        if (e === TcpEvent.SendFin) return TcpState.FIN_WAIT_1;
+        break;
+      case TcpState.CLOSE_WAIT:
+        // CLOSE_WAIT --CLOSE / snd FIN--> LAST_ACK
+        if (e === TcpEvent.SendFin) return TcpState.LAST_ACK;
+        break;
+      case TcpState.TIME_WAIT:
+        // TIME_WAIT --(a new SYN on the four-tuple, RFC 6191)--> CLOSED
+        if (e === TcpEvent.TupleReused) return TcpState.CLOSED;
+        break;
+      default:
+        break;
     }
-    if (next === TcpState.TIME_WAIT) this.timers.startTimeWait(slot, side);
-    else i[e + EI.timerGen]!++;
+    // any state --ABORT / snd RST--> CLOSED
+    if (e === TcpEvent.SendRst) return TcpState.CLOSED;
+    return state;
   }
 
-  /** The segment `p` sent by side `s` (offsets s, sf) to side `r` (r, rf). */
-  segment(ci: number, cf: number, s: number, sf: number, r: number, rf: number, p: DecodedPacket): void {
+  /** SEGMENT ARRIVES: what a segment this endpoint receives does to its state (RFC 9293 section 3.10.7). */
+  private onArrive(state: TcpState, e: TcpEvent): TcpState {
+    switch (state) {
+      case TcpState.SYN_SENT:
+        // SYN_SENT --rcv SYN,ACK / snd ACK--> ESTABLISHED
+        if (e === TcpEvent.RcvSynAck) return TcpState.ESTABLISHED;
+        // SYN_SENT --rcv SYN / snd SYN,ACK--> SYN_RCVD: a simultaneous open.
+        if (e === TcpEvent.RcvSyn) return TcpState.SYN_RCVD;
+        break;
+      case TcpState.SYN_RCVD:
+        // SYN_RCVD --rcv ACK of SYN--> ESTABLISHED (or the peer's SYN,ACK, in a simultaneous open)
+        if (e === TcpEvent.RcvAckOfSyn || e === TcpEvent.RcvSynAck) return TcpState.ESTABLISHED;
+        // SYN_RCVD --rcv FIN / snd ACK--> CLOSE_WAIT
+        if (e === TcpEvent.RcvFin) return TcpState.CLOSE_WAIT;
+        break;
+      case TcpState.ESTABLISHED:
+        // ESTABLISHED --rcv FIN / snd ACK--> CLOSE_WAIT
+        if (e === TcpEvent.RcvFin) return TcpState.CLOSE_WAIT;
+        break;
+      case TcpState.FIN_WAIT_1:
+        // FIN_WAIT_1 --rcv ACK of FIN--> FIN_WAIT_2
+        if (e === TcpEvent.RcvAckOfFin) return TcpState.FIN_WAIT_2;
+        // FIN_WAIT_1 --rcv FIN / snd ACK--> CLOSING: a simultaneous close.
+        if (e === TcpEvent.RcvFin) return TcpState.CLOSING;
+        // FIN_WAIT_1 --rcv FIN, ACK of FIN / snd ACK--> TIME_WAIT
+        if (e === TcpEvent.RcvFinAndAckOfFin) return TcpState.TIME_WAIT;
+        break;
+      case TcpState.FIN_WAIT_2:
+        // FIN_WAIT_2 --rcv FIN / snd ACK--> TIME_WAIT
+        if (e === TcpEvent.RcvFin || e === TcpEvent.RcvFinAndAckOfFin) return TcpState.TIME_WAIT;
+        break;
+      case TcpState.CLOSING:
+        // CLOSING --rcv ACK of FIN--> TIME_WAIT
+        if (e === TcpEvent.RcvAckOfFin || e === TcpEvent.RcvFinAndAckOfFin) return TcpState.TIME_WAIT;
+        break;
+      case TcpState.LAST_ACK:
+        // LAST_ACK --rcv ACK of FIN--> CLOSED
+        if (e === TcpEvent.RcvAckOfFin || e === TcpEvent.RcvFinAndAckOfFin) return TcpState.CLOSED;
+        break;
+      case TcpState.TIME_WAIT:
+        // TIME_WAIT --2MSL timeout--> CLOSED (section 3.10.8)
+        if (e === TcpEvent.Timeout2Msl) return TcpState.CLOSED;
+        break;
+      default:
+        break;
+    }
+    // any synchronized state, or SYN_SENT with an acceptable ACK --rcv RST--> CLOSED
+    if (e === TcpEvent.RcvRst && state !== TcpState.CLOSED && state !== TcpState.LISTEN) return TcpState.CLOSED;
+    return state;
+  }
+
+  /** The state `e` leads to from `state`: sends, timers and inferences by onSend, arrivals by onArrive. */
+  private next(state: TcpState, e: TcpEvent): TcpState {
+    switch (e) {
+      case TcpEvent.RcvSyn: case TcpEvent.RcvSynAck: case TcpEvent.RcvAckOfSyn: case TcpEvent.RcvFin: case TcpEvent.RcvFinAndAckOfFin:
+      case TcpEvent.RcvAckOfFin: case TcpEvent.RcvRst: case TcpEvent.Timeout2Msl:
+        return this.onArrive(state, e);
+      default:
+        return this.onSend(state, e);
+    }
+  }
+
+  // ---------------------------------------------------------------- the journal
+
+  /**
+   * Applies event `e` to the endpoint at (e, ef) at the time sec.nsec, as of packet `packet`
+   * (0: a timer or the end): written in its journal with `status`, and, unless Refuted, taken.
+   * Returns its journal entry, or -1 when the journal is full (it is then taken as final).
+   */
+  private record(ci: number, ep: number, ef: number, e: TcpEvent, status: Status, packet: number, sec: number, nsec: number): number {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    const n = i[ep + EI.journalLen]!;
+    let k = -1;
+    if (n < JOURNAL_ENTRIES) {
+      k = n;
+      i[ep + EI.journal + 2 * k] = e | (status << 8);
+      i[ep + EI.journal + 2 * k + 1] = nsec;
+      f[ef + EF.journal + 3 * k] = packet;
+      f[ef + EF.journal + 3 * k + 1] = sec;
+      f[ef + EF.journal + 3 * k + 2] = ++i[ci + CI.orders]!;
+      i[ep + EI.journalLen] = n + 1;
+    } else {
+      i[ep + EI.flags]! |= EF_JOURNAL_FULL;
+    }
+    if (status !== Status.Refuted) this.take(ci, ep, ef, e, sec, nsec);
+    return k;
+  }
+
+  /** Takes event `e` (at sec.nsec) into the endpoint's current state. */
+  private take(ci: number, ep: number, ef: number, e: TcpEvent, sec: number, nsec: number): void {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    const from = i[ep + EI.state]! as TcpState;
+    // The facts arrivals make, derived again on every replay.
+    if (e === TcpEvent.RcvFin || e === TcpEvent.RcvFinAndAckOfFin) i[ep + EI.flags]! |= EF_PEER_FIN_SEEN;
+    if (e === TcpEvent.RcvAckOfFin || e === TcpEvent.RcvFinAndAckOfFin) i[ep + EI.flags]! |= EF_FIN_ACKED;
+    if (e === TcpEvent.RcvRst && from !== TcpState.CLOSED && from !== TcpState.LISTEN) i[ep + EI.flags]! |= EF_ACCEPTED_RST;
+    const to = this.next(from, e);
+    if (to === from) return;
+    i[ep + EI.state] = to;
+    i[ep + EI.visited]! |= 1 << to;
+    const now = sec + nsec * 1e-9;
+    if (from >= TcpState.FIN_WAIT_1) addDwell(f, ef, from, now - f[ef + EF.stateSince]!);
+    f[ef + EF.stateSince] = now;
+    const slot = ci / CONN_INTS;
+    const side = ep === ci + CI.SIZE ? 0 : 1;
+    if (to === TcpState.TIME_WAIT) this.timers.startTimeWait(slot, side, sec, nsec);
+    else i[ep + EI.timerGen]!++;
+  }
+
+  /** The endpoint's state and history again from its journal, leaving out what is Refuted. */
+  private replay(ci: number, cf: number, ep: number, ef: number): void {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    // A journal that overflowed no longer holds the whole history: what was taken stays taken.
+    if ((i[ep + EI.flags]! & EF_JOURNAL_FULL) !== 0) return;
+    const was = i[ep + EI.state]!;
+    i[ep + EI.state] = TcpState.CLOSED;
+    i[ep + EI.visited] = 1 << TcpState.CLOSED;
+    i[ep + EI.flags]! &= ~ARRIVAL_FLAGS;
+    f[ef + EF.stateSince] = f[cf + CF.startSec]! + i[ci + CI.startNsec]! * 1e-9;
+    f[ef + EF.finWait1Seconds] = f[ef + EF.finWait2Seconds] = f[ef + EF.closeWaitSeconds] = f[ef + EF.lastAckSeconds] = 0;
+    const n = this.order(ep, ef);
+    for (let q = 0; q < n; q++) {
+      const k = this.sorted[q]!;
+      const v = i[ep + EI.journal + 2 * k]!;
+      if ((v >> 8) === Status.Refuted) continue;
+      this.take(ci, ep, ef, (v & 0xff) as TcpEvent, f[ef + EF.journal + 3 * k + 1]!, i[ep + EI.journal + 2 * k + 1]!);
+    }
+    void was;
+  }
+
+  /** The endpoint's journal entries by order key (appended in order, but a confirmed arrival can move later). */
+  /** The endpoint's journal entries in the order they happened, into `this.sorted`; returns how many. */
+  private order(ep: number, ef: number): number {
+    const n = this.rows.i[ep + EI.journalLen]!;
+    const f = this.rows.f;
+    const ks = this.sorted;
+    // Insertion sort: at most JOURNAL_ENTRIES, nearly always in order already.
+    for (let k = 0; k < n; k++) {
+      const key = f[ef + EF.journal + 3 * k + 2]!;
+      let j = k;
+      while (j > 0 && f[ef + EF.journal + 3 * ks[j - 1]! + 2]! > key) {
+        ks[j] = ks[j - 1]!;
+        j--;
+      }
+      ks[j] = k;
+    }
+    return n;
+  }
+
+  private status(ep: number, k: number): Status {
+    return (this.rows.i[ep + EI.journal + 2 * k]! >> 8) as Status;
+  }
+
+  private setStatus(ep: number, k: number, s: Status): void {
+    const i = this.rows.i;
+    const v = i[ep + EI.journal + 2 * k]!;
+    // An arrival taken into the history (Pending) and taken out again: the history is rewritten.
+    if (s === Status.Refuted && (v >> 8) !== Status.Refuted) this.rewritten(ep);
+    i[ep + EI.journal + 2 * k] = (v & 0xff) | (s << 8);
+  }
+
+  /** What was seen at some packet is no longer the history of the connection the endpoint at `ep` belongs to. */
+  private rewritten(ep: number): void {
+    this.rows.i[ep - (ep % CONN_INTS) + CI.flags]! |= CF_REWRITTEN;
+  }
+
+  private eventAt(ep: number, k: number): TcpEvent {
+    return (this.rows.i[ep + EI.journal + 2 * k]! & 0xff) as TcpEvent;
+  }
+
+  // ---------------------------------------------------------------- a new connection
+
+  /**
+   * A connection begins with packet `p` (sent by the client when `fromClient`): its endpoints are
+   * made, and what the first packet proves about what came before the capture is written as inferences.
+   */
+  open(ci: number, cf: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
+    const i = this.rows.i;
+    for (let side = 0; side < 2; side++) {
+      const ep = ci + CI.SIZE + side * EI.SIZE;
+      i[ep + EI.state] = TcpState.CLOSED;
+      i[ep + EI.visited] = 1 << TcpState.CLOSED;
+      i[ep + EI.alternatives] = 0xff;
+      for (let j = 0; j < PENDING_ENTRIES; j++) i[ep + EI.pending + j * PENDING_INTS] = -1;
+      this.rows.f[cf + CF.SIZE + side * EF.SIZE + EF.zeroWindowSince] = -1;
+    }
+    this.rows.f[cf + CF.serverRtt] = this.rows.f[cf + CF.clientRtt] = -1;
+    const cl = ci + CI.SIZE;
+    const sv = cl + EI.SIZE;
+    const clf = cf + CF.SIZE;
+    const svf = clf + EF.SIZE;
+    const f = p.flags;
+    if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
+      // A SYN,ACK proves the client sent a SYN the capture did not see.
+      i[cl + EI.iss] = (p.ack - 1) | 0;
+      i[cl + EI.flags]! |= EF_ISS_KNOWN;
+      this.record(ci, cl, clf, TcpEvent.InferredSynNotCaptured, Status.Certain, packet, sec, nsec);
+      i[sv + EI.flags]! |= EF_PEER_SYN_SEEN;
+    } else if (!(f & TH_SYN)) {
+      // Mid-stream: the handshake happened before the capture started.
+      this.record(ci, cl, clf, TcpEvent.InferredMidStream, Status.Certain, packet, sec, nsec);
+      this.record(ci, sv, svf, TcpEvent.InferredMidStream, Status.Certain, packet, sec, nsec);
+    }
+  }
+
+  // ---------------------------------------------------------------- a segment
+
+  /** The segment `p` (packet number `packet`, at sec.nsec) sent by side `s` (offsets s, sf) to side `r` (r, rf). */
+  segment(ci: number, cf: number, s: number, sf: number, r: number, rf: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
     const i = this.rows.i;
     const f = p.flags;
     const syn = f & TH_SYN ? 1 : 0;
     const fin = f & TH_FIN ? 1 : 0;
+    const now = sec + nsec * 1e-9;
     const end = seqAdd(p.seq, p.payloadLen + syn + fin);
     let flags = i[s + EI.flags]!;
     if ((flags & EF_SEQ_SEEN) === 0 || seqGt(end, i[s + EI.sndNxt]!)) i[s + EI.sndNxt] = end;
@@ -74,300 +344,725 @@ export class TcpMachine {
     }
     i[s + EI.flags] = flags;
     i[s + EI.window] = p.window;
+    if ((f & (TH_SYN | TH_FIN | TH_RST)) === 0 && (f & TH_ACK) !== 0) this.zeroWindow(sf, p.window, now);
     if (syn && p.wscale >= 0) i[s + EI.wscale] = p.wscale;
+    if (i[s + EI.ttl] === 0) i[s + EI.ttl] = p.ttl;
+    this.handshakeTiming(ci, cf, s, p, now);
 
-    this.send(ci, cf, s, sf, p);
-    this.arrive(ci, cf, r, rf, p);
+    // What the segment shows of the arrivals still in question at its sender.
+    this.evidence(ci, cf, s, sf, r, p, packet, now);
+    // The segment leaving its sender: certain.
+    this.send(ci, cf, s, sf, r, rf, p, packet, sec, nsec);
+    // The segment reaching its receiver: Pending.
+    this.arrive(ci, cf, r, rf, s, p, packet, sec, nsec);
   }
 
-  /** A TIME_WAIT side's 2MSL timer ran out (RFC 9293 section 3.10.8). */
-  expireTimeWait(ci: number, cf: number, e: number, ef: number): void {
-    if (this.rows.i[e + EI.state] === TcpState.TIME_WAIT) this.setState(ci, cf, e, ef, TcpState.CLOSED, TcpEvent.Timeout2Msl);
+  /** A window advertised at `now`: the zero-window stall it begins or ends. */
+  private zeroWindow(sf: number, window: number, now: number): void {
+    const f = this.rows.f;
+    const since = f[sf + EF.zeroWindowSince]!;
+    if (window === 0) {
+      if (since < 0) f[sf + EF.zeroWindowSince] = now;
+    } else if (since >= 0) {
+      if (now - since > f[sf + EF.zeroWindowLongest]!) f[sf + EF.zeroWindowLongest] = now - since;
+      f[sf + EF.zeroWindowSince] = -1;
+    }
   }
 
-  private send(ci: number, cf: number, s: number, sf: number, p: DecodedPacket): void {
+  /** RTTs at the capture point from the handshake: SYN → SYN,ACK (the server's side), SYN,ACK → ACK (the client's). */
+  private handshakeTiming(ci: number, cf: number, s: number, p: DecodedPacket, now: number): void {
+    const f = this.rows.f;
+    const fl = p.flags;
+    if ((fl & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && s !== ci + CI.SIZE) {
+      if (f[cf + CF.synAckAt] !== 0) {
+        // A SYN,ACK again: which one the client's ACK answers is ambiguous, so it measures nothing (Karn's rule).
+        f[cf + CF.synAckAt] = -1;
+        return;
+      }
+      f[cf + CF.synAckAt] = now;
+      // Only an answer to the one SYN there was measures the server's side.
+      const cl = ci + CI.SIZE;
+      if ((this.rows.i[cl + EI.flags]! & EF_SEQ_SEEN) !== 0 && this.rows.i[cl + EI.synRetransmits] === 0 && f[cf + CF.firstPacket]! > 0) {
+        f[cf + CF.serverRtt] = now - (f[cf + CF.startSec]! + this.rows.i[ci + CI.startNsec]! * 1e-9);
+      }
+    } else if ((fl & (TH_SYN | TH_ACK)) === TH_ACK && s === ci + CI.SIZE && f[cf + CF.clientRtt]! < 0 && f[cf + CF.synAckAt]! > 0) {
+      f[cf + CF.clientRtt] = now - f[cf + CF.synAckAt]!;
+    }
+  }
+
+  /** The capture point's round trip to the endpoint at `ep` (seconds; 0 when the handshake was not seen). */
+  private rttTo(ci: number, cf: number, ep: number): number {
+    const v = this.rows.f[cf + (ep === ci + CI.SIZE ? CF.clientRtt : CF.serverRtt)]!;
+    return v > 0 ? v : 0;
+  }
+
+  /**
+   * The segment `p` sent by `s` as evidence about the arrivals still in question at `s`: an ACK that
+   * covers one shows it arrived; one sent after it could have arrived that does not, or the same
+   * segment asked for again, shows it had not (yet).
+   */
+  private evidence(ci: number, cf: number, s: number, sf: number, r: number, p: DecodedPacket, packet: number, now: number): void {
     const i = this.rows.i;
+    // Nothing in question at the sender: most segments.
+    if (i[s + EI.pending]! < 0 && i[s + EI.pending + PENDING_INTS]! < 0) return;
     const fl = this.rows.f;
     const f = p.flags;
-    if ((i[s + EI.flags]! & EF_PEER_FIN_IN_FLIGHT) !== 0 && (f & TH_ACK) && seqGe(p.ack, seqAdd(i[s + EI.peerFinSeq]!, 1))) {
-      // Its ACK now covers the peer's FIN: that FIN has reached it.
-      i[s + EI.flags]! &= ~(EF_PEER_FIN_IN_FLIGHT | EF_PEER_FIN_SEEN);
-      this.finArrives(ci, cf, s, sf, i[s + EI.peerFinSeq]!);
+    // The segment was sent after an arrival could have reached `s` when captured more than the capture point's round trip to `s` after it.
+    const rtt = this.rttTo(ci, cf, s);
+    let changed = false;
+    for (let j = 0; j < PENDING_ENTRIES; j++) {
+      const pi = s + EI.pending + j * PENDING_INTS;
+      const k = i[pi]!;
+      if (k < 0) continue;
+      const e = this.eventAt(s, k);
+      const st = this.status(s, k);
+      const aux = i[pi + 1]!;
+      const lastAt = fl[sf + EF.pending + j * PENDING_FLOATS + 1]! + i[pi + 3]! * 1e-9;
+      const later = now - lastAt > rtt;
+      let confirm = false;
+      let refute = false;
+      if (acknowledged(e)) {
+        if ((f & TH_ACK) !== 0 && seqGe(p.ack, aux) && !(f & TH_RST)) confirm = true;
+        // Its SYN again after our SYN,ACK could have reached it: the SYN,ACK did not.
+        else if (e === TcpEvent.RcvSynAck && (f & (TH_SYN | TH_ACK)) === TH_SYN && later) refute = true;
+        // An ACK that does not cover it: `s` had not received it when it sent this (a TCP acknowledges
+        // everything it has), whatever the timing: it arrived later, or never.
+        else if ((f & TH_ACK) !== 0 && !(f & (TH_SYN | TH_RST)) && seqLt(p.ack, aux)) refute = true;
+      } else if (e === TcpEvent.RcvAckOfSyn) {
+        // Its SYN,ACK again: our ACK of it did not arrive.
+        if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && p.seq === i[s + EI.iss] && later) refute = true;
+        // Data, a FIN, or an ACK of our data: only an established side sends them.
+        else if (p.payloadLen > 0 || (f & TH_FIN) !== 0 || ((f & TH_ACK) !== 0 && seqGt(p.ack, seqAdd(i[s + EI.peerIss]!, 1)))) confirm = true;
+      } else if (e === TcpEvent.RcvAckOfFin) {
+        // Its FIN again: our ACK of it did not arrive.
+        if ((f & TH_FIN) !== 0 && seqAdd(p.seq, p.payloadLen) === i[s + EI.finSeq] && later) refute = true;
+      } else if (e === TcpEvent.RcvRst) {
+        // Still talking after the RST could have reached it: it did not take it.
+        if (!(f & TH_RST) && later) refute = true;
+      }
+      if (confirm) {
+        // It arrived after the segment that showed it had not: by then (the path keeps a sender's segments in order).
+        if (st === Status.Refuted) this.moveAfterProof(s, sf, j, k);
+        else if (acknowledged(e) && (i[pi + 2]! & ~REFUTED_BEFORE) > 1) this.moveToCopy(s, sf, j, k);
+        this.setStatus(s, k, Status.Certain);
+        this.settleCopies(ci, cf, s, j, k, false, i[pi + 2]! & ~REFUTED_BEFORE);
+        i[pi] = -1;
+        changed = true;
+      } else if (refute && st !== Status.Refuted) {
+        this.setStatus(s, k, Status.Refuted);
+        i[pi + 2]! |= REFUTED_BEFORE;
+        fl[sf + EF.pending + j * PENDING_FLOATS + 2] = packet;
+        fl[sf + EF.pending + j * PENDING_FLOATS + 3] = i[ci + CI.orders]! + 0.5;
+        changed = true;
+      }
     }
+    if (changed) this.replay(ci, cf, s, sf);
+    void r;
+  }
+
+  /** A Refuted arrival of `e` at `r` is no longer in question: its copies were lost. */
+  private release(ci: number, cf: number, r: number, e: TcpEvent): void {
+    const i = this.rows.i;
+    for (let j = 0; j < PENDING_ENTRIES; j++) {
+      const pi = r + EI.pending + j * PENDING_INTS;
+      const k = i[pi]!;
+      if (k < 0 || this.eventAt(r, k) !== e || this.status(r, k) !== Status.Refuted) continue;
+      this.settleCopies(ci, cf, r, j, k, true, i[pi + 2]! & ~REFUTED_BEFORE);
+      i[pi] = -1;
+    }
+  }
+
+  /** Whether a pending arrival of `e` (or one it is part of) is in question at `r`. */
+  private pendingOf(r: number, e: TcpEvent): boolean {
+    const i = this.rows.i;
+    for (let j = 0; j < PENDING_ENTRIES; j++) {
+      const k = i[r + EI.pending + j * PENDING_INTS]!;
+      if (k >= 0 && sameArrival(this.eventAt(r, k), e)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The arrival of journal entry k (pending j) happened just after the packet that had shown it had
+   * not: after what the endpoint did with that packet (its own events of it), before what came next.
+   */
+  private moveAfterProof(ep: number, ef: number, j: number, k: number): void {
+    this.rewritten(ep);
+    const f = this.rows.f;
+    const pf = ef + EF.pending + j * PENDING_FLOATS;
+    const i = this.rows.i;
+    const proof = f[pf + 2]!;
+    let order = f[pf + 3]!;
+    let after = -1;
+    const n = i[ep + EI.journalLen]!;
+    for (let q = 0; q < n; q++) {
+      if (q !== k && f[ef + EF.journal + 3 * q] === proof && f[ef + EF.journal + 3 * q + 2]! + 0.5 > order) {
+        order = f[ef + EF.journal + 3 * q + 2]! + 0.5;
+        after = q;
+      }
+    }
+    f[ef + EF.journal + 3 * k] = proof;
+    f[ef + EF.journal + 3 * k + 2] = order;
+    if (after >= 0) {
+      // Not before what it follows.
+      f[ef + EF.journal + 3 * k + 1] = f[ef + EF.journal + 3 * after + 1]!;
+      i[ep + EI.journal + 2 * k + 1] = i[ep + EI.journal + 2 * after + 1]!;
+    }
+  }
+
+  /** The arrival of journal entry k (pending j, never Refuted) came with its last copy, where that copy was captured. */
+  private moveToCopy(ep: number, ef: number, j: number, k: number): void {
+    const i = this.rows.i;
+    this.rewritten(ep);
+    const f = this.rows.f;
+    const pf = ef + EF.pending + j * PENDING_FLOATS;
+    f[ef + EF.journal + 3 * k] = f[pf]!;
+    f[ef + EF.journal + 3 * k + 1] = f[pf + 1]!;
+    f[ef + EF.journal + 3 * k + 2] = f[pf + 3]!;
+    i[ep + EI.journal + 2 * k + 1] = i[ep + EI.pending + j * PENDING_INTS + 3]!;
+  }
+
+  /** The arrival of journal entry k (pending entry j) happened with its last copy, as the latest of the endpoint's events. */
+  private moveToLastCopy(ci: number, ep: number, ef: number, j: number, k: number): void {
+    const i = this.rows.i;
+    this.rewritten(ep);
+    const f = this.rows.f;
+    f[ef + EF.journal + 3 * k] = f[ef + EF.pending + j * PENDING_FLOATS]!;
+    f[ef + EF.journal + 3 * k + 1] = f[ef + EF.pending + j * PENDING_FLOATS + 1]!;
+    i[ep + EI.journal + 2 * k + 1] = i[ep + EI.pending + j * PENDING_INTS + 3]!;
+    f[ef + EF.journal + 3 * k + 2] = ++i[ci + CI.orders]!;
+  }
+
+  private send(ci: number, cf: number, s: number, sf: number, r: number, rf: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
+    const i = this.rows.i;
+    const f = p.flags;
+    const state = i[s + EI.state]! as TcpState;
+    const now = sec + nsec * 1e-9;
     if (f & TH_RST) {
-      // An abort from any state; from LISTEN it is the answer of a port with no listener.
       i[s + EI.flags]! |= EF_SENT_RST;
-      this.setState(ci, cf, s, sf, TcpState.CLOSED, TcpEvent.SendRst);
+      if (state !== TcpState.CLOSED && state !== TcpState.LISTEN) this.record(ci, s, sf, TcpEvent.SendRst, Status.Certain, packet, sec, nsec);
       return;
     }
-    const state = i[s + EI.state]!;
     if (f & TH_SYN) {
       if (!(f & TH_ACK)) {
-        if (state === TcpState.CLOSED || state === TcpState.LISTEN) {
-          // CLOSED/LISTEN --active OPEN or SEND / snd SYN--> SYN_SENT
+        if ((i[s + EI.flags]! & EF_ISS_KNOWN) !== 0 && p.seq === i[s + EI.iss]) {
+          i[s + EI.synRetransmits]!++;
+          this.retransmitted(sf, now);
+          this.copy(ci, cf, r, rf, s, TcpEvent.RcvSyn, packet, sec, nsec);
+        } else if (state === TcpState.CLOSED) {
           i[s + EI.iss] = p.seq;
           i[s + EI.flags]! |= EF_ISS_KNOWN;
-          this.setState(ci, cf, s, sf, TcpState.SYN_SENT, TcpEvent.SendSyn);
-          // The peer's SYN was captured first: the SYNs crossed, a simultaneous open (RFC 9293 figure 7).
-          if ((i[s + EI.flags]! & EF_PEER_SYN_SEEN) !== 0) this.setState(ci, cf, s, sf, TcpState.SYN_RCVD, TcpEvent.RcvSyn);
+          this.record(ci, s, sf, TcpEvent.SendSyn, Status.Certain, packet, sec, nsec);
         } else if (state === TcpState.SYN_SENT) {
-          if (p.seq === i[s + EI.iss]) i[s + EI.synRetransmits]!++;
-          else i[s + EI.iss] = p.seq;
+          i[s + EI.iss] = p.seq;
         }
-      } else if (state === TcpState.LISTEN || state === TcpState.SYN_SENT) {
-        // LISTEN --rcv SYN / snd SYN,ACK--> SYN_RCVD: the SYN,ACK shows the listener took the SYN.
+      } else if (state === TcpState.CLOSED || state === TcpState.SYN_SENT) {
+        // The SYN,ACK shows a TCB: made from a listening socket (passive open), or the answer of a simultaneous open.
         i[s + EI.iss] = p.seq;
         i[s + EI.flags]! |= EF_ISS_KNOWN | EF_SYN_ACK_SENT;
-        fl[sf + EF.lastSynAckAt] = fl[cf + CF.curSec]! + i[ci + CI.curNsec]! * 1e-9;
-        this.setState(ci, cf, s, sf, TcpState.SYN_RCVD, TcpEvent.SendSynAck);
+        if (state === TcpState.CLOSED) this.record(ci, s, sf, TcpEvent.InferredListen, Status.Certain, packet, sec, nsec);
+        this.record(ci, s, sf, TcpEvent.SendSynAck, Status.Certain, packet, sec, nsec);
       } else if ((i[s + EI.flags]! & EF_SYN_ACK_SENT) === 0) {
         // The SYN,ACK of a simultaneous open, after the side's own SYN.
         i[s + EI.flags]! |= EF_SYN_ACK_SENT;
       } else if ((i[s + EI.flags]! & EF_ISS_KNOWN) !== 0 && p.seq === i[s + EI.iss]) {
         i[s + EI.synRetransmits]!++;
-        const now = fl[cf + CF.curSec]! + i[ci + CI.curNsec]! * 1e-9;
-        fl[sf + EF.synAckRto] = now - fl[sf + EF.lastSynAckAt]!;
-        fl[sf + EF.lastSynAckAt] = now;
-        i[s + EI.flags]! &= ~EF_PENDING_ACK_OF_SYN;
-        if (state === TcpState.ESTABLISHED && (i[s + EI.flags]! & (EF_SENT_DATA | EF_FIN_SENT)) === 0) {
-          // The ACK of it was captured but never reached this side: later ones are held (see settle).
-          i[s + EI.flags]! |= EF_SYN_ACK_LOSS_SEEN;
-          this.setState(ci, cf, s, sf, TcpState.SYN_RCVD, TcpEvent.SendSynAckAgain);
-        }
+        this.retransmitted(sf, now);
+        this.copy(ci, cf, r, rf, s, TcpEvent.RcvSynAck, packet, sec, nsec);
       }
-    } else if ((f & TH_ACK) && state === TcpState.SYN_SENT &&
-               ((i[s + EI.flags]! & EF_PEER_SYN_SEEN) === 0 || p.ack === seqAdd(i[s + EI.peerIss]!, 1) || (i[s + EI.flags]! & EF_ISS_KNOWN) === 0)) {
+    } else if ((f & TH_ACK) && state === TcpState.SYN_SENT && this.synAckUnseen(s, r, p)) {
       // Only a side that received the SYN,ACK acknowledges it: the capture missed that SYN,ACK.
-      this.setState(ci, cf, s, sf, TcpState.ESTABLISHED, TcpEvent.InferredSynAckNotCaptured);
+      this.record(ci, s, sf, TcpEvent.InferredSynAckNotCaptured, Status.Certain, packet, sec, nsec);
     }
-    if (f & TH_FIN) this.sendFin(ci, cf, s, sf, p);
-  }
-
-  private sendFin(ci: number, cf: number, s: number, sf: number, p: DecodedPacket): void {
-    const i = this.rows.i;
-    const fl = this.rows.f;
-    const f = p.flags;
-    const finSeq = seqAdd(p.seq, p.payloadLen + (f & TH_SYN ? 1 : 0));
-    const curSec = fl[cf + CF.curSec]!;
-    const curNsec = i[ci + CI.curNsec]!;
-    if ((i[s + EI.flags]! & EF_FIN_SENT) !== 0 && finSeq === i[s + EI.finSeq]) {
-      i[s + EI.finRtoUs] = Math.round((curSec - fl[sf + EF.lastFinSec]!) * 1e6 + (curNsec - i[s + EI.lastFinNsec]!) / 1000);
-    }
-    fl[sf + EF.lastFinSec] = curSec;
-    i[s + EI.lastFinNsec] = curNsec;
-    if ((i[s + EI.flags]! & EF_FIN_SENT) === 0 && i[s + EI.state] === TcpState.CLOSE_WAIT && (f & TH_ACK) &&
-        seqLt(p.ack, seqAdd(i[s + EI.peerFinSeq]!, 1))) {
-      // This FIN does not acknowledge the peer's FIN: the two FINs crossed on the wire, and
-      // this side was still ESTABLISHED when it closed. The peer's FIN reaches it later.
-      this.undoLast(ci, s, TcpEvent.RcvFin);
-      i[s + EI.state] = TcpState.ESTABLISHED;
-      i[s + EI.flags] = (i[s + EI.flags]! & ~EF_PEER_FIN_SEEN) | EF_PEER_FIN_IN_FLIGHT;
-    }
-    const flags = i[s + EI.flags]!;
-    if ((flags & EF_FIN_SENT) === 0) {
-      i[s + EI.flags] = (flags | EF_FIN_SENT) & ~EF_FIN_ACKED;
-      i[s + EI.finSeq] = finSeq;
-      // RFC 9293 section 3.10.4, CLOSE call: a FIN goes out.
-      const state = i[s + EI.state]!;
-      if (state === TcpState.ESTABLISHED || state === TcpState.SYN_RCVD) {
-        this.setState(ci, cf, s, sf, TcpState.FIN_WAIT_1, TcpEvent.SendFin);
-      } else if (state === TcpState.CLOSE_WAIT) {
-        this.setState(ci, cf, s, sf, TcpState.LAST_ACK, TcpEvent.SendFin);
+    if (f & TH_FIN) {
+      const finSeq = seqAdd(p.seq, p.payloadLen + (f & TH_SYN ? 1 : 0));
+      if ((i[s + EI.flags]! & EF_FIN_SENT) === 0) {
+        i[s + EI.flags]! |= EF_FIN_SENT;
+        i[s + EI.finSeq] = finSeq;
+        // RFC 9293 section 3.10.4, CLOSE call: a FIN goes out.
+        this.record(ci, s, sf, TcpEvent.SendFin, Status.Certain, packet, sec, nsec);
+      } else if (finSeq === i[s + EI.finSeq]) {
+        i[s + EI.finRetransmits]!++;
+        this.retransmitted(sf, now);
+        this.copy(ci, cf, r, rf, s, TcpEvent.RcvFin, packet, sec, nsec);
       }
-    } else if (finSeq === i[s + EI.finSeq]) {
-      i[s + EI.finRetransmits]!++;
-      i[s + EI.flags]! &= ~EF_PENDING_FIN_ACK;
-      if ((flags & EF_FIN_ACKED) !== 0) {
-        // The ACK of this FIN was captured but never reached the sender.
-        i[s + EI.flags] = (i[s + EI.flags]! & ~EF_FIN_ACKED) | EF_FIN_ACK_LOSS_SEEN;
-        const state = i[s + EI.state]!;
-        if (state === TcpState.FIN_WAIT_2) this.setState(ci, cf, s, sf, TcpState.FIN_WAIT_1, TcpEvent.SendFinAgain);
-        else if (state === TcpState.TIME_WAIT) this.setState(ci, cf, s, sf, TcpState.CLOSING, TcpEvent.SendFinAgain);
-        else if (state === TcpState.CLOSED && (flags & (EF_SENT_RST | EF_ACCEPTED_RST)) === 0) {
-          this.setState(ci, cf, s, sf, TcpState.LAST_ACK, TcpEvent.SendFinAgain);
-        }
-      }
+    }
+    // An ACK of the receiver's FIN, again: another copy of that arrival.
+    if ((f & TH_ACK) && (i[r + EI.flags]! & EF_FIN_SENT) !== 0 && seqGe(p.ack, seqAdd(i[r + EI.finSeq]!, 1))) {
+      this.copy(ci, cf, r, rf, s, TcpEvent.RcvAckOfFin, packet, sec, nsec);
     }
   }
 
-  private arrive(ci: number, cf: number, r: number, rf: number, p: DecodedPacket): void {
+  /** An ACK from SYN_SENT side `s`: it acknowledges a SYN,ACK the capture did not see. */
+  private synAckUnseen(s: number, r: number, p: DecodedPacket): boolean {
     const i = this.rows.i;
-    const f = p.flags;
-    if (f & TH_RST) {
-      this.arriveRst(ci, cf, r, rf, p);
-      return;
-    }
-    if (f & TH_SYN) {
-      i[r + EI.flags]! |= EF_PEER_SYN_SEEN;
-      i[r + EI.peerIss] = p.seq;
-      const state = i[r + EI.state]!;
-      if (!(f & TH_ACK)) {
-        // In LISTEN the SYN is noted; the listener's answer (SYN,ACK or RST) decides its state.
-        // SYN_SENT --rcv SYN / snd ACK--> SYN_RCVD: simultaneous open (RFC 9293 figure 7).
-        if (state === TcpState.SYN_SENT) this.setState(ci, cf, r, rf, TcpState.SYN_RCVD, TcpEvent.RcvSyn);
-        return;
-      }
-      // SYN_SENT --rcv SYN,ACK / snd ACK--> ESTABLISHED, when the ACK covers our SYN (section 3.10.7.3).
-      const acksSyn = (i[r + EI.flags]! & EF_ISS_KNOWN) === 0 || p.ack === seqAdd(i[r + EI.iss]!, 1);
-      if (state === TcpState.SYN_SENT && acksSyn) this.setState(ci, cf, r, rf, TcpState.ESTABLISHED, TcpEvent.RcvSynAck);
-      else if (state === TcpState.SYN_RCVD && acksSyn) this.setState(ci, cf, r, rf, TcpState.ESTABLISHED, TcpEvent.RcvAckOfSyn);
-      if (!(f & TH_FIN)) return;
-    }
-    if (f & TH_ACK) {
-      const ack = p.ack;
-      switch (i[r + EI.state]) {
-        case TcpState.SYN_RCVD:
-          // SYN_RCVD --rcv ACK of SYN--> ESTABLISHED
-          if ((i[r + EI.flags]! & EF_ISS_KNOWN) === 0 || seqGt(ack, i[r + EI.iss]!)) {
-            if ((i[r + EI.flags]! & EF_SYN_ACK_LOSS_SEEN) !== 0 && p.payloadLen === 0 && !(f & TH_FIN)) this.holdAck(ci, cf, r, rf, false);
-            else this.setState(ci, cf, r, rf, TcpState.ESTABLISHED, TcpEvent.RcvAckOfSyn);
-          }
-          break;
-        case TcpState.FIN_WAIT_1:
-        case TcpState.CLOSING:
-        case TcpState.LAST_ACK:
-          if (seqGe(ack, seqAdd(i[r + EI.finSeq]!, 1))) {
-            if ((i[r + EI.flags]! & EF_FIN_ACK_LOSS_SEEN) !== 0 && !(f & TH_FIN)) this.holdAck(ci, cf, r, rf, true);
-            else this.finAcked(ci, cf, r, rf, (f & TH_FIN) !== 0);
-          }
-          break;
-        default:
-          break;
-      }
-    }
-    if (f & TH_FIN) this.finArrives(ci, cf, r, rf, seqAdd(p.seq, p.payloadLen + (f & TH_SYN ? 1 : 0)));
+    void r;
+    return (i[s + EI.flags]! & EF_PEER_SYN_SEEN) === 0 || p.ack === seqAdd(i[s + EI.peerIss]!, 1) || (i[s + EI.flags]! & EF_ISS_KNOWN) === 0;
   }
 
-  /** The peer's FIN, occupying sequence number `peerFin`, reaches `r`. */
-  private finArrives(ci: number, cf: number, r: number, rf: number, peerFin: number): void {
-    const i = this.rows.i;
-    const flags = i[r + EI.flags]!;
-    if ((flags & EF_PEER_FIN_IN_FLIGHT) !== 0) return;
-    if ((flags & EF_PEER_FIN_SEEN) === 0) {
-      i[r + EI.flags] = flags | EF_PEER_FIN_SEEN;
-      i[r + EI.peerFinSeq] = peerFin;
-      switch (i[r + EI.state]) {
-        case TcpState.SYN_RCVD:
-        case TcpState.ESTABLISHED:
-          // ESTABLISHED --rcv FIN / snd ACK--> CLOSE_WAIT
-          this.setState(ci, cf, r, rf, TcpState.CLOSE_WAIT, TcpEvent.RcvFin);
-          break;
-        case TcpState.FIN_WAIT_1:
-          // Our FIN acknowledged by this same segment: the three-segment close.
-          if ((flags & EF_FIN_ACKED) !== 0) this.setState(ci, cf, r, rf, TcpState.TIME_WAIT, TcpEvent.RcvFinAndAckOfFin);
-          // FIN_WAIT_1 --rcv FIN / snd ACK--> CLOSING: simultaneous close.
-          else this.setState(ci, cf, r, rf, TcpState.CLOSING, TcpEvent.RcvFin);
-          break;
-        case TcpState.FIN_WAIT_2:
-          // FIN_WAIT_2 --rcv FIN / snd ACK--> TIME_WAIT
-          this.setState(ci, cf, r, rf, TcpState.TIME_WAIT, TcpEvent.RcvFin);
-          break;
-        default:
-          break;
-      }
-    } else if (i[r + EI.state] === TcpState.TIME_WAIT && peerFin === i[r + EI.peerFinSeq]) {
-      // A retransmitted FIN in TIME_WAIT restarts the 2MSL timeout (section 3.10.7.4).
-      this.timers.startTimeWait(ci / CONN_INTS, r === ci + CI.SIZE ? 0 : 1);
-    }
-  }
-
-  /** FIN_WAIT_1/CLOSING/LAST_ACK --rcv ACK of FIN-->; with a FIN in the same segment FIN_WAIT_1 waits for finArrives. */
-  private finAcked(ci: number, cf: number, r: number, rf: number, withFin: boolean): void {
-    const i = this.rows.i;
-    i[r + EI.flags] = (i[r + EI.flags]! | EF_FIN_ACKED) & ~EF_PENDING_FIN_ACK;
-    const state = i[r + EI.state]!;
-    if (state === TcpState.FIN_WAIT_1) {
-      if (!withFin) this.setState(ci, cf, r, rf, TcpState.FIN_WAIT_2, TcpEvent.RcvAckOfFin);
-    } else if (state === TcpState.CLOSING) {
-      this.setState(ci, cf, r, rf, TcpState.TIME_WAIT, TcpEvent.RcvAckOfFin);
-    } else if (state === TcpState.LAST_ACK) {
-      this.setState(ci, cf, r, rf, TcpState.CLOSED, TcpEvent.RcvAckOfFin);
-    }
-  }
-
-  /** Holds the ACK now arriving at `r` (of its FIN, or of its SYN,ACK) until settle() decides it arrived. */
-  private holdAck(ci: number, cf: number, r: number, rf: number, ofFin: boolean): void {
-    const i = this.rows.i;
+  private retransmitted(ef: number, now: number): void {
     const f = this.rows.f;
-    if ((i[r + EI.flags]! & EF_HOLDS_ACK) !== 0) return;
-    i[r + EI.flags]! |= ofFin ? EF_PENDING_FIN_ACK : EF_PENDING_ACK_OF_SYN;
-    f[rf + EF.pendingPacket] = f[cf + CF.curPacket]!;
-    f[rf + EF.pendingSec] = f[cf + CF.curSec]!;
-    i[r + EI.pendingNsec] = i[ci + CI.curNsec]!;
+    if (f[ef + EF.lastRetransmitAt]! > 0) f[ef + EF.retransmitInterval] = now - f[ef + EF.lastRetransmitAt]!;
+    f[ef + EF.lastRetransmitAt] = now;
   }
 
   /**
-   * Decides held ACKs (of a FIN, or of a SYN,ACK) of the connection in `slot` at time `now`: an ACK
-   * followed by no retransmission for twice the last retransmission interval did arrive, and takes effect at its own packet.
+   * `s` sent again what would make `e` happen at `r`: another copy of that arrival, Pending again
+   * if it was Refuted. A later ACK of an arrival not in question only moves its time.
    */
-  settle(slot: number, now: number): void {
+  private copy(ci: number, cf: number, r: number, rf: number, s: number, e: TcpEvent, packet: number, sec: number, nsec: number): void {
     const i = this.rows.i;
-    const fl = this.rows.f;
-    const ci = slot * CONN_INTS;
-    const cf = slot * CONN_FLOATS;
-    for (let side = 0; side < 2; side++) {
-      const e = ci + CI.SIZE + side * EI.SIZE;
-      const ef = cf + CF.SIZE + side * EF.SIZE;
-      const flags = i[e + EI.flags]!;
-      if ((flags & EF_HOLDS_ACK) === 0) continue;
-      const rto = (flags & EF_PENDING_FIN_ACK) !== 0 ? i[e + EI.finRtoUs]! * 1e-6 : fl[ef + EF.synAckRto]!;
-      const age = now - (fl[ef + EF.pendingSec]! + i[e + EI.pendingNsec]! * 1e-9);
-      if (age <= 2 * rto + 0.2) continue;
-      const packet = fl[cf + CF.curPacket]!;
-      const sec = fl[cf + CF.curSec]!;
-      const nsec = i[ci + CI.curNsec]!;
-      fl[cf + CF.curPacket] = fl[ef + EF.pendingPacket]!;
-      fl[cf + CF.curSec] = fl[ef + EF.pendingSec]!;
-      i[ci + CI.curNsec] = i[e + EI.pendingNsec]!;
-      if ((flags & EF_PENDING_FIN_ACK) !== 0) {
-        this.finAcked(ci, cf, e, ef, false);
-      } else {
-        i[e + EI.flags]! &= ~EF_PENDING_ACK_OF_SYN;
-        if (i[e + EI.state] === TcpState.SYN_RCVD) this.setState(ci, cf, e, ef, TcpState.ESTABLISHED, TcpEvent.RcvAckOfSyn);
-      }
-      fl[cf + CF.curPacket] = packet;
-      fl[cf + CF.curSec] = sec;
-      i[ci + CI.curNsec] = nsec;
-    }
-  }
-
-  /** Takes back side `e`'s last recorded transition when it was `event` (later evidence showed it did not happen). */
-  private undoLast(ci: number, e: number, event: TcpEvent): void {
-    const i = this.rows.i;
-    const side = e === ci + CI.SIZE ? 0 : 1;
-    const t = this.views[ci / CONN_INTS]!.transitions;
-    const len = i[ci + CI.transitionLen]!;
-    for (let k = len - TRANSITION_FIELDS; k >= 0; k -= TRANSITION_FIELDS) {
-      if (transitionSide(t[k + 3]!) !== side) continue;
-      if (transitionEvent(t[k + 3]!) === event) {
-        t.copyWithin(k, k + TRANSITION_FIELDS, len);
-        i[ci + CI.transitionLen] = len - TRANSITION_FIELDS;
+    const f = this.rows.f;
+    for (let j = 0; j < PENDING_ENTRIES; j++) {
+      const pi = r + EI.pending + j * PENDING_INTS;
+      const k = i[pi]!;
+      if (k < 0 || !sameArrival(this.eventAt(r, k), e)) continue;
+      const refuted = this.status(r, k) === Status.Refuted;
+      i[pi + 2] = (i[pi + 2]! + 1) | (refuted ? REFUTED_BEFORE : 0);
+      // A later ACK of an ACK-made arrival not in doubt is no new copy to wait for: it arrived, or not, with the first.
+      if (!refuted && !acknowledged(e)) return;
+      i[pi + 3] = nsec;
+      f[rf + EF.pending + j * PENDING_FLOATS] = packet;
+      f[rf + EF.pending + j * PENDING_FLOATS + 1] = sec;
+      if (refuted || acknowledged(e)) this.candidate(ci, cf, r, k, packet);
+      if (!refuted) f[rf + EF.pending + j * PENDING_FLOATS + 3] = i[ci + CI.orders]! + 0.5;
+      if (refuted) {
+        this.setStatus(r, k, Status.Pending);
+        this.moveToLastCopy(ci, r, rf, j, k);
+        this.replay(ci, cf, r, rf);
       }
       return;
     }
+    void s;
+  }
+
+  /**
+   * The segment reaching `r` (sent by `s`): the event it would be (RFC 9293 section 3.10.7), taken
+   * as Pending, or nothing when it would change nothing, is a copy of an arrival already in
+   * question, or `r` would not accept it.
+   */
+  private arrive(ci: number, cf: number, r: number, rf: number, s: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
+    const i = this.rows.i;
+    const f = p.flags;
+    const state = i[r + EI.state]! as TcpState;
+    if (f & TH_RST) {
+      if (this.rstAcceptable(r, p)) {
+        // An RST is never a copy of another: one the wire showed was not taken leaves the question to this one.
+        this.release(ci, cf, r, TcpEvent.RcvRst);
+        if (!this.pendingOf(r, TcpEvent.RcvRst)) this.pend(ci, cf, r, rf, TcpEvent.RcvRst, 0, packet, sec, nsec);
+      } else if (state !== TcpState.CLOSED && state !== TcpState.LISTEN) {
+        i[r + EI.rstIgnored]!++;
+      }
+      return;
+    }
+    let e = -1;
+    let aux = 0;
+    if (f & TH_SYN) {
+      i[r + EI.flags]! |= EF_PEER_SYN_SEEN;
+      i[r + EI.peerIss] = p.seq;
+      aux = seqAdd(p.seq, 1);
+      if (!(f & TH_ACK)) {
+        // A listener (no TCB for the tuple yet) notes the SYN; its answer decides. SYN_SENT: a simultaneous open.
+        if (state === TcpState.SYN_SENT) e = TcpEvent.RcvSyn;
+      } else if ((state === TcpState.SYN_SENT || state === TcpState.SYN_RCVD) &&
+                 ((i[r + EI.flags]! & EF_ISS_KNOWN) === 0 || p.ack === seqAdd(i[r + EI.iss]!, 1))) {
+        // section 3.10.7.3: a SYN,ACK that acknowledges our SYN.
+        e = TcpEvent.RcvSynAck;
+      }
+    } else if (f & TH_ACK) {
+      const ack = p.ack;
+      if (state === TcpState.SYN_RCVD && ((i[r + EI.flags]! & EF_ISS_KNOWN) === 0 || seqGt(ack, i[r + EI.iss]!))) {
+        e = TcpEvent.RcvAckOfSyn;
+        aux = ack;
+      } else if ((state === TcpState.FIN_WAIT_1 || state === TcpState.CLOSING || state === TcpState.LAST_ACK) &&
+                 seqGe(ack, seqAdd(i[r + EI.finSeq]!, 1))) {
+        e = TcpEvent.RcvAckOfFin;
+      }
+    }
+    if (e !== -1 && this.pendingOf(r, e as TcpEvent)) e = -1;
+    const finSeq = seqAdd(p.seq, p.payloadLen + (f & TH_SYN ? 1 : 0));
+    if ((f & TH_FIN) && (i[r + EI.flags]! & EF_PEER_FIN_SEEN) === 0 && !this.pendingOf(r, TcpEvent.RcvFin)) {
+      if (this.refusesFin(r, p)) {
+        i[r + EI.flags]! |= EF_REFUSED_SEGMENT;
+      } else if (e === TcpEvent.RcvAckOfFin) {
+        // Our FIN acknowledged by the peer's FIN: the three-segment close.
+        e = TcpEvent.RcvFinAndAckOfFin;
+        aux = seqAdd(finSeq, 1);
+      } else {
+        // With the handshake's SYN,ACK or last ACK: the handshake part first.
+        if (e !== -1) this.pend(ci, cf, r, rf, e as TcpEvent, aux, packet, sec, nsec);
+        e = TcpEvent.RcvFin;
+        aux = seqAdd(finSeq, 1);
+      }
+    } else if ((f & TH_FIN) && i[r + EI.state] === TcpState.TIME_WAIT && finSeq === i[r + EI.peerFinSeq]) {
+      // A retransmitted FIN in TIME_WAIT restarts the 2MSL timeout (section 3.10.7.4).
+      this.timers.startTimeWait(ci / CONN_INTS, r === ci + CI.SIZE ? 0 : 1, sec, nsec);
+    }
+    if (e !== -1) this.pend(ci, cf, r, rf, e as TcpEvent, aux, packet, sec, nsec);
+    void s;
+  }
+
+  /** Writes arrival `e` as Pending, and remembers what will show whether it arrived. */
+  private pend(ci: number, cf: number, r: number, rf: number, e: TcpEvent, aux: number, packet: number, sec: number, nsec: number): void {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    let j = 0;
+    while (j < PENDING_ENTRIES && i[r + EI.pending + j * PENDING_INTS]! >= 0) j++;
+    if (e === TcpEvent.RcvFin || e === TcpEvent.RcvFinAndAckOfFin) i[r + EI.peerFinSeq] = seqAdd(aux, -1);
+    // No room to keep it in question (or no journal entry for it): taken as it comes.
+    const status = j < PENDING_ENTRIES && i[r + EI.journalLen]! < JOURNAL_ENTRIES ? Status.Pending : Status.Certain;
+    const k = this.record(ci, r, rf, e, status, packet, sec, nsec);
+    if (status !== Status.Pending || k < 0) return;
+    const pi = r + EI.pending + j * PENDING_INTS;
+    i[pi] = k;
+    i[pi + 1] = aux;
+    i[pi + 2] = 1;
+    i[pi + 3] = nsec;
+    f[rf + EF.pending + j * PENDING_FLOATS] = packet;
+    f[rf + EF.pending + j * PENDING_FLOATS + 1] = sec;
+    f[rf + EF.pending + j * PENDING_FLOATS + 2] = 0;
+    this.candidate(ci, cf, r, k, packet);
+  }
+
+  /**
+   * RFC 9293 section 3.10.7.4, segment acceptability, for a FIN: with a zero receive window only a
+   * segment of no length is acceptable, and the FIN occupies one sequence number.
+   */
+  private refusesFin(r: number, p: DecodedPacket): boolean {
+    const i = this.rows.i;
+    if ((i[r + EI.flags]! & EF_ACK_SENT) === 0) return false;
+    return i[r + EI.window] === 0 && seqGe(seqAdd(p.seq, p.payloadLen), i[r + EI.lastAck]!);
   }
 
   /** RFC 9293 section 3.10.7: which resets a side accepts. */
-  private arriveRst(ci: number, cf: number, r: number, rf: number, p: DecodedPacket): void {
+  private rstAcceptable(r: number, p: DecodedPacket): boolean {
     const i = this.rows.i;
-    switch (i[r + EI.state]) {
-      case TcpState.CLOSED:
-      case TcpState.LISTEN:
-        return;
-      case TcpState.SYN_SENT:
-        // Acceptable only if it acknowledges our SYN: the connection was refused.
-        if ((i[r + EI.flags]! & EF_ISS_KNOWN) === 0 || ((p.flags & TH_ACK) !== 0 && p.ack === seqAdd(i[r + EI.iss]!, 1))) this.acceptRst(ci, cf, r, rf);
-        else i[r + EI.rstIgnored]!++;
-        return;
-      default:
-        if (rstInWindow(i, r, p.seq)) this.acceptRst(ci, cf, r, rf);
-        else i[r + EI.rstIgnored]!++;
+    const state = i[r + EI.state]! as TcpState;
+    if (state === TcpState.CLOSED || state === TcpState.LISTEN) return false;
+    if (state === TcpState.SYN_SENT) {
+      // Acceptable only if it acknowledges our SYN: the connection was refused.
+      return (i[r + EI.flags]! & EF_ISS_KNOWN) === 0 || ((p.flags & TH_ACK) !== 0 && p.ack === seqAdd(i[r + EI.iss]!, 1));
+    }
+    return rstInWindow(i, r, p.seq);
+  }
+
+  // ---------------------------------------------------------------- copies in question
+
+  /** Packet `packet` is a copy of the arrival of r's journal entry k: listed, to be proved lost or not. */
+  private candidate(ci: number, cf: number, r: number, k: number, packet: number): void {
+    const i = this.rows.i;
+    const n = i[ci + CI.lostLen]!;
+    i[ci + CI.lostLen] = n + 1;
+    if (n >= LOST_ENTRIES) return;
+    const side = r === ci + CI.SIZE ? 0 : 1;
+    i[ci + CI.lostOwners] = (i[ci + CI.lostOwners]! & ~(15 << (4 * n))) | ((side | (k << 1)) << (4 * n));
+    i[ci + CI.lostProved]! &= ~(1 << n);
+    this.rows.f[cf + CF.lost + n] = packet;
+    this.rows.f[cf + CF.lost + LOST_ENTRIES + n] = 0;
+  }
+
+  /**
+   * The copies in question of r's journal entry k (pending j) settled: when `refuted`, every copy
+   * was lost; else the arrival came with the last copy, and the copies before it were lost (their
+   * proof: the next copy, sent because no ACK of the one before came; the last lost one's, the
+   * packet that showed it had not arrived). `copies` is how many there were.
+   */
+  private settleCopies(ci: number, cf: number, r: number, j: number, k: number, refuted: boolean, copies: number): void {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    const side = r === ci + CI.SIZE ? 0 : 1;
+    const owner = side | (k << 1);
+    const rf = cf + CF.SIZE + side * EF.SIZE;
+    const last = f[rf + EF.pending + j * PENDING_FLOATS]!;
+    const proof = f[rf + EF.pending + j * PENDING_FLOATS + 2]!;
+    const n = Math.min(i[ci + CI.lostLen]!, LOST_ENTRIES);
+    let drop = 0;
+    for (let m = 0; m < n; m++) {
+      if (((i[ci + CI.lostOwners]! >>> (4 * m)) & 15) !== owner || (i[ci + CI.lostProved]! & (1 << m)) !== 0) continue;
+      const packet = f[cf + CF.lost + m]!;
+      if (refuted || (copies > 1 && packet < last)) {
+        i[ci + CI.lostProved]! |= 1 << m;
+        f[cf + CF.lost + LOST_ENTRIES + m] = packet === last ? proof : this.nextCopy(ci, cf, owner, m, proof);
+      } else {
+        drop |= 1 << m;
+      }
+    }
+    if (drop !== 0) this.compactLost(ci, cf, drop);
+  }
+
+  private nextCopy(ci: number, cf: number, owner: number, m: number, fallback: number): number {
+    const i = this.rows.i;
+    const n = Math.min(i[ci + CI.lostLen]!, LOST_ENTRIES);
+    for (let q = m + 1; q < n; q++) if (((i[ci + CI.lostOwners]! >>> (4 * q)) & 15) === owner) return this.rows.f[cf + CF.lost + q]!;
+    return fallback;
+  }
+
+  /** Removes the listed copies in `drop` (a bit per entry). */
+  private compactLost(ci: number, cf: number, drop: number): void {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    const n = Math.min(i[ci + CI.lostLen]!, LOST_ENTRIES);
+    let w = 0;
+    let owners = 0;
+    let proved = 0;
+    for (let m = 0; m < n; m++) {
+      if ((drop & (1 << m)) !== 0) continue;
+      owners |= ((i[ci + CI.lostOwners]! >>> (4 * m)) & 15) << (4 * w);
+      if ((i[ci + CI.lostProved]! & (1 << m)) !== 0) proved |= 1 << w;
+      f[cf + CF.lost + w] = f[cf + CF.lost + m]!;
+      f[cf + CF.lost + LOST_ENTRIES + w] = f[cf + CF.lost + LOST_ENTRIES + m]!;
+      w++;
+    }
+    i[ci + CI.lostLen] = w + Math.max(0, i[ci + CI.lostLen]! - LOST_ENTRIES);
+    i[ci + CI.lostOwners] = owners;
+    i[ci + CI.lostProved] = proved;
+  }
+
+  // ---------------------------------------------------------------- timers and the end
+
+  /** A TIME_WAIT side's 2MSL timer ran out at sec.nsec (RFC 9293 section 3.10.8). */
+  expireTimeWait(ci: number, ep: number, ef: number, sec: number, nsec: number): void {
+    if (this.rows.i[ep + EI.state] === TcpState.TIME_WAIT) this.record(ci, ep, ef, TcpEvent.Timeout2Msl, Status.Certain, 0, sec, nsec);
+  }
+
+  /** A new SYN on the tuple at packet `packet`: a side in TIME_WAIT leaves it (RFC 6191). */
+  reuse(ci: number, cf: number, packet: number, sec: number, nsec: number): void {
+    for (let side = 0; side < 2; side++) {
+      const ep = ci + CI.SIZE + side * EI.SIZE;
+      if (this.rows.i[ep + EI.state] === TcpState.TIME_WAIT) {
+        this.record(ci, ep, cf + CF.SIZE + side * EF.SIZE, TcpEvent.TupleReused, Status.Certain, packet, sec, nsec);
+      }
     }
   }
 
-  private acceptRst(ci: number, cf: number, r: number, rf: number): void {
-    this.rows.i[r + EI.flags]! |= EF_ACCEPTED_RST;
-    this.setState(ci, cf, r, rf, TcpState.CLOSED, TcpEvent.RcvRst);
+  /** How long after its last copy an arrival in question is taken as arrived when nothing showed otherwise. */
+  private waitFor(ci: number, cf: number, ep: number, ef: number, e: TcpEvent): number {
+    const f = this.rows.f;
+    const peer = ci + CI.SIZE + (ep === ci + CI.SIZE ? EI.SIZE : 0);
+    const peerF = cf + CF.SIZE + (ep === ci + CI.SIZE ? EF.SIZE : 0);
+    // Had it not arrived, its sender would have sent it again (the segments an ACK answers), or the
+    // receiver would have sent again what the ACK acknowledges (ACKs): within twice its last retransmission interval.
+    const asker = acknowledged(e) ? peerF : ef;
+    return 2 * Math.max(f[asker + EF.retransmitInterval]!, 0) + 0.2 + 2 * this.rttTo(ci, cf, acknowledged(e) ? peer : ep);
+  }
+
+  /**
+   * The connection in `slot` leaves the table at `now`: every arrival still in question is decided
+   * by what the wire showed, or the endpoint is given the states the capture cannot tell it from.
+   */
+  decide(slot: number, now: number): void {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    const ci = slot * CONN_INTS;
+    const cf = slot * CONN_FLOATS;
+    const vantage = vantageOf(f[cf + CF.serverRtt]!, f[cf + CF.clientRtt]!, i[ci + CI.SIZE + EI.ttl]!, i[ci + CI.SIZE + EI.SIZE + EI.ttl]!);
+    i[ci + CI.vantage] = vantage;
+    for (let side = 0; side < 2; side++) {
+      const ep = ci + CI.SIZE + side * EI.SIZE;
+      const ef = cf + CF.SIZE + side * EF.SIZE;
+      const peer = ci + CI.SIZE + (1 - side) * EI.SIZE;
+      // Captured beside this side: a segment on its way to it had only its own link left to cross.
+      const beside = vantage === (side === 0 ? Vantage.NearClient : Vantage.NearServer);
+      let why = Why.None;
+      let alternative = -1;
+      const full = (i[ep + EI.flags]! & EF_JOURNAL_FULL) !== 0;
+      if (this.noSocket(ci, cf, ep, ef, now)) continue;
+      for (let j = 0; j < PENDING_ENTRIES; j++) {
+        const pi = ep + EI.pending + j * PENDING_INTS;
+        const k = i[pi]!;
+        if (k < 0) continue;
+        i[pi] = -1;
+        if (full) continue;
+        const e = this.eventAt(ep, k);
+        const lastAt = f[ef + EF.pending + j * PENDING_FLOATS + 1]! + i[pi + 3]! * 1e-9;
+        const copies = i[pi + 2]! & ~REFUTED_BEFORE;
+        const status = this.status(ep, k);
+        const lostBefore = (i[pi + 2]! & REFUTED_BEFORE) !== 0 || (acknowledged(e) && copies > 1);
+        const settled = now - lastAt >= this.waitFor(ci, cf, ep, ef, e);
+        if (status === Status.Refuted) {
+          // The wire showed the last copy had not arrived: every copy was lost.
+          this.settleCopies(ci, cf, ep, j, k, true, copies);
+        } else if (lostBefore) {
+          this.settleCopies(ci, cf, ep, j, k, false, copies);
+          if (!settled) {
+            // Its earlier copies were lost; of the last, nothing tells: most likely lost too.
+            this.setStatus(ep, k, Status.Refuted);
+            why = Why.UnconfirmedAfterLoss;
+            alternative = this.stateIf(ci, cf, ep, ef, k, Status.Certain);
+            this.replay(ci, cf, ep, ef);
+          } else {
+            if (status === Status.Pending && copies > 1) this.moveToCopy(ep, ef, j, k);
+            this.setStatus(ep, k, Status.Certain);
+            this.replay(ci, cf, ep, ef);
+          }
+        } else {
+          this.settleCopies(ci, cf, ep, j, k, false, 1);
+          this.setStatus(ep, k, Status.Certain);
+          // Nothing after it showed whether it arrived: most likely it did; captured beside its receiver, it did.
+          if (!settled && !beside) {
+            why = Why.Unconfirmed;
+            alternative = this.stateIf(ci, cf, ep, ef, k, Status.Refuted);
+          }
+        }
+      }
+      const state = i[ep + EI.state]! as TcpState;
+      if (why === Why.None) {
+        const stalled = this.zeroWindowStalled(ep, peer);
+        if (stalled >= 0) {
+          why = Why.ZeroWindow;
+          alternative = stalled;
+        } else if (this.peerSilent(peer, state)) {
+          why = Why.PeerSilent;
+          alternative = TcpState.CLOSED;
+        }
+      }
+      if (alternative >= 0 && alternative !== state) {
+        i[ep + EI.alternatives] = 0xf0 | alternative;
+        i[ep + EI.why] = why;
+      }
+    }
+  }
+
+  /** The state the endpoint would be in with journal entry k as `status` instead. */
+  private stateIf(ci: number, cf: number, ep: number, ef: number, k: number, status: Status): TcpState {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    const keepInts = this.keepInts;
+    const keepFloats = this.keepFloats;
+    for (let q = 0; q < EI.SIZE; q++) keepInts[q] = i[ep + q]!;
+    for (let q = 0; q < EF.SIZE; q++) keepFloats[q] = f[ef + q]!;
+    const was = this.status(ep, k);
+    const flags = i[ci + CI.flags]!;
+    this.setStatus(ep, k, status);
+    this.replay(ci, cf, ep, ef);
+    const state = i[ep + EI.state]! as TcpState;
+    for (let q = 0; q < EI.SIZE; q++) i[ep + q] = keepInts[q]!;
+    for (let q = 0; q < EF.SIZE; q++) f[ef + q] = keepFloats[q]!;
+    this.setStatus(ep, k, was);
+    i[ci + CI.flags] = flags;
+    return state;
+  }
+
+  /**
+   * A client that sent one SYN and nothing else, not even that SYN again, for all of the 3 s after
+   * it that the capture lasted, and was not refused: a socket in SYN_SENT would have sent it again within its initial
+   * retransmission timeout (1 s on Linux, RFC 6298; 3 s elsewhere), or answered a SYN,ACK. No
+   * socket holds this side: a spoofed source, or one that is gone. Returns whether it is so.
+   */
+  private noSocket(ci: number, cf: number, ep: number, ef: number, now: number): boolean {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    if (ep !== ci + CI.SIZE || i[ep + EI.packets] !== 1 || i[ep + EI.synRetransmits] !== 0 || (i[ep + EI.flags]! & EF_SENT_RST) !== 0) return false;
+    if (!this.hasEvent(ep, TcpEvent.SendSyn) || (i[ep + EI.flags]! & EF_JOURNAL_FULL) !== 0) return false;
+    // Refused: a socket that took a RST sends nothing more either.
+    if (this.hasEvent(ep, TcpEvent.RcvRst)) return false;
+    const start = f[cf + CF.startSec]! + i[ci + CI.startNsec]! * 1e-9;
+    if (now - start < NO_SOCKET_AFTER) return false;
+    // Whatever reached it reached no socket: no arrival of it counts.
+    for (let j = 0; j < PENDING_ENTRIES; j++) {
+      const pi = ep + EI.pending + j * PENDING_INTS;
+      if (i[pi]! < 0) continue;
+      this.setStatus(ep, i[pi]!, Status.Refuted);
+      this.settleCopies(ci, cf, ep, j, i[pi]!, false, 1);
+      i[pi] = -1;
+    }
+    this.replay(ci, cf, ep, ef);
+    if (i[ep + EI.state] !== TcpState.SYN_SENT) return false;
+    const sec = Math.floor(now);
+    this.record(ci, ep, ef, TcpEvent.InferredNoSocket, Status.Certain, 0, sec, Math.round((now - sec) * 1e9));
+    return true;
+  }
+
+  private hasEvent(ep: number, e: TcpEvent): boolean {
+    const n = this.rows.i[ep + EI.journalLen]!;
+    for (let k = 0; k < n; k++) if (this.eventAt(ep, k) === e) return true;
+    return false;
+  }
+
+  /**
+   * A sender held by its peer's zero window until the end (its last segments probes, or nothing):
+   * it may have closed its socket, its FIN queued behind the data. The state it would then be in, or -1.
+   */
+  private zeroWindowStalled(ep: number, peer: number): number {
+    const i = this.rows.i;
+    if (i[peer + EI.window] !== 0 || (i[peer + EI.flags]! & EF_ACK_SENT) === 0 || (i[ep + EI.flags]! & EF_FIN_SENT) !== 0) return -1;
+    if (i[peer + EI.zeroWindows] === 0 || (i[ep + EI.flags]! & EF_SENT_DATA) === 0) return -1;
+    const state = i[ep + EI.state]! as TcpState;
+    if (state === TcpState.ESTABLISHED) return TcpState.FIN_WAIT_1;
+    if (state === TcpState.CLOSE_WAIT) return TcpState.LAST_ACK;
+    return -1;
+  }
+
+  /** Its peer retransmitted or probed, unanswered, until the end: this side may be gone. */
+  private peerSilent(peer: number, state: TcpState): boolean {
+    const i = this.rows.i;
+    return i[peer + EI.unanswered]! > 0 && (state === TcpState.ESTABLISHED || state === TcpState.CLOSE_WAIT || state === TcpState.FIN_WAIT_2);
+  }
+
+  // ---------------------------------------------------------------- the history
+
+  /** The first packet whose states may still be rewritten (an arrival in question, or a copy of one), Infinity when none. */
+  earliestOpen(slot: number): number {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    const ci = slot * CONN_INTS;
+    const cf = slot * CONN_FLOATS;
+    let first = Infinity;
+    for (let side = 0; side < 2; side++) {
+      const ep = ci + CI.SIZE + side * EI.SIZE;
+      const ef = cf + CF.SIZE + side * EF.SIZE;
+      for (let j = 0; j < PENDING_ENTRIES; j++) {
+        const k = i[ep + EI.pending + j * PENDING_INTS]!;
+        if (k < 0) continue;
+        const packet = f[ef + EF.journal + 3 * k]!;
+        if (packet > 0 && packet < first) first = packet;
+        const owner = side | (k << 1);
+        const n = Math.min(i[ci + CI.lostLen]!, LOST_ENTRIES);
+        for (let m = 0; m < n; m++) {
+          if (((i[ci + CI.lostOwners]! >>> (4 * m)) & 15) === owner && f[cf + CF.lost + m]! < first) first = f[cf + CF.lost + m]!;
+        }
+      }
+    }
+    return first;
+  }
+
+  /**
+   * Both sides' transitions, in the order they happened (packet, sec, nsec, packTransition; packet 0
+   * for a timer or the end), from their journals. Returns how many events the journals could not hold.
+   */
+  transitions(c: Connection, out: number[]): number {
+    const slot = c.slot;
+    const i = this.rows.i;
+    const f = this.rows.f;
+    const ci = slot * CONN_INTS;
+    const cf = slot * CONN_FLOATS;
+    const rows: { order: number; packet: number; sec: number; nsec: number; packed: number }[] = [];
+    let dropped = 0;
+    for (let side = 0; side < 2; side++) {
+      const ep = ci + CI.SIZE + side * EI.SIZE;
+      const ef = cf + CF.SIZE + side * EF.SIZE;
+      if ((i[ep + EI.flags]! & EF_JOURNAL_FULL) !== 0) dropped++;
+      let state = TcpState.CLOSED;
+      const n = this.order(ep, ef);
+      for (let q = 0; q < n; q++) {
+        const k = this.sorted[q]!;
+        const v = i[ep + EI.journal + 2 * k]!;
+        if ((v >> 8) === Status.Refuted) continue;
+        const e = (v & 0xff) as TcpEvent;
+        const to = this.next(state, e);
+        if (to === state) continue;
+        rows.push({
+          order: f[ef + EF.journal + 3 * k + 2]!, packet: f[ef + EF.journal + 3 * k]!, sec: f[ef + EF.journal + 3 * k + 1]!,
+          nsec: i[ep + EI.journal + 2 * k + 1]!, packed: packTransition(side, state, to, e),
+        });
+        state = to;
+      }
+    }
+    rows.sort((a, b) => a.order - b.order);
+    out.length = 0;
+    for (const t of rows) out.push(t.packet, t.sec, t.nsec, t.packed);
+    void TRANSITION_FIELDS;
+    return dropped;
   }
 }
 

@@ -1,5 +1,5 @@
-import type { Connection, Eviction } from './connection.js';
-import type { TcpState } from './state.js';
+import type { Connection, Eviction, LostSegment } from './connection.js';
+import { TcpState } from './state.js';
 
 /** One side of a finished connection, as reports see it. Addresses stay numeric until rendered. */
 export interface EndpointRecord {
@@ -11,6 +11,9 @@ export interface EndpointRecord {
   wireBytes: number;
   /** Wireshark's TCP analysis of the segments this side sent (tcp.analysis.*). */
   analysis: SegmentAnalysis;
+  /** Other states the side may be in at the end, most likely first, when the capture cannot tell (else empty); and why (Why). */
+  possibleStates: TcpState[];
+  why: number;
 }
 
 export interface SegmentAnalysis {
@@ -48,12 +51,24 @@ export interface ConnectionRecord {
   normalEnd: boolean;
   /** Left the table while still open (idle, or a full table); its states are its last known ones. */
   evicted: Eviction;
+  /** Segments the wire showed lost on their way to a side (kept with the transitions). */
+  lost: LostSegment[];
+  /** Where the capture was taken, as its handshake shows it (vantage.ts's Vantage). */
+  vantage: number;
+  /** The client sent a SYN that the server never answered with a SYN,ACK in this connection. */
+  synNotAnswered: boolean;
+}
+
+/** The client sent a SYN and the server no SYN,ACK (whether the port listens is then another connection's fact). */
+export function synNotAnswered(c: Connection): boolean {
+  return c.client.hasVisited(TcpState.SYN_SENT) && !c.roleInferred && !c.server.synAckSent;
 }
 
 export function endpointRecord(c: Connection, side: 0 | 1): EndpointRecord {
   const e = c.endpoint(side);
   return {
     a0: e.a0, a1: e.a1, a2: e.a2, a3: e.a3, port: e.port, state: e.state, packets: e.packets, payloadBytes: e.payloadBytes, wireBytes: e.wireBytes,
+    possibleStates: e.possibleStates(), why: e.why,
     analysis: {
       retransmissions: e.retransmissions, outOfOrder: e.outOfOrder, duplicateAcks: e.dupAcks, zeroWindows: e.zeroWindows,
       keepAlives: e.keepAlives, ackedUnseen: e.ackedUnseen, lostSegments: e.lostSegments,

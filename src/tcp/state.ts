@@ -22,16 +22,14 @@ export type StateName = (typeof STATE_NAMES)[number];
 
 export const STATE_COUNT = STATE_NAMES.length;
 
-/** What moved a side from one state to the next, worded after RFC 793's state diagram. */
+/** What moved a side from one state to the next, worded after RFC 9293's state diagram. */
 export const enum TcpEvent {
   SendSyn = 0,
   SendSynAck,
-  SendSynAckAgain,
   RcvSyn,
   RcvSynAck,
   RcvAckOfSyn,
   SendFin,
-  SendFinAgain,
   RcvFin,
   RcvFinAndAckOfFin,
   RcvAckOfFin,
@@ -42,17 +40,17 @@ export const enum TcpEvent {
   InferredSynNotCaptured,
   InferredSynAckNotCaptured,
   TupleReused,
+  InferredListen,
+  InferredNoSocket,
 }
 
 export const EVENT_NAMES = [
   'send SYN',
   'send SYN,ACK',
-  'send SYN,ACK again (ACK of SYN not received)',
   'rcv SYN',
   'rcv SYN,ACK',
   'rcv ACK of SYN',
   'send FIN',
-  'send FIN again (ACK of FIN not received)',
   'rcv FIN',
   'rcv FIN + ACK of FIN',
   'rcv ACK of FIN',
@@ -63,7 +61,30 @@ export const EVENT_NAMES = [
   'inferred: SYN not captured',
   'inferred: SYN,ACK not captured (ACK of it sent)',
   'tuple reused by a new SYN',
+  'inferred: a listening socket took the SYN',
+  'inferred: no socket (it never sent its SYN again, nor answered the SYN,ACK)',
 ] as const;
+
+/** Events that are inferences about what the capture did not show, not segments or timers it did. */
+export function isInference(e: TcpEvent): boolean {
+  return e === TcpEvent.InferredMidStream || e === TcpEvent.InferredSynNotCaptured || e === TcpEvent.InferredSynAckNotCaptured ||
+    e === TcpEvent.InferredListen || e === TcpEvent.InferredNoSocket;
+}
+
+/** Why the capture cannot tell a side's state at the end (JSON `why`; the renderers word it). */
+export const enum Why {
+  None = 0,
+  /** A segment that would change its state was captured, and nothing after it showed whether it arrived. */
+  Unconfirmed,
+  /** Earlier copies of that segment were lost on their way; nothing showed whether the last one arrived. */
+  UnconfirmedAfterLoss,
+  /** Blocked by the peer's zero window: it may have closed its socket, its FIN queued behind the data. */
+  ZeroWindow,
+  /** Silent while its peer retransmitted or probed until the end: it may have lost the connection. */
+  PeerSilent,
+}
+
+export const WHY_NAMES = ['', 'unconfirmed_arrival', 'unconfirmed_after_loss', 'zero_window', 'peer_silent'] as const;
 
 export const enum Side {
   Client = 0,

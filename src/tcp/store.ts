@@ -1,5 +1,5 @@
-import { type Connection, endedNormally, type Eviction, TRANSITION_FIELDS } from './connection.js';
-import { type ConnectionRecord, endpointRecord, type SegmentAnalysis } from './record.js';
+import { type Connection, endedNormally, type Eviction, type LostSegment, TRANSITION_FIELDS } from './connection.js';
+import { type ConnectionRecord, endpointRecord, type SegmentAnalysis, synNotAnswered } from './record.js';
 import type { TcpState } from './state.js';
 
 /**
@@ -7,7 +7,7 @@ import type { TcpState } from './state.js';
  * millions of connections keeps RECORD_BYTES each (plus 32 bytes per transition when
  * transitions are kept) instead of a graph of objects.
  */
-export const RECORD_BYTES = 140;
+export const RECORD_BYTES = 144;
 const CHUNK_SHIFT = 16;
 const CHUNK_RECORDS = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = CHUNK_RECORDS - 1;
@@ -16,6 +16,8 @@ const FLAG_STATE_INFERRED = 2;
 const FLAG_NORMAL_END = 4;
 /** Eviction in two bits from here. */
 const FLAG_EVICTED_SHIFT = 3;
+const FLAG_VANTAGE_SHIFT = 5;
+const FLAG_SYN_NOT_ANSWERED = 128;
 
 export class ConnectionStore {
   /**
@@ -28,6 +30,8 @@ export class ConnectionStore {
   private analysisCounts = new Uint32Array(0);
   private analysisLen = 0;
   private transLen = 0;
+  /** The lost segments of the records that have any (kept with the transitions), by record index. */
+  private readonly lost = new Map<number, LostSegment[]>();
   count = 0;
 
   constructor(private readonly keepTransitions: boolean) {}
@@ -52,7 +56,8 @@ export class ConnectionStore {
     v.setUint32(o, c.id, true);
     v.setUint8(o + 4, c.family);
     v.setUint8(o + 5, (c.roleInferred ? FLAG_ROLE_INFERRED : 0) | (c.stateInferred ? FLAG_STATE_INFERRED : 0) |
-      (endedNormally(c) ? FLAG_NORMAL_END : 0) | (c.evicted << FLAG_EVICTED_SHIFT));
+      (endedNormally(c) ? FLAG_NORMAL_END : 0) | (c.evicted << FLAG_EVICTED_SHIFT) | (c.vantage << FLAG_VANTAGE_SHIFT) |
+      (synNotAnswered(c) ? FLAG_SYN_NOT_ANSWERED : 0));
     v.setUint8(o + 6, c.client.state);
     v.setUint8(o + 7, c.server.state);
     v.setUint16(o + 8, c.client.port, true);
@@ -83,6 +88,8 @@ export class ConnectionStore {
       }
       v.setUint32(o + 108, this.transLen / TRANSITION_FIELDS, true);
       for (let i = 0; i < len; i++) this.trans[this.transLen++] = t[i]!;
+      const lost = c.lost();
+      if (lost.length) this.lost.set(this.count - 1, lost);
     }
     v.setUint16(o + 112, tcount, true);
     v.setUint16(o + 114, Math.min(c.transitionsDropped, 0xffff), true);
@@ -108,6 +115,10 @@ export class ConnectionStore {
       this.analysisLen = k;
     }
     v.setUint32(o + 136, a, true);
+    v.setUint8(o + 140, cl.alternatives & 0xff);
+    v.setUint8(o + 141, sv.alternatives & 0xff);
+    v.setUint8(o + 142, cl.why);
+    v.setUint8(o + 143, sv.why);
   }
 
   private analysis(v: DataView, o: number, side: number): SegmentAnalysis {
@@ -135,18 +146,22 @@ export class ConnectionStore {
         port: v.getUint16(o + 8, true), state: v.getUint8(o + 6) as TcpState,
         packets: v.getUint32(o + 44, true), payloadBytes: v.getFloat64(o + 52, true), wireBytes: v.getFloat64(o + 116, true),
         analysis: this.analysis(v, o, 0),
+        possibleStates: alternatives(v.getUint8(o + 140)), why: v.getUint8(o + 142),
       },
       server: {
         a0: v.getInt32(o + 28, true), a1: v.getInt32(o + 32, true), a2: v.getInt32(o + 36, true), a3: v.getInt32(o + 40, true),
         port: v.getUint16(o + 10, true), state: v.getUint8(o + 7) as TcpState,
         packets: v.getUint32(o + 48, true), payloadBytes: v.getFloat64(o + 60, true), wireBytes: v.getFloat64(o + 124, true),
         analysis: this.analysis(v, o, 1),
+        possibleStates: alternatives(v.getUint8(o + 141)), why: v.getUint8(o + 143),
       },
       roleInferred: (flags & FLAG_ROLE_INFERRED) !== 0,
       encap: v.getUint32(o + 132, true),
       stateInferred: (flags & FLAG_STATE_INFERRED) !== 0,
       normalEnd: (flags & FLAG_NORMAL_END) !== 0,
       evicted: ((flags >> FLAG_EVICTED_SHIFT) & 3) as Eviction,
+      vantage: (flags >> FLAG_VANTAGE_SHIFT) & 3,
+      synNotAnswered: (flags & FLAG_SYN_NOT_ANSWERED) !== 0,
       firstPacket: v.getFloat64(o + 68, true),
       lastPacket: v.getFloat64(o + 76, true),
       startSec: v.getFloat64(o + 84, true),
@@ -155,6 +170,7 @@ export class ConnectionStore {
       endNsec: v.getUint32(o + 104, true),
       transitions: this.keepTransitions ? this.trans.subarray(toff, toff + tcount * TRANSITION_FIELDS) : null,
       transitionsDropped: v.getUint16(o + 114, true),
+      lost: this.lost.get(i) ?? [],
     };
   }
 
@@ -169,6 +185,13 @@ export class ConnectionStore {
     order.sort((a, b) => ids[a]! - ids[b]!);
     for (let k = 0; k < order.length; k++) yield this.get(order[k]!);
   }
+}
+
+/** Two states in 4 bits each (15: none), most likely first. */
+function alternatives(packed: number): TcpState[] {
+  const out: TcpState[] = [];
+  for (let a = packed, k = 0; k < 2; k++, a >>= 4) if ((a & 15) !== 15) out.push((a & 15) as TcpState);
+  return out;
 }
 
 /** The counters of a connection with nothing flagged (shared: records are read, not written). */
@@ -195,5 +218,8 @@ export function toRecord(c: Connection): ConnectionRecord {
     endNsec: c.endNsec,
     transitions: c.transitions.slice(0, c.transitionLen),
     transitionsDropped: c.transitionsDropped,
+    lost: c.lost(),
+    vantage: c.vantage,
+    synNotAnswered: synNotAnswered(c),
   };
 }

@@ -2,11 +2,10 @@ import { type DecodedPacket, TH_ACK, TH_RST, TH_SYN } from '../decode/packet.js'
 import { Connection, Eviction } from './connection.js';
 import { analyzeSegment } from './analysis.js';
 import {
-  CF, CF_FINALIZED, CF_LINGERING, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EF, EF_HOLDS_ACK, EF_ISS_KNOWN,
-  EF_PEER_SYN_SEEN, EI, EVIDENCE_SLOTS, Rows,
+  CF, CF_FINALIZED, CF_LINGERING, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EF, EI, EVIDENCE_SLOTS, Rows,
 } from './layout.js';
 import { TcpMachine, type TimerHost } from './machine.js';
-import { TcpEvent, TcpState } from './state.js';
+import { TcpState } from './state.js';
 import { TimerQueue } from './timers.js';
 import { TupleIndex } from './tuples.js';
 
@@ -64,6 +63,8 @@ export class ConnectionTable implements TimerHost {
   private readonly views: Connection[] = [];
   private readonly freeSlots: number[] = [];
   private readonly machine: TcpMachine;
+  /** Whether connections are handed on with their transitions (reports that list them need them; counts do not). */
+  private readonly record: boolean;
   live = 0;
   /** The slot the last segment went to, whether the client sent it, and both sides' states just before it. */
   currentSlot = NONE;
@@ -91,7 +92,8 @@ export class ConnectionTable implements TimerHost {
 
   constructor(mslSeconds: number, private readonly sink: ConnectionSink, recordTransitions = true, limits: TableLimits = DEFAULT_LIMITS,
     private readonly ids: IdSource = { next: 1 }, readonly partition = 0) {
-    this.machine = new TcpMachine(this.rows, this.views, this, recordTransitions);
+    this.machine = new TcpMachine(this.rows, this);
+    this.record = recordTransitions;
     this.maxLive = Math.max(1, Math.floor(limits.maxConnections));
     this.idle = limits.idleTimeout > 0 ? limits.idleTimeout : Infinity;
     this.msl2 = 2 * mslSeconds;
@@ -102,6 +104,16 @@ export class ConnectionTable implements TimerHost {
   /** The connection the last segment went to. */
   get current(): Connection | null {
     return this.currentSlot === NONE ? null : this.views[this.currentSlot]!;
+  }
+
+  /** The first packet of the connection in `slot` whose states may still be rewritten (Infinity: none). */
+  earliestOpen(slot: number): number {
+    return this.machine.earliestOpen(slot);
+  }
+
+  /** The connection's transitions so far, as its history has them now (for print). */
+  transitionsNow(c: Connection, out: number[]): void {
+    this.machine.transitions(c, out);
   }
 
   /** The view of the connection in `slot`. */
@@ -123,9 +135,8 @@ export class ConnectionTable implements TimerHost {
       // closed or in TIME_WAIT (RFC 9293 section 3.10.7.4, RFC 6191). A SYN on a live connection
       // is a retransmission or an anomaly of that connection.
       this.at(slot, packet, sec, nsec);
-      this.endForReuse(slot, CLIENT, CLIENT_F);
-      this.endForReuse(slot, SERVER, SERVER_F);
-      this.finish(slot, this.endTime(slot));
+      this.machine.reuse(slot * CONN_INTS, slot * CONN_FLOATS, packet, sec, nsec);
+      this.finish(slot, this.endTime(slot), sec + nsec * 1e-9);
       slot = NONE;
     }
     if (slot === NONE) {
@@ -140,7 +151,6 @@ export class ConnectionTable implements TimerHost {
     const f = this.rows.f;
     const ci = slot * CONN_INTS;
     const cf = slot * CONN_FLOATS;
-    if (((i[ci + CLIENT + EI.flags]! | i[ci + SERVER + EI.flags]!) & EF_HOLDS_ACK) !== 0) this.machine.settle(slot, ts);
     f[cf + CF.lastPacket] = packet;
     f[cf + CF.endSec] = sec;
     i[ci + CI.endNsec] = nsec;
@@ -159,7 +169,7 @@ export class ConnectionTable implements TimerHost {
     f[sf + EF.payloadBytes]! += p.payloadLen;
     f[sf + EF.wireBytes]! += p.wireLen;
     this.analysis = analyzeSegment(i, f, ci, cf, s, sf, r, rf, p, ts);
-    this.machine.segment(ci, cf, s, sf, r, rf, p);
+    this.machine.segment(ci, cf, s, sf, r, rf, p, packet, sec, nsec);
     if ((i[ci + CI.flags]! & CF_LINGERING) === 0 && this.isFullyClosed(slot)) this.schedule(slot, TIMER_LINGER, 0, sec, nsec);
   }
 
@@ -172,8 +182,23 @@ export class ConnectionTable implements TimerHost {
 
   /** The capture ended at `now`: the connection in `slot` is handed on as it stands (clear() empties the table after). */
   finishAtEnd(slot: number, now: number): void {
-    if (this.holdsAck(slot)) this.machine.settle(slot, now);
-    this.sink.finished(this.views[slot]!, now);
+    this.handOn(slot, now);
+  }
+
+  /**
+   * The connection in `slot` stops being followed at `now`: what is still in question is decided,
+   * as of `quiet` (until when the capture showed nothing more of it), and it goes to the sink.
+   */
+  private handOn(slot: number, now: number, quiet = now): void {
+    this.machine.decide(slot, quiet);
+    const c = this.views[slot]!;
+    // Its transitions when reports list them, and when what was seen at a packet is no longer its history.
+    if (this.record || c.rewritten) {
+      const dropped = this.machine.transitions(c, c.transitions);
+      this.rows.i[slot * CONN_INTS + CI.transitionLen] = c.transitions.length;
+      this.rows.i[slot * CONN_INTS + CI.transitionsDropped] = dropped;
+    }
+    this.sink.finished(c, now);
   }
 
   /** Empties the table (after the end of the capture). */
@@ -198,12 +223,6 @@ export class ConnectionTable implements TimerHost {
 
   private endTime(slot: number): number {
     return this.rows.f[slot * CONN_FLOATS + CF.endSec]! + this.rows.i[slot * CONN_INTS + CI.endNsec]! * 1e-9;
-  }
-
-  private holdsAck(slot: number): boolean {
-    const i = this.rows.i;
-    const ci = slot * CONN_INTS;
-    return ((i[ci + CLIENT + EI.flags]! | i[ci + SERVER + EI.flags]!) & EF_HOLDS_ACK) !== 0;
   }
 
   private at(slot: number, packet: number, sec: number, nsec: number): void {
@@ -239,7 +258,6 @@ export class ConnectionTable implements TimerHost {
 
   /** The connection in `slot` leaves the table at `now` in whatever states it is in; they are recorded as its end states. */
   private evict(slot: number, why: Eviction, now: number): void {
-    if (this.holdsAck(slot)) this.machine.settle(slot, now);
     this.rows.i[slot * CONN_INTS + CI.evicted] = why;
     if (why === Eviction.Idle) this.evictedIdle++;
     else this.evictedFull++;
@@ -268,11 +286,10 @@ export class ConnectionTable implements TimerHost {
     i[ci + CI.lruPrev] = i[ci + CI.lruNext] = NONE;
   }
 
-  startTimeWait(slot: number, side: number): void {
+  startTimeWait(slot: number, side: number, sec: number, nsec: number): void {
     const i = this.rows.i;
     const gen = ++i[slot * CONN_INTS + CI.SIZE + side * EI.SIZE + EI.timerGen]!;
-    this.schedule(slot, side === 0 ? TIMER_TIME_WAIT_CLIENT : TIMER_TIME_WAIT_SERVER, gen,
-      this.rows.f[slot * CONN_FLOATS + CF.curSec]!, i[slot * CONN_INTS + CI.curNsec]!);
+    this.schedule(slot, side === 0 ? TIMER_TIME_WAIT_CLIENT : TIMER_TIME_WAIT_SERVER, gen, sec, nsec);
   }
 
   /** Sets a timer of `kind` to run out 2MSL after the time sec.nsec. */
@@ -306,28 +323,20 @@ export class ConnectionTable implements TimerHost {
       const i = this.rows.i;
       // The connection may have been finished, or its slot given to a later connection, since the timer was set.
       if ((i[ci + CI.flags]! & CF_FINALIZED) !== 0 || this.rows.f[cf + CF.id] !== q.id) continue;
-      if (this.holdsAck(slot)) this.machine.settle(slot, deadline);
       if (q.kind === TIMER_LINGER) {
         i[ci + CI.flags]! &= ~CF_LINGERING;
         if (!this.isFullyClosed(slot)) continue;
         if (this.endTime(slot) + this.msl2 > deadline) this.schedule(slot, TIMER_LINGER, 0, this.rows.f[cf + CF.endSec]!, i[ci + CI.endNsec]!);
-        else this.finish(slot, this.endTime(slot));
+        else this.finish(slot, this.endTime(slot), deadline);
         continue;
       }
       const side = q.kind;
       const e = ci + CI.SIZE + side * EI.SIZE;
       if (i[e + EI.timerGen] !== q.gen || i[e + EI.state] !== TcpState.TIME_WAIT) continue;
       this.at(slot, 0, q.sec, q.nsec);
-      this.machine.expireTimeWait(ci, cf, e, cf + CF.SIZE + side * EF.SIZE);
+      this.machine.expireTimeWait(ci, e, cf + CF.SIZE + side * EF.SIZE, q.sec, q.nsec);
       // The TIME_WAIT itself was the quiet period: nothing more can belong to this incarnation.
-      if (this.isFullyClosed(slot)) this.finish(slot, this.endTime(slot));
-    }
-  }
-
-  private endForReuse(slot: number, e: number, ef: number): void {
-    const ci = slot * CONN_INTS;
-    if (this.rows.i[ci + e + EI.state] === TcpState.TIME_WAIT) {
-      this.machine.setState(ci, slot * CONN_FLOATS, ci + e, slot * CONN_FLOATS + ef, TcpState.CLOSED, TcpEvent.TupleReused);
+      if (this.isFullyClosed(slot)) this.finish(slot, this.endTime(slot), deadline);
     }
   }
 
@@ -353,10 +362,6 @@ export class ConnectionTable implements TimerHost {
     i.fill(NONE, ci + CI.evidence, ci + CI.evidence + EVIDENCE_SLOTS);
     i[ci + CLIENT + EI.wscale] = i[ci + SERVER + EI.wscale] = -1;
     i[ci + CLIENT + EI.waWindow] = i[ci + SERVER + EI.waWindow] = -1;
-    i[ci + CLIENT + EI.state] = TcpState.CLOSED;
-    i[ci + CLIENT + EI.visited] = 1 << TcpState.CLOSED;
-    i[ci + SERVER + EI.state] = TcpState.LISTEN;
-    i[ci + SERVER + EI.visited] = 1 << TcpState.LISTEN;
     i[ci + CI.family] = p.ipVersion === 6 ? 6 : 4;
     i[ci + CI.encap] = p.encap;
     i[ci + CI.lruPrev] = i[ci + CI.lruNext] = NONE;
@@ -371,10 +376,10 @@ export class ConnectionTable implements TimerHost {
       senderIsClient = true;
     } else if ((fl & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
       senderIsClient = false;
-      i[ci + CI.flags]! |= CF_ROLE_INFERRED;
+      i[ci + CI.flags]! |= CF_ROLE_INFERRED | CF_STATE_INFERRED;
     } else {
       senderIsClient = !looksLikeServerPort(p.sport, p.dport);
-      i[ci + CI.flags]! |= CF_ROLE_INFERRED;
+      i[ci + CI.flags]! |= CF_ROLE_INFERRED | CF_STATE_INFERRED;
     }
     const cl = ci + CLIENT;
     const sv = ci + SERVER;
@@ -382,19 +387,7 @@ export class ConnectionTable implements TimerHost {
     const dst = senderIsClient ? sv : cl;
     i[src + EI.a0] = p.s0; i[src + EI.a1] = p.s1; i[src + EI.a2] = p.s2; i[src + EI.a3] = p.s3; i[src + EI.port] = p.sport;
     i[dst + EI.a0] = p.d0; i[dst + EI.a1] = p.d1; i[dst + EI.a2] = p.d2; i[dst + EI.a3] = p.d3; i[dst + EI.port] = p.dport;
-    if ((fl & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
-      // A SYN,ACK proves the client sent a SYN the capture did not see.
-      i[ci + CI.flags]! |= CF_STATE_INFERRED;
-      i[cl + EI.iss] = (p.ack - 1) | 0;
-      i[cl + EI.flags]! |= EF_ISS_KNOWN;
-      this.machine.setState(ci, cf, cl, cf + CLIENT_F, TcpState.SYN_SENT, TcpEvent.InferredSynNotCaptured);
-      i[sv + EI.flags]! |= EF_PEER_SYN_SEEN;
-    } else if (!(fl & TH_SYN)) {
-      // Mid-stream: the handshake happened before the capture started.
-      i[ci + CI.flags]! |= CF_STATE_INFERRED;
-      this.machine.setState(ci, cf, cl, cf + CLIENT_F, TcpState.ESTABLISHED, TcpEvent.InferredMidStream);
-      this.machine.setState(ci, cf, sv, cf + SERVER_F, TcpState.ESTABLISHED, TcpEvent.InferredMidStream);
-    }
+    this.machine.open(ci, cf, p, packet, sec, nsec);
     this.createdBySender = senderIsClient;
     this.index.insert(slot, hash);
     this.append(slot);
@@ -403,13 +396,13 @@ export class ConnectionTable implements TimerHost {
     return slot;
   }
 
-  /** The connection in `slot` leaves the table at `now`. */
-  private finish(slot: number, now: number): void {
+  /** The connection in `slot` leaves the table at `now`; nothing more of it came until `quiet`. */
+  private finish(slot: number, now: number, quiet = now): void {
     this.index.remove(slot);
     this.unlink(slot);
     this.rows.i[slot * CONN_INTS + CI.flags]! |= CF_FINALIZED;
     this.live--;
-    this.sink.finished(this.views[slot]!, now);
+    this.handOn(slot, now, quiet);
     this.freeSlots.push(slot);
   }
 }
