@@ -65,6 +65,8 @@ export class TcpMachine {
   private readonly sorted = new Int32Array(JOURNAL_ENTRIES);
   private readonly keepInts = new Int32Array(EI.SIZE);
   private readonly keepFloats = new Float64Array(EF.SIZE);
+  /** While replay() takes a journal again: timers are set once, at its end. */
+  private replaying = false;
 
   constructor(private readonly rows: Rows, private readonly timers: TimerHost) {}
 
@@ -223,6 +225,8 @@ export class TcpMachine {
     f[ef + EF.stateSince] = now;
     const slot = ci / CONN_INTS;
     const side = ep === ci + CI.SIZE ? 0 : 1;
+    // A replay sets the timer once, for the state it ends in (replay()).
+    if (this.replaying) return;
     if (to === TcpState.TIME_WAIT) this.timers.startTimeWait(slot, side, sec, nsec);
     else i[ep + EI.timerGen]!++;
   }
@@ -239,14 +243,29 @@ export class TcpMachine {
     i[ep + EI.flags]! &= ~ARRIVAL_FLAGS;
     f[ef + EF.stateSince] = f[cf + CF.startSec]! + i[ci + CI.startNsec]! * 1e-9;
     f[ef + EF.finWait1Seconds] = f[ef + EF.finWait2Seconds] = f[ef + EF.closeWaitSeconds] = f[ef + EF.lastAckSeconds] = 0;
+    const since = f[ef + EF.stateSince]!;
     const n = this.order(ep, ef);
+    this.replaying = true;
+    let sec = 0;
+    let nsec = 0;
     for (let q = 0; q < n; q++) {
       const k = this.sorted[q]!;
       const v = i[ep + EI.journal + 2 * k]!;
       if ((v >> 8) === Status.Refuted) continue;
+      const from = i[ep + EI.state]!;
       this.take(ci, ep, ef, (v & 0xff) as TcpEvent, f[ef + EF.journal + 3 * k + 1]!, i[ep + EI.journal + 2 * k + 1]!);
+      if (i[ep + EI.state] !== from) {
+        sec = f[ef + EF.journal + 3 * k + 1]!;
+        nsec = i[ep + EI.journal + 2 * k + 1]!;
+      }
     }
-    void was;
+    this.replaying = false;
+    // The timer of the state it ends in, when that state or its start changed: TIME_WAIT's 2MSL, or none.
+    const state = i[ep + EI.state]!;
+    if (state !== was || f[ef + EF.stateSince] !== since) {
+      if (state === TcpState.TIME_WAIT) this.timers.startTimeWait(ci / CONN_INTS, ep === ci + CI.SIZE ? 0 : 1, sec, nsec);
+      else i[ep + EI.timerGen]!++;
+    }
   }
 
   /** The endpoint's journal entries by order key (appended in order, but a confirmed arrival can move later). */
@@ -347,7 +366,7 @@ export class TcpMachine {
     if ((f & (TH_SYN | TH_FIN | TH_RST)) === 0 && (f & TH_ACK) !== 0) this.zeroWindow(sf, p.window, now);
     if (syn && p.wscale >= 0) i[s + EI.wscale] = p.wscale;
     if (i[s + EI.ttl] === 0) i[s + EI.ttl] = p.ttl;
-    this.handshakeTiming(ci, cf, s, p, now);
+    if ((f & TH_SYN) !== 0 || this.rows.f[cf + CF.clientRtt]! < 0) this.handshakeTiming(ci, cf, s, p, now);
 
     // What the segment shows of the arrivals still in question at its sender.
     this.evidence(ci, cf, s, sf, r, p, packet, now);
@@ -442,12 +461,17 @@ export class TcpMachine {
       }
       if (confirm) {
         // It arrived after the segment that showed it had not: by then (the path keeps a sender's segments in order).
-        if (st === Status.Refuted) this.moveAfterProof(s, sf, j, k);
-        else if (acknowledged(e) && (i[pi + 2]! & ~REFUTED_BEFORE) > 1) this.moveToCopy(s, sf, j, k);
+        // A Pending arrival is in the history already: confirmed where it stands, nothing to replay.
+        if (st === Status.Refuted) {
+          this.moveAfterProof(s, sf, j, k);
+          changed = true;
+        } else if (acknowledged(e) && (i[pi + 2]! & ~REFUTED_BEFORE) > 1) {
+          this.moveToCopy(s, sf, j, k);
+          changed = true;
+        }
         this.setStatus(s, k, Status.Certain);
         this.settleCopies(ci, cf, s, j, k, false, i[pi + 2]! & ~REFUTED_BEFORE);
         i[pi] = -1;
-        changed = true;
       } else if (refute && st !== Status.Refuted) {
         this.setStatus(s, k, Status.Refuted);
         i[pi + 2]! |= REFUTED_BEFORE;
@@ -537,6 +561,8 @@ export class TcpMachine {
     const i = this.rows.i;
     const f = p.flags;
     const state = i[s + EI.state]! as TcpState;
+    // Data and ACKs from a synchronized side, with no FIN of the receiver's to acknowledge again: nothing to note.
+    if ((f & (TH_SYN | TH_FIN | TH_RST)) === 0 && state !== TcpState.SYN_SENT && (i[r + EI.flags]! & EF_FIN_SENT) === 0) return;
     const now = sec + nsec * 1e-9;
     if (f & TH_RST) {
       i[s + EI.flags]! |= EF_SENT_RST;
@@ -645,6 +671,8 @@ export class TcpMachine {
     const i = this.rows.i;
     const f = p.flags;
     const state = i[r + EI.state]! as TcpState;
+    // Data and ACKs reaching an established side change nothing: most segments.
+    if ((f & (TH_SYN | TH_FIN | TH_RST)) === 0 && state === TcpState.ESTABLISHED) return;
     if (f & TH_RST) {
       if (this.rstAcceptable(r, p)) {
         // An RST is never a copy of another: one the wire showed was not taken leaves the question to this one.
@@ -769,6 +797,7 @@ export class TcpMachine {
    */
   private settleCopies(ci: number, cf: number, r: number, j: number, k: number, refuted: boolean, copies: number): void {
     const i = this.rows.i;
+    if (i[ci + CI.lostLen] === 0) return;
     const f = this.rows.f;
     const side = r === ci + CI.SIZE ? 0 : 1;
     const owner = side | (k << 1);
