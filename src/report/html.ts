@@ -2,7 +2,11 @@ import type { Report } from '../analyze.js';
 import {
   type ConnectionRecord, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
 } from '../tcp/index.js';
-import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, stateCell } from './format.js';
+import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, stateCell, uncertainNotes } from './format.js';
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
 
 /** Connections embedded in the page (a capture with more lists the others in the JSON report only). */
 export const HTML_MAX_ROWS = 100000;
@@ -76,6 +80,11 @@ export function* renderHtml(report: Report): Generator<string> {
   yield '<h2>End states</h2>\n<p>Rows: client, columns: server, at the end of the capture.</p>\n<table id="matrix" class="heat"></table>\n';
   yield '<h2>Connections</h2>\n<p><input id="filter" type="search" placeholder="filter: address, port, state, finding…" size="40"> <span id="count"></span> ' +
     '<button id="prev">‹</button> <span id="page"></span> <button id="next">›</button></p>\n<table id="connections" class="list"></table>\n';
+  // What the ? of a state means, once per side the capture could not tell (fixed sentences and numbers: escaped all the same).
+  const notes = uncertainNotes(rows);
+  if (notes.length) {
+    yield `<p class="legend">? the capture cannot tell that state apart from others:</p>\n<ul id="uncertain">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>\n`;
+  }
   yield '<h2>Ladder</h2>\n<p id="ladder-title">Click a connection to see its state transitions.</p>\n<div id="ladder"></div>\n';
   // The data as JSON in a script element: "<" is escaped so that nothing in it can end the element.
   yield `<script type="application/json" id="data">${JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}</script>\n`;

@@ -38,6 +38,10 @@ function sameArrival(a: TcpEvent, b: TcpEvent): boolean {
 
 /** The high bit of a pending arrival's copy count: the wire showed, once, that it had not arrived. */
 const REFUTED_BEFORE = 1 << 30;
+/** The next bit: its copies are listed in the connection's lost list (only once a second copy, or a refutation, puts them in question). */
+const LISTED = 1 << 29;
+/** The copy count below those bits. */
+const COPIES = LISTED - 1;
 
 /** Seconds of silence after its only SYN that show a client had no socket (see noSocket). */
 const NO_SOCKET_AFTER = 3;
@@ -465,14 +469,16 @@ export class TcpMachine {
         if (st === Status.Refuted) {
           this.moveAfterProof(s, sf, j, k);
           changed = true;
-        } else if (acknowledged(e) && (i[pi + 2]! & ~REFUTED_BEFORE) > 1) {
+        } else if (acknowledged(e) && (i[pi + 2]! & COPIES) > 1) {
           this.moveToCopy(s, sf, j, k);
           changed = true;
         }
         this.setStatus(s, k, Status.Certain);
-        this.settleCopies(ci, cf, s, j, k, false, i[pi + 2]! & ~REFUTED_BEFORE);
+        this.settleCopies(ci, cf, s, j, k, false, i[pi + 2]! & COPIES);
         i[pi] = -1;
       } else if (refute && st !== Status.Refuted) {
+        this.list(ci, cf, s, sf, j, k);
+        this.showsLost(ci, cf, s, k, packet);
         this.setStatus(s, k, Status.Refuted);
         i[pi + 2]! |= REFUTED_BEFORE;
         fl[sf + EF.pending + j * PENDING_FLOATS + 2] = packet;
@@ -491,7 +497,7 @@ export class TcpMachine {
       const pi = r + EI.pending + j * PENDING_INTS;
       const k = i[pi]!;
       if (k < 0 || this.eventAt(r, k) !== e || this.status(r, k) !== Status.Refuted) continue;
-      this.settleCopies(ci, cf, r, j, k, true, i[pi + 2]! & ~REFUTED_BEFORE);
+      this.settleCopies(ci, cf, r, j, k, true, i[pi + 2]! & COPIES);
       i[pi] = -1;
     }
   }
@@ -647,6 +653,7 @@ export class TcpMachine {
       i[pi + 2] = (i[pi + 2]! + 1) | (refuted ? REFUTED_BEFORE : 0);
       // A later ACK of an ACK-made arrival not in doubt is no new copy to wait for: it arrived, or not, with the first.
       if (!refuted && !acknowledged(e)) return;
+      this.list(ci, cf, r, rf, j, k);
       i[pi + 3] = nsec;
       f[rf + EF.pending + j * PENDING_FLOATS] = packet;
       f[rf + EF.pending + j * PENDING_FLOATS + 1] = sec;
@@ -677,7 +684,7 @@ export class TcpMachine {
       if (this.rstAcceptable(r, p)) {
         // An RST is never a copy of another: one the wire showed was not taken leaves the question to this one.
         this.release(ci, cf, r, TcpEvent.RcvRst);
-        if (!this.pendingOf(r, TcpEvent.RcvRst)) this.pend(ci, cf, r, rf, TcpEvent.RcvRst, 0, packet, sec, nsec);
+        if (!this.pendingOf(r, TcpEvent.RcvRst)) this.pend(ci, r, rf, TcpEvent.RcvRst, 0, packet, sec, nsec);
       } else if (state !== TcpState.CLOSED && state !== TcpState.LISTEN) {
         i[r + EI.rstIgnored]!++;
       }
@@ -718,7 +725,7 @@ export class TcpMachine {
         aux = seqAdd(finSeq, 1);
       } else {
         // With the handshake's SYN,ACK or last ACK: the handshake part first.
-        if (e !== -1) this.pend(ci, cf, r, rf, e as TcpEvent, aux, packet, sec, nsec);
+        if (e !== -1) this.pend(ci, r, rf, e as TcpEvent, aux, packet, sec, nsec);
         e = TcpEvent.RcvFin;
         aux = seqAdd(finSeq, 1);
       }
@@ -726,12 +733,12 @@ export class TcpMachine {
       // A retransmitted FIN in TIME_WAIT restarts the 2MSL timeout (section 3.10.7.4).
       this.timers.startTimeWait(ci / CONN_INTS, r === ci + CI.SIZE ? 0 : 1, sec, nsec);
     }
-    if (e !== -1) this.pend(ci, cf, r, rf, e as TcpEvent, aux, packet, sec, nsec);
+    if (e !== -1) this.pend(ci, r, rf, e as TcpEvent, aux, packet, sec, nsec);
     void s;
   }
 
   /** Writes arrival `e` as Pending, and remembers what will show whether it arrived. */
-  private pend(ci: number, cf: number, r: number, rf: number, e: TcpEvent, aux: number, packet: number, sec: number, nsec: number): void {
+  private pend(ci: number, r: number, rf: number, e: TcpEvent, aux: number, packet: number, sec: number, nsec: number): void {
     const i = this.rows.i;
     const f = this.rows.f;
     let j = 0;
@@ -749,7 +756,15 @@ export class TcpMachine {
     f[rf + EF.pending + j * PENDING_FLOATS] = packet;
     f[rf + EF.pending + j * PENDING_FLOATS + 1] = sec;
     f[rf + EF.pending + j * PENDING_FLOATS + 2] = 0;
-    this.candidate(ci, cf, r, k, packet);
+  }
+
+  /** The copies of pending arrival j (journal entry k) at `r` are in question: its first copy goes on the lost list (once). */
+  private list(ci: number, cf: number, r: number, rf: number, j: number, k: number): void {
+    const pi = r + EI.pending + j * PENDING_INTS;
+    const i = this.rows.i;
+    if ((i[pi + 2]! & LISTED) !== 0) return;
+    i[pi + 2]! |= LISTED;
+    this.candidate(ci, cf, r, k, this.rows.f[rf + EF.pending + j * PENDING_FLOATS]!);
   }
 
   /**
@@ -811,12 +826,25 @@ export class TcpMachine {
       const packet = f[cf + CF.lost + m]!;
       if (refuted || (copies > 1 && packet < last)) {
         i[ci + CI.lostProved]! |= 1 << m;
-        f[cf + CF.lost + LOST_ENTRIES + m] = packet === last ? proof : this.nextCopy(ci, cf, owner, m, proof);
+        if (f[cf + CF.lost + LOST_ENTRIES + m] === 0) f[cf + CF.lost + LOST_ENTRIES + m] = packet === last ? proof : this.nextCopy(ci, cf, owner, m, proof);
       } else {
         drop |= 1 << m;
       }
     }
     if (drop !== 0) this.compactLost(ci, cf, drop);
+  }
+
+  /** Packet `packet` showed that the copies of r's journal entry k listed so far had not arrived: their proof, unless they have one. */
+  private showsLost(ci: number, cf: number, r: number, k: number, packet: number): void {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    const owner = (r === ci + CI.SIZE ? 0 : 1) | (k << 1);
+    const n = Math.min(i[ci + CI.lostLen]!, LOST_ENTRIES);
+    for (let m = 0; m < n; m++) {
+      if (((i[ci + CI.lostOwners]! >>> (4 * m)) & 15) === owner && f[cf + CF.lost + LOST_ENTRIES + m] === 0 && f[cf + CF.lost + m]! < packet) {
+        f[cf + CF.lost + LOST_ENTRIES + m] = packet;
+      }
+    }
   }
 
   private nextCopy(ci: number, cf: number, owner: number, m: number, fallback: number): number {
@@ -904,7 +932,7 @@ export class TcpMachine {
         if (full) continue;
         const e = this.eventAt(ep, k);
         const lastAt = f[ef + EF.pending + j * PENDING_FLOATS + 1]! + i[pi + 3]! * 1e-9;
-        const copies = i[pi + 2]! & ~REFUTED_BEFORE;
+        const copies = i[pi + 2]! & COPIES;
         const status = this.status(ep, k);
         const lostBefore = (i[pi + 2]! & REFUTED_BEFORE) !== 0 || (acknowledged(e) && copies > 1);
         const settled = now - lastAt >= this.waitFor(ci, cf, ep, ef, e);
