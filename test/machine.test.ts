@@ -236,6 +236,16 @@ describe('FIN_WAIT_1, CLOSING, LAST_ACK', () => {
     expect(w.trail().some((l) => l.includes('FIN_WAIT_2') || l.includes('CLOSE_WAIT'))).toBe(false);
   });
 
+  it('fin_wait_1_rcv_fin_ack late: shown not yet arrived by the FIN sent again, then acknowledged: it came after that packet, and is not lost', () => {
+    const w = open().seg(1, 'c', 'F.', 1001, 5001).seg(1.001, 's', 'F.', 5001, 1002).seg(1.2, 'c', 'F.', 1001, 5001)
+      .seg(1.201, 's', '.', 5002, 1002).seg(1.202, 'c', '.', 1002, 5002).end(2);
+    expect(w.states()).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(w.lost()).toEqual([]);
+    // Not at packet 5, which the client's packet 6 (ack 5001) shows had not reached it yet; nor at 7, an ACK without the FIN.
+    expect(w.trail()).toContain('6 client FIN_WAIT_1>TIME_WAIT rcv FIN + ACK of FIN');
+    expect(w.timeWait.at(-1)).toEqual({ side: 0, at: 1.2 });
+  });
+
   it('fin_wait_1_retransmitted_fin unacknowledged: the state stays FIN_WAIT_1', () => {
     const w = open().seg(1, 'c', 'F.', 1001, 5001).seg(1.3, 'c', 'F.', 1001, 5001).end(1.4);
     expect(w.states()[0]).toBe('FIN_WAIT_1');

@@ -373,7 +373,7 @@ export class TcpMachine {
     if ((f & TH_SYN) !== 0 || this.rows.f[cf + CF.clientRtt]! < 0) this.handshakeTiming(ci, cf, s, p, now);
 
     // What the segment shows of the arrivals still in question at its sender.
-    this.evidence(ci, cf, s, sf, r, p, packet, now);
+    this.evidence(ci, cf, s, sf, r, p, packet, sec, nsec);
     // The segment leaving its sender: certain.
     this.send(ci, cf, s, sf, r, rf, p, packet, sec, nsec);
     // The segment reaching its receiver: Pending.
@@ -424,12 +424,13 @@ export class TcpMachine {
    * covers one shows it arrived; one sent after it could have arrived that does not, or the same
    * segment asked for again, shows it had not (yet).
    */
-  private evidence(ci: number, cf: number, s: number, sf: number, r: number, p: DecodedPacket, packet: number, now: number): void {
+  private evidence(ci: number, cf: number, s: number, sf: number, r: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
     const i = this.rows.i;
     // Nothing in question at the sender: most segments.
     if (i[s + EI.pending]! < 0 && i[s + EI.pending + PENDING_INTS]! < 0) return;
     const fl = this.rows.f;
     const f = p.flags;
+    const now = sec + nsec * 1e-9;
     // The segment was sent after an arrival could have reached `s` when captured more than the capture point's round trip to `s` after it.
     const rtt = this.rttTo(ci, cf, s);
     let changed = false;
@@ -480,6 +481,9 @@ export class TcpMachine {
         this.list(ci, cf, s, sf, j, k);
         this.showsLost(ci, cf, s, k, packet);
         this.setStatus(s, k, Status.Refuted);
+        // Out of the history now; should it turn out to have arrived after all, it did so after this packet.
+        fl[sf + EF.journal + 3 * k + 1] = sec;
+        i[s + EI.journal + 2 * k + 1] = nsec;
         i[pi + 2]! |= REFUTED_BEFORE;
         fl[sf + EF.pending + j * PENDING_FLOATS + 2] = packet;
         fl[sf + EF.pending + j * PENDING_FLOATS + 3] = i[ci + CI.orders]! + 0.5;
@@ -648,7 +652,10 @@ export class TcpMachine {
     for (let j = 0; j < PENDING_ENTRIES; j++) {
       const pi = r + EI.pending + j * PENDING_INTS;
       const k = i[pi]!;
-      if (k < 0 || !sameArrival(this.eventAt(r, k), e)) continue;
+      const pending = k < 0 ? -1 : this.eventAt(r, k);
+      if (k < 0 || !sameArrival(pending as TcpEvent, e)) continue;
+      // An ACK of our FIN alone is no copy of a FIN that acknowledged it: it lacks the FIN.
+      if (pending === TcpEvent.RcvFinAndAckOfFin && e === TcpEvent.RcvAckOfFin) return;
       const refuted = this.status(r, k) === Status.Refuted;
       i[pi + 2] = (i[pi + 2]! + 1) | (refuted ? REFUTED_BEFORE : 0);
       // A later ACK of an ACK-made arrival not in doubt is no new copy to wait for: it arrived, or not, with the first.
