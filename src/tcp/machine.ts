@@ -1,5 +1,5 @@
 import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
-import { type Connection, packTransition, TRANSITION_FIELDS } from './connection.js';
+import { type Connection, packTransition } from './connection.js';
 import {
   CF, CF_REWRITTEN, CI, CONN_FLOATS, CONN_INTS, EF, EF_ACCEPTED_RST, EF_ACK_SENT, EF_FIN_ACKED, EF_FIN_SENT, EF_ISS_KNOWN, EF_JOURNAL_FULL,
   EF_PEER_FIN_SEEN, EF_PEER_SYN_SEEN, EF_REFUSED_SEGMENT, EF_SENT_DATA, EF_SENT_RST, EF_SEQ_SEEN, EF_SYN_ACK_SENT, EI,
@@ -373,11 +373,11 @@ export class TcpMachine {
     if ((f & TH_SYN) !== 0 || this.rows.f[cf + CF.clientRtt]! < 0) this.handshakeTiming(ci, cf, s, p, now);
 
     // What the segment shows of the arrivals still in question at its sender.
-    this.evidence(ci, cf, s, sf, r, p, packet, sec, nsec);
+    this.evidence(ci, cf, s, sf, p, packet, sec, nsec);
     // The segment leaving its sender: certain.
     this.send(ci, cf, s, sf, r, rf, p, packet, sec, nsec);
     // The segment reaching its receiver: Pending.
-    this.arrive(ci, cf, r, rf, s, p, packet, sec, nsec);
+    this.arrive(ci, cf, r, rf, p, packet, sec, nsec);
   }
 
   /** A window advertised at `now`: the zero-window stall it begins or ends. */
@@ -424,7 +424,7 @@ export class TcpMachine {
    * covers one shows it arrived; one sent after it could have arrived that does not, or the same
    * segment asked for again, shows it had not (yet).
    */
-  private evidence(ci: number, cf: number, s: number, sf: number, r: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
+  private evidence(ci: number, cf: number, s: number, sf: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
     const i = this.rows.i;
     // Nothing in question at the sender: most segments.
     if (i[s + EI.pending]! < 0 && i[s + EI.pending + PENDING_INTS]! < 0) return;
@@ -491,7 +491,6 @@ export class TcpMachine {
       }
     }
     if (changed) this.replay(ci, cf, s, sf);
-    void r;
   }
 
   /** A Refuted arrival of `e` at `r` is no longer in question: its copies were lost. */
@@ -584,7 +583,7 @@ export class TcpMachine {
         if ((i[s + EI.flags]! & EF_ISS_KNOWN) !== 0 && p.seq === i[s + EI.iss]) {
           i[s + EI.synRetransmits]!++;
           this.retransmitted(sf, now);
-          this.copy(ci, cf, r, rf, s, TcpEvent.RcvSyn, packet, sec, nsec);
+          this.copy(ci, cf, r, rf, TcpEvent.RcvSyn, packet, sec, nsec);
         } else if (state === TcpState.CLOSED) {
           i[s + EI.iss] = p.seq;
           i[s + EI.flags]! |= EF_ISS_KNOWN;
@@ -604,9 +603,9 @@ export class TcpMachine {
       } else if ((i[s + EI.flags]! & EF_ISS_KNOWN) !== 0 && p.seq === i[s + EI.iss]) {
         i[s + EI.synRetransmits]!++;
         this.retransmitted(sf, now);
-        this.copy(ci, cf, r, rf, s, TcpEvent.RcvSynAck, packet, sec, nsec);
+        this.copy(ci, cf, r, rf, TcpEvent.RcvSynAck, packet, sec, nsec);
       }
-    } else if ((f & TH_ACK) && state === TcpState.SYN_SENT && this.synAckUnseen(s, r, p)) {
+    } else if ((f & TH_ACK) && state === TcpState.SYN_SENT && this.synAckUnseen(s, p)) {
       // Only a side that received the SYN,ACK acknowledges it: the capture missed that SYN,ACK.
       this.record(ci, s, sf, TcpEvent.InferredSynAckNotCaptured, Status.Certain, packet, sec, nsec);
     }
@@ -620,19 +619,18 @@ export class TcpMachine {
       } else if (finSeq === i[s + EI.finSeq]) {
         i[s + EI.finRetransmits]!++;
         this.retransmitted(sf, now);
-        this.copy(ci, cf, r, rf, s, TcpEvent.RcvFin, packet, sec, nsec);
+        this.copy(ci, cf, r, rf, TcpEvent.RcvFin, packet, sec, nsec);
       }
     }
     // An ACK of the receiver's FIN, again: another copy of that arrival.
     if ((f & TH_ACK) && (i[r + EI.flags]! & EF_FIN_SENT) !== 0 && seqGe(p.ack, seqAdd(i[r + EI.finSeq]!, 1))) {
-      this.copy(ci, cf, r, rf, s, TcpEvent.RcvAckOfFin, packet, sec, nsec);
+      this.copy(ci, cf, r, rf, TcpEvent.RcvAckOfFin, packet, sec, nsec);
     }
   }
 
   /** An ACK from SYN_SENT side `s`: it acknowledges a SYN,ACK the capture did not see. */
-  private synAckUnseen(s: number, r: number, p: DecodedPacket): boolean {
+  private synAckUnseen(s: number, p: DecodedPacket): boolean {
     const i = this.rows.i;
-    void r;
     return (i[s + EI.flags]! & EF_PEER_SYN_SEEN) === 0 || p.ack === seqAdd(i[s + EI.peerIss]!, 1) || (i[s + EI.flags]! & EF_ISS_KNOWN) === 0;
   }
 
@@ -646,7 +644,7 @@ export class TcpMachine {
    * `s` sent again what would make `e` happen at `r`: another copy of that arrival, Pending again
    * if it was Refuted. A later ACK of an arrival not in question only moves its time.
    */
-  private copy(ci: number, cf: number, r: number, rf: number, s: number, e: TcpEvent, packet: number, sec: number, nsec: number): void {
+  private copy(ci: number, cf: number, r: number, rf: number, e: TcpEvent, packet: number, sec: number, nsec: number): void {
     const i = this.rows.i;
     const f = this.rows.f;
     for (let j = 0; j < PENDING_ENTRIES; j++) {
@@ -673,7 +671,6 @@ export class TcpMachine {
       }
       return;
     }
-    void s;
   }
 
   /**
@@ -681,7 +678,7 @@ export class TcpMachine {
    * as Pending, or nothing when it would change nothing, is a copy of an arrival already in
    * question, or `r` would not accept it.
    */
-  private arrive(ci: number, cf: number, r: number, rf: number, s: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
+  private arrive(ci: number, cf: number, r: number, rf: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
     const i = this.rows.i;
     const f = p.flags;
     const state = i[r + EI.state]! as TcpState;
@@ -741,7 +738,6 @@ export class TcpMachine {
       this.timers.startTimeWait(ci / CONN_INTS, r === ci + CI.SIZE ? 0 : 1, sec, nsec);
     }
     if (e !== -1) this.pend(ci, r, rf, e as TcpEvent, aux, packet, sec, nsec);
-    void s;
   }
 
   /** Writes arrival `e` as Pending, and remembers what will show whether it arrived. */
@@ -1128,7 +1124,6 @@ export class TcpMachine {
     rows.sort((a, b) => a.order - b.order);
     out.length = 0;
     for (const t of rows) out.push(t.packet, t.sec, t.nsec, t.packed);
-    void TRANSITION_FIELDS;
     return dropped;
   }
 }

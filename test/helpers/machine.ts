@@ -1,6 +1,6 @@
 import { DecodedPacket, TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../../src/decode/packet.js';
 import { Connection, transitionEvent, transitionFrom, transitionSide, transitionTo, TRANSITION_FIELDS } from '../../src/tcp/connection.js';
-import { CF, CI, CONN_FLOATS, CONN_INTS, EF, EI, Rows } from '../../src/tcp/layout.js';
+import { CF, CI, EF, EI, Rows } from '../../src/tcp/layout.js';
 import { TcpMachine } from '../../src/tcp/machine.js';
 import { analyzeSegment } from '../../src/tcp/analysis.js';
 import { EVENT_NAMES, STATE_NAMES, type TcpState, WHY_NAMES } from '../../src/tcp/state.js';
@@ -101,5 +101,3 @@ export class Wire {
   }
 }
 
-void CONN_INTS;
-void CONN_FLOATS;
