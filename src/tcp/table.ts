@@ -357,8 +357,12 @@ export class ConnectionTable implements TimerHost {
     const f = this.rows.f;
     const ci = slot * CONN_INTS;
     const cf = slot * CONN_FLOATS;
-    i.fill(0, ci, ci + CONN_INTS);
-    f.fill(0, cf, cf + CONN_FLOATS);
+    // Zero what is read before it is written; the journals, pending arrivals and lost copies are read only below their counts (machine.open).
+    i.fill(0, ci, ci + CI.SIZE + EI.journal);
+    i.fill(0, ci + CI.SIZE + EI.SIZE, ci + CI.SIZE + EI.SIZE + EI.journal);
+    f.fill(0, cf, cf + CF.lost);
+    f.fill(0, cf + CF.SIZE, cf + CF.SIZE + EF.journal);
+    f.fill(0, cf + CF.SIZE + EF.SIZE, cf + CF.SIZE + EF.SIZE + EF.journal);
     i.fill(NONE, ci + CI.evidence, ci + CI.evidence + EVIDENCE_SLOTS);
     i[ci + CLIENT + EI.wscale] = i[ci + SERVER + EI.wscale] = -1;
     i[ci + CLIENT + EI.waWindow] = i[ci + SERVER + EI.waWindow] = -1;
