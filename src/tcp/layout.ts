@@ -122,6 +122,10 @@ export const EF_ACCEPTED_RST = 1 << 13;
 export const EF_JOURNAL_FULL = 1 << 14;
 /** A segment to this side was refused (outside its window): what it would have done did not happen. */
 export const EF_REFUSED_SEGMENT = 1 << 15;
+/** An arrival at this side may be in question (its pending entries are then looked at; cleared when they are found free). */
+export const EF_HAS_PENDING = 1 << 16;
+/** Its advertised window is zero now (EF.zeroWindowSince holds since when). */
+export const EF_ZERO_WINDOW = 1 << 17;
 
 /** How many evidence packets a connection can hold (see detect/evidence.ts for what each slot is). */
 export const EVIDENCE_SLOTS = 12;

@@ -1,8 +1,8 @@
 import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
 import { type Connection, packTransition } from './connection.js';
 import {
-  CF, CF_REWRITTEN, CI, CONN_FLOATS, CONN_INTS, EF, EF_ACCEPTED_RST, EF_ACK_SENT, EF_FIN_ACKED, EF_FIN_SENT, EF_ISS_KNOWN, EF_JOURNAL_FULL,
-  EF_PEER_FIN_SEEN, EF_PEER_SYN_SEEN, EF_REFUSED_SEGMENT, EF_SENT_DATA, EF_SENT_RST, EF_SEQ_SEEN, EF_SYN_ACK_SENT, EI,
+  CF, CF_REWRITTEN, CI, CONN_FLOATS, CONN_INTS, EF, EF_ACCEPTED_RST, EF_ACK_SENT, EF_FIN_ACKED, EF_FIN_SENT, EF_HAS_PENDING, EF_ISS_KNOWN, EF_JOURNAL_FULL,
+  EF_PEER_FIN_SEEN, EF_PEER_SYN_SEEN, EF_REFUSED_SEGMENT, EF_SENT_DATA, EF_SENT_RST, EF_SEQ_SEEN, EF_SYN_ACK_SENT, EF_ZERO_WINDOW, EI,
   JOURNAL_ENTRIES, LOST_ENTRIES, PENDING_ENTRIES, PENDING_FLOATS, PENDING_INTS, type Rows,
 } from './layout.js';
 import { seqAdd, seqGe, seqGt, seqLt } from './seq.js';
@@ -358,6 +358,9 @@ export class TcpMachine {
     const now = sec + nsec * 1e-9;
     const end = seqAdd(p.seq, p.payloadLen + syn + fin);
     let flags = i[s + EI.flags]!;
+    const was = flags;
+    // Its first segment: the TTL it arrived with (where the capture was taken).
+    if ((flags & EF_SEQ_SEEN) === 0) i[s + EI.ttl] = p.ttl;
     if ((flags & EF_SEQ_SEEN) === 0 || seqGt(end, i[s + EI.sndNxt]!)) i[s + EI.sndNxt] = end;
     flags |= EF_SEQ_SEEN;
     if (p.payloadLen > 0) flags |= EF_SENT_DATA;
@@ -367,10 +370,10 @@ export class TcpMachine {
     }
     i[s + EI.flags] = flags;
     i[s + EI.window] = p.window;
-    if ((f & (TH_SYN | TH_FIN | TH_RST)) === 0 && (f & TH_ACK) !== 0) this.zeroWindow(sf, p.window, now);
+    if ((f & (TH_SYN | TH_FIN | TH_RST)) === 0 && (f & TH_ACK) !== 0 && (p.window === 0 || (flags & EF_ZERO_WINDOW) !== 0)) this.zeroWindow(s, sf, p.window, now);
     if (syn && p.wscale >= 0) i[s + EI.wscale] = p.wscale;
-    if (i[s + EI.ttl] === 0) i[s + EI.ttl] = p.ttl;
-    if ((f & TH_SYN) !== 0 || this.rows.f[cf + CF.clientRtt]! < 0) this.handshakeTiming(ci, cf, s, p, now);
+    // The handshake's round trips: its SYN,ACK, and the client's first ACK.
+    if ((f & TH_SYN) !== 0 || (was & EF_ACK_SENT) === 0) this.handshakeTiming(ci, cf, s, p, now);
 
     // What the segment shows of the arrivals still in question at its sender.
     this.evidence(ci, cf, s, sf, p, packet, sec, nsec);
@@ -381,14 +384,16 @@ export class TcpMachine {
   }
 
   /** A window advertised at `now`: the zero-window stall it begins or ends. */
-  private zeroWindow(sf: number, window: number, now: number): void {
+  private zeroWindow(s: number, sf: number, window: number, now: number): void {
     const f = this.rows.f;
     const since = f[sf + EF.zeroWindowSince]!;
     if (window === 0) {
       if (since < 0) f[sf + EF.zeroWindowSince] = now;
+      this.rows.i[s + EI.flags]! |= EF_ZERO_WINDOW;
     } else if (since >= 0) {
       if (now - since > f[sf + EF.zeroWindowLongest]!) f[sf + EF.zeroWindowLongest] = now - since;
       f[sf + EF.zeroWindowSince] = -1;
+      this.rows.i[s + EI.flags]! &= ~EF_ZERO_WINDOW;
     }
   }
 
@@ -427,7 +432,11 @@ export class TcpMachine {
   private evidence(ci: number, cf: number, s: number, sf: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
     const i = this.rows.i;
     // Nothing in question at the sender: most segments.
-    if (i[s + EI.pending]! < 0 && i[s + EI.pending + PENDING_INTS]! < 0) return;
+    if ((i[s + EI.flags]! & EF_HAS_PENDING) === 0) return;
+    if (i[s + EI.pending]! < 0 && i[s + EI.pending + PENDING_INTS]! < 0) {
+      i[s + EI.flags]! &= ~EF_HAS_PENDING;
+      return;
+    }
     const fl = this.rows.f;
     const f = p.flags;
     const now = sec + nsec * 1e-9;
@@ -753,6 +762,7 @@ export class TcpMachine {
     if (status !== Status.Pending || k < 0) return;
     const pi = r + EI.pending + j * PENDING_INTS;
     i[pi] = k;
+    i[r + EI.flags]! |= EF_HAS_PENDING;
     i[pi + 1] = aux;
     i[pi + 2] = 1;
     i[pi + 3] = nsec;
