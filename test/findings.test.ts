@@ -58,6 +58,9 @@ const CASES: { capture: string; kind: string; severity: string; endpoint: string
   // The SYN,ACKs the capture saw were all dropped in the client: it ends in SYN_SENT, as ss showed.
   { capture: 'synack-lost.pcap', kind: 'syn_unanswered', severity: 'warning', endpoint: '10.77.0.2:8080', connections: 1,
     counts: { syns: 5, retransmissions: 4, synAcksLost: 1 }, summary: /each answered by SYN,ACKs that were lost on their way to the client, which stayed in SYN_SENT\.$/ },
+  // The FINs crossed and the later packets were lost: both sides end in CLOSING (ss: CLOSING on both), not TIME_WAIT.
+  { capture: 'crossing-fins-lost.pcap', kind: 'simultaneous_close', severity: 'info', endpoint: '10.77.0.2:8080', connections: 1,
+    counts: { closingAtEnd: 1 }, summary: /\(FIN_WAIT_1 → CLOSING\); it is still in CLOSING at the end of the capture: the ACKs of the FINs did not arrive\.$/ },
   // The server stopped reading; the capture (3.97 s) ends with its window still closed: reported, below the 5 s threshold as info.
   { capture: 'fin-zero-window.pcap', kind: 'zero_window_stall', severity: 'info', endpoint: '10.77.0.2:8080', connections: 1,
     counts: { side: 'server', atEnd: 1, probes: 4 } },

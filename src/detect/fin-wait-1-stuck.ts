@@ -17,14 +17,22 @@ export const FIN_WAIT_1_STUCK: ClosingKind = {
   count(e, peer, bump) {
     bump('finRetransmissions', e.finRetransmits);
     if (peer.window === 0) bump('peerZeroWindow');
+    // The peer's FIN arrived but the ACK of its own never did: it waits in CLOSING instead.
+    if (e.state === TcpState.CLOSING) bump('closingAtEnd');
   },
   evidence: (side) => (side === 0 ? [Slot.FinClient, Slot.TroubleFirstClient, Slot.TroubleLastClient, Slot.AckOfFinClient, Slot.ZeroWindow]
     : [Slot.FinServer, Slot.TroubleFirstServer, Slot.TroubleLastServer, Slot.AckOfFinServer, Slot.ZeroWindow]),
   summary(who, endpoint, k, n) {
     const peer = who === 'server' ? 'client' : 'server';
     const why = (k.peerZeroWindow ?? 0) > 0 ? `; the ${peer} advertised a zero window: the FIN is held behind it` : '';
+    const closing = k.closingAtEnd ?? 0;
+    const where = [
+      ...(k.maxSeconds ? [`up to ${secs(k.maxSeconds)} in FIN_WAIT_1`] : []),
+      ...(k.atEnd ? [`${k.atEnd} still in FIN_WAIT_1 at the end`] : []),
+      ...(closing ? [`${closing} still in CLOSING at the end, the ${peer}'s FIN received but its own not acknowledged`] : []),
+    ];
     return `The ${who} closed ${plural(n, 'connection')} with ${endpoint} first and its FIN ` +
-      `${k.atEnd ? 'was never acknowledged' : 'had to be retransmitted'} (${num(k.finRetransmissions ?? 0)} FIN retransmissions, ` +
-      `up to ${secs(k.maxSeconds ?? 0)} in FIN_WAIT_1${k.atEnd ? `; ${k.atEnd} still in FIN_WAIT_1 at the end` : ''})${why}: the FIN or its ACK is being lost.`;
+      `${k.atEnd || closing ? 'was never acknowledged' : 'had to be retransmitted'} (${num(k.finRetransmissions ?? 0)} FIN retransmissions` +
+      `${where.length ? `; ${where.join('; ')}` : ''})${why}: the FIN or its ACK is being lost.`;
   },
 };
