@@ -392,18 +392,7 @@ class Reading {
     if (this.onProgress !== null && (before >>> 16) !== (this.packets >>> 16)) this.progress(batch.offset[n - 1]!, source);
     const secs = batch.sec;
     const nsecs = batch.nsec;
-    for (let i = 0; i < n; i++) {
-      const sec = secs[i]!;
-      const nsec = nsecs[i]!;
-      if (sec < this.firstSec || (sec === this.firstSec && nsec < this.firstNsec)) {
-        this.firstSec = sec;
-        this.firstNsec = nsec;
-      }
-      if (sec > this.lastSec || (sec === this.lastSec && nsec > this.lastNsec)) {
-        this.lastSec = sec;
-        this.lastNsec = nsec;
-      }
-    }
+    for (let i = 0; i < n; i++) this.see(secs[i]!, nsecs[i]!);
     return first;
   }
 
@@ -411,8 +400,12 @@ class Reading {
   record(batch: PacketBatch, i: number, source: number): number {
     const n = ++this.packets;
     if ((n & 0xffff) === 0 && this.onProgress !== null) this.progress(batch.offset[i]!, source);
-    const sec = batch.sec[i]!;
-    const nsec = batch.nsec[i]!;
+    this.see(batch.sec[i]!, batch.nsec[i]!);
+    return n;
+  }
+
+  /** The capture's span so far takes in a packet at sec.nsec (files merged need not be in order). */
+  private see(sec: number, nsec: number): void {
     if (sec < this.firstSec || (sec === this.firstSec && nsec < this.firstNsec)) {
       this.firstSec = sec;
       this.firstNsec = nsec;
@@ -421,7 +414,6 @@ class Reading {
       this.lastSec = sec;
       this.lastNsec = nsec;
     }
-    return n;
   }
 
   private progress(offset: number, source: number): void {

@@ -4,7 +4,7 @@ import { endpointToString, isoTimestamp, stateCell, uncertainNotes } from './rep
 import { flagString } from './report/tcpdump.js';
 import {
   type Connection, Connections, DEFAULT_LIMITS, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom,
-  transitionSide, transitionTo, statesAt, toRecord, type ConnectionRecord, type TableLimits, type TcpState,
+  transitionSide, transitionTo, statesAt, toRecord, type ConnectionRecord, type TableLimits,
 } from './tcp/index.js';
 
 /** One packet of the connection, as the ladder shows it. */
@@ -14,8 +14,6 @@ interface Rung {
   nsec: number;
   fromClient: boolean;
   label: string;
-  client: TcpState;
-  server: TcpState;
 }
 
 export interface ShowResult {
@@ -75,7 +73,7 @@ class Ladder implements RecordSink {
     let label = `[${flagString(p.flags & 0xff)}] seq ${seq}`;
     if (p.flags & TH_ACK) label += ` ack ${ack}`;
     if (p.payloadLen) label += ` len ${p.payloadLen}`;
-    this.rungs.push({ packet: n, sec, nsec, fromClient, label, client: c.client.state, server: c.server.state });
+    this.rungs.push({ packet: n, sec, nsec, fromClient, label });
   }
 
   private finished(c: Connection): void {

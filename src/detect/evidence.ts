@@ -250,7 +250,12 @@ export class EvidenceStore {
     }
   }
 
-  /** See exportEvidence. Two slots that hold one packet are exported twice and imported as two. */
+  /**
+   * Writes the packets of `c`'s evidence slots into `out` from word `at` (for another thread's store
+   * to import): a mask of the slots filled, then for each its numbers and, when copied, its bytes.
+   * Returns the words written; `bytes` is a view of `out`'s buffer. Two slots that hold one packet
+   * are exported twice and imported as two.
+   */
   exportSlots(c: Connection, out: Float64Array, bytes: Uint8Array, at: number): number {
     let mask = 0;
     let w = at + 1;
@@ -342,14 +347,6 @@ export class EvidenceStore {
 /** Words (doubles) one exported evidence packet takes: its numbers, then its header bytes when they were copied. */
 export const EXPORT_WORDS = META + SLOT_BYTES / 8;
 
-/**
- * Writes the packets of `c`'s evidence slots into `out` from word `at` (for another thread's store
- * to import): a mask of the slots filled, then for each its numbers and, when copied, its bytes.
- * Returns the words written; `bytes` is a view of `out`'s buffer.
- */
-export function exportEvidence(store: EvidenceStore, c: Connection, out: Float64Array, bytes: Uint8Array, at: number): number {
-  return store.exportSlots(c, out, bytes, at);
-}
 
 /** Evidence in packet order, without repeats, at most `limit`. */
 export function evidenceList(packets: (EvidencePacket | null)[], limit: number): EvidencePacket[] {

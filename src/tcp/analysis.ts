@@ -120,7 +120,7 @@ export function analyzeSegment(i: Int32Array, fl: Float64Array, ci: number, cf: 
   i[r + EI.unanswered] = 0;
   if ((a & (A_ANY_RETRANSMISSION | A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE)) !== 0) {
     if (i[s + EI.unanswered] === 0) {
-      fl[sf + EF.unansweredPacket] = fl[cf + CF.curPacket]!;
+      fl[sf + EF.unansweredPacket] = fl[cf + CF.lastPacket]!;
       fl[sf + EF.unansweredSince] = ts;
     }
     i[s + EI.unanswered]!++;

@@ -79,9 +79,6 @@ export class Connection {
   get startNsec(): number { return this.rows.i[this.ib + CI.startNsec]!; }
   get endSec(): number { return this.rows.f[this.fb + CF.endSec]!; }
   get endNsec(): number { return this.rows.i[this.ib + CI.endNsec]!; }
-  get curPacket(): number { return this.rows.f[this.fb + CF.curPacket]!; }
-  get curSec(): number { return this.rows.f[this.fb + CF.curSec]!; }
-  get curNsec(): number { return this.rows.i[this.ib + CI.curNsec]!; }
   get irtt(): number { return this.rows.f[this.fb + CF.irtt]!; }
   get transitionLen(): number { return this.rows.i[this.ib + CI.transitionLen]!; }
   get transitionsDropped(): number { return this.rows.i[this.ib + CI.transitionsDropped]!; }

@@ -139,7 +139,6 @@ export const enum CI {
   encap,
   startNsec,
   endNsec,
-  curNsec,
   transitionLen,
   transitionsDropped,
   /** tcpdump's relative-sequence bases (set by the first ACK-bearing segment and by every SYN,ACK). */
@@ -177,9 +176,6 @@ export const enum CF {
   lastPacket,
   startSec,
   endSec,
-  /** Packet number and time of the event being applied, read when a transition is recorded. */
-  curPacket,
-  curSec,
   /** Handshake round trip (first SYN to the ACK that completes it), in seconds; 0 until known. */
   irtt,
   /** At the capture point: the SYN to the first SYN,ACK (the server's side of the path), and that SYN,ACK to the client's ACK of it; -1 until known. */

@@ -29,6 +29,15 @@ function acknowledged(e: TcpEvent): boolean {
   return e === TcpEvent.RcvSyn || e === TcpEvent.RcvSynAck || e === TcpEvent.RcvFin || e === TcpEvent.RcvFinAndAckOfFin;
 }
 
+/**
+ * Whether segment event `e` sent again is a copy of pending arrival `pending`: it carries all the
+ * arrival needs (the same event, or a FIN again for a FIN that acknowledged ours, which acknowledges
+ * it too; an ACK of our FIN alone lacks the FIN).
+ */
+function carries(e: TcpEvent, pending: TcpEvent): boolean {
+  return e === pending || (e === TcpEvent.RcvFin && pending === TcpEvent.RcvFinAndAckOfFin);
+}
+
 /** Whether two arrivals are one: the same event, or one part of the other (a FIN that acknowledges our FIN). */
 function sameArrival(a: TcpEvent, b: TcpEvent): boolean {
   if (a === b) return true;
@@ -474,8 +483,9 @@ export class TcpMachine {
         if (!(f & TH_RST) && later) refute = true;
       }
       if (confirm) {
-        // It arrived after the segment that showed it had not: by then (the path keeps a sender's segments in order).
-        // A Pending arrival is in the history already: confirmed where it stands, nothing to replay.
+        // Refuted before: it came after the segment that showed it had not, and by this one (the path
+        // keeps a sender's segments in order). Pending: it is in the history already, where it stands,
+        // unless it came with a later copy.
         if (st === Status.Refuted) {
           this.moveAfterProof(s, sf, j, k);
           changed = true;
@@ -552,7 +562,7 @@ export class TcpMachine {
     }
   }
 
-  /** The arrival of journal entry k (pending j, never Refuted) came with its last copy, where that copy was captured. */
+  /** The arrival of journal entry k (pending j) came with its last copy, where that copy was captured (the order key copy() gave it). */
   private moveToCopy(ep: number, ef: number, j: number, k: number): void {
     const i = this.rows.i;
     this.rewritten(ep);
@@ -562,17 +572,6 @@ export class TcpMachine {
     f[ef + EF.journal + 3 * k + 1] = f[pf + 1]!;
     f[ef + EF.journal + 3 * k + 2] = f[pf + 3]!;
     i[ep + EI.journal + 2 * k + 1] = i[ep + EI.pending + j * PENDING_INTS + 3]!;
-  }
-
-  /** The arrival of journal entry k (pending entry j) happened with its last copy, as the latest of the endpoint's events. */
-  private moveToLastCopy(ci: number, ep: number, ef: number, j: number, k: number): void {
-    const i = this.rows.i;
-    this.rewritten(ep);
-    const f = this.rows.f;
-    f[ef + EF.journal + 3 * k] = f[ef + EF.pending + j * PENDING_FLOATS]!;
-    f[ef + EF.journal + 3 * k + 1] = f[ef + EF.pending + j * PENDING_FLOATS + 1]!;
-    i[ep + EI.journal + 2 * k + 1] = i[ep + EI.pending + j * PENDING_INTS + 3]!;
-    f[ef + EF.journal + 3 * k + 2] = ++i[ci + CI.orders]!;
   }
 
   private send(ci: number, cf: number, s: number, sf: number, r: number, rf: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
@@ -659,23 +658,23 @@ export class TcpMachine {
     for (let j = 0; j < PENDING_ENTRIES; j++) {
       const pi = r + EI.pending + j * PENDING_INTS;
       const k = i[pi]!;
-      const pending = k < 0 ? -1 : this.eventAt(r, k);
-      if (k < 0 || !sameArrival(pending as TcpEvent, e)) continue;
-      // An ACK of our FIN alone is no copy of a FIN that acknowledged it: it lacks the FIN.
-      if (pending === TcpEvent.RcvFinAndAckOfFin && e === TcpEvent.RcvAckOfFin) return;
+      if (k < 0 || !carries(e, this.eventAt(r, k))) continue;
       const refuted = this.status(r, k) === Status.Refuted;
       i[pi + 2] = (i[pi + 2]! + 1) | (refuted ? REFUTED_BEFORE : 0);
       // A later ACK of an ACK-made arrival not in doubt is no new copy to wait for: it arrived, or not, with the first.
       if (!refuted && !acknowledged(e)) return;
       this.list(ci, cf, r, rf, j, k);
+      const pf = rf + EF.pending + j * PENDING_FLOATS;
       i[pi + 3] = nsec;
-      f[rf + EF.pending + j * PENDING_FLOATS] = packet;
-      f[rf + EF.pending + j * PENDING_FLOATS + 1] = sec;
-      if (refuted || acknowledged(e)) this.candidate(ci, cf, r, k, packet);
-      if (!refuted) f[rf + EF.pending + j * PENDING_FLOATS + 3] = i[ci + CI.orders]! + 0.5;
+      f[pf] = packet;
+      f[pf + 1] = sec;
+      // After everything so far: where the arrival stands if it came with this copy.
+      f[pf + 3] = i[ci + CI.orders]! + 0.5;
+      this.candidate(ci, cf, r, k, packet);
       if (refuted) {
+        // Asked for again after the wire showed it had not come: in question again, with this copy.
         this.setStatus(r, k, Status.Pending);
-        this.moveToLastCopy(ci, r, rf, j, k);
+        this.moveToCopy(r, rf, j, k);
         this.replay(ci, cf, r, rf);
       }
       return;
@@ -964,9 +963,12 @@ export class TcpMachine {
             alternative = this.stateIf(ci, cf, ep, ef, k, Status.Certain);
             this.replay(ci, cf, ep, ef);
           } else {
-            if (status === Status.Pending && copies > 1) this.moveToCopy(ep, ef, j, k);
             this.setStatus(ep, k, Status.Certain);
-            this.replay(ci, cf, ep, ef);
+            // It came with its last copy: placed there (confirming alone changes no history).
+            if (status === Status.Pending && copies > 1) {
+              this.moveToCopy(ep, ef, j, k);
+              this.replay(ci, cf, ep, ef);
+            }
           }
         } else {
           this.settleCopies(ci, cf, ep, j, k, false, 1);

@@ -134,7 +134,6 @@ export class ConnectionTable implements TimerHost {
       // A SYN on a known tuple opens a new incarnation when the old one is over: both sides
       // closed or in TIME_WAIT (RFC 9293 section 3.10.7.4, RFC 6191). A SYN on a live connection
       // is a retransmission or an anomaly of that connection.
-      this.at(slot, packet, sec, nsec);
       this.machine.reuse(slot * CONN_INTS, slot * CONN_FLOATS, packet, sec, nsec);
       this.finish(slot, this.endTime(slot), sec + nsec * 1e-9);
       slot = NONE;
@@ -154,9 +153,6 @@ export class ConnectionTable implements TimerHost {
     f[cf + CF.lastPacket] = packet;
     f[cf + CF.endSec] = sec;
     i[ci + CI.endNsec] = nsec;
-    f[cf + CF.curPacket] = packet;
-    f[cf + CF.curSec] = sec;
-    i[ci + CI.curNsec] = nsec;
     this.currentSlot = slot;
     this.currentFromClient = fromClient;
     this.clientBefore = i[ci + CLIENT + EI.state]!;
@@ -225,12 +221,7 @@ export class ConnectionTable implements TimerHost {
     return this.rows.f[slot * CONN_FLOATS + CF.endSec]! + this.rows.i[slot * CONN_INTS + CI.endNsec]! * 1e-9;
   }
 
-  private at(slot: number, packet: number, sec: number, nsec: number): void {
-    const cf = slot * CONN_FLOATS;
-    this.rows.f[cf + CF.curPacket] = packet;
-    this.rows.f[cf + CF.curSec] = sec;
-    this.rows.i[slot * CONN_INTS + CI.curNsec] = nsec;
-  }
+
 
   /** Neither side holds the connection open any more (TIME_WAIT still waits for its 2MSL). */
   private isOver(slot: number): boolean {
@@ -333,7 +324,6 @@ export class ConnectionTable implements TimerHost {
       const side = q.kind;
       const e = ci + CI.SIZE + side * EI.SIZE;
       if (i[e + EI.timerGen] !== q.gen || i[e + EI.state] !== TcpState.TIME_WAIT) continue;
-      this.at(slot, 0, q.sec, q.nsec);
       this.machine.expireTimeWait(ci, e, cf + CF.SIZE + side * EF.SIZE, q.sec, q.nsec);
       // The TIME_WAIT itself was the quiet period: nothing more can belong to this incarnation.
       if (this.isFullyClosed(slot)) this.finish(slot, this.endTime(slot), deadline);
@@ -373,7 +363,6 @@ export class ConnectionTable implements TimerHost {
     f[cf + CF.firstPacket] = packet;
     f[cf + CF.startSec] = sec;
     i[ci + CI.startNsec] = nsec;
-    this.at(slot, packet, sec, nsec);
     const fl = p.flags;
     let senderIsClient: boolean;
     if ((fl & (TH_SYN | TH_ACK)) === TH_SYN) {
