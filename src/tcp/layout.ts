@@ -9,11 +9,27 @@
 
 /** 32-bit integers of one endpoint, from its base (ENDPOINT_INTS apart). */
 export const enum EI {
+  // First what a connection's hand-on reads (machine.decide, the sink's classification): a row is
+  // cold by then, and these share its first cache lines.
   state,
   /** Yes/no facts, one bit each (EF_*). */
   flags,
   /** Every state visited, one bit per TcpState. */
   visited,
+  packets,
+  window,
+  /** Retransmissions and keep-alives sent since the peer last sent anything. */
+  unanswered,
+  /** Entries in the journal (machine.ts), and whether it overflowed (its events are then final when made). */
+  journalLen,
+  /** The arrivals still in question: PENDING entries of PENDING_INTS integers (see machine.ts). */
+  pending,
+  /** What else this side may be in at the end, when the capture cannot tell (two states, 4 bits each; 0xff: none), and why (Why). */
+  // PENDING_ENTRIES entries of PENDING_INTS (enum members take literals only).
+  alternatives = pending + 8,
+  why,
+  synRetransmits,
+  zeroWindows,
   a0, a1, a2, a3,
   port,
   /** Sequence space this side has sent into (signed 32-bit, see seq.ts). */
@@ -23,16 +39,13 @@ export const enum EI {
   finSeq,
   /** What this side has acknowledged and advertised (its receive window). */
   lastAck,
-  window,
   wscale,
   peerIss,
   peerFinSeq,
-  synRetransmits,
   finRetransmits,
   rstIgnored,
   /** Bumped to cancel a pending TIME_WAIT expiry. */
   timerGen,
-  packets,
   // Wireshark's TCP sequence analysis of the segments this side sends (analysis.ts).
   waNextSeq,
   waMaxSeqToBeAcked,
@@ -43,25 +56,15 @@ export const enum EI {
   retransmissions,
   outOfOrder,
   dupAcks,
-  zeroWindows,
   keepAlives,
   ackedUnseen,
   lostSegments,
-  /** Retransmissions and keep-alives sent since the peer last sent anything. */
-  unanswered,
   /** The IP TTL or hop limit of the first packet this side sent (for where the capture was taken). */
   ttl,
-  /** What else this side may be in at the end, when the capture cannot tell (two states, 4 bits each; 0xff: none), and why (Why). */
-  alternatives,
-  why,
-  /** Entries in the journal (machine.ts), and whether it overflowed (its events are then final when made). */
-  journalLen,
-  /** The journal: JOURNAL entries of two integers, what happened (TcpEvent | status << 8) and its nanoseconds. */
+  /** The journal: JOURNAL_ENTRIES entries of two integers, what happened (TcpEvent | status << 8) and its nanoseconds. */
   journal,
-  /** The arrivals still in question: PENDING entries of PENDING_INTS integers (see machine.ts). */
-  // JOURNAL_ENTRIES entries of 2, then PENDING_ENTRIES of PENDING_INTS (enum members take literals only).
-  pending = journal + 16,
-  SIZE = pending + 8,
+  // JOURNAL_ENTRIES entries of 2 (enum members take literals only).
+  SIZE = journal + 16,
 }
 
 /** Events in one endpoint's journal at most: a whole ordinary connection takes five or six. */
@@ -85,8 +88,11 @@ export const enum EF {
   /** When this side last sent a segment again, and the interval since the one before (its retransmission timeout, roughly). */
   lastRetransmitAt,
   retransmitInterval,
+  /** The pending arrivals' PENDING_FLOATS doubles (beside what hand-on reads, as EI's). */
+  pending,
   /** When the current state was entered, and the time spent in the closing states it left. */
-  stateSince,
+  // PENDING_ENTRIES entries of PENDING_FLOATS (enum members take literals only).
+  stateSince = pending + 8,
   closeWaitSeconds,
   finWait1Seconds,
   finWait2Seconds,
@@ -100,10 +106,8 @@ export const enum EF {
   zeroWindowLongest,
   /** The journal's packet numbers (0: a timer), seconds and order keys (machine.ts), JOURNAL_ENTRIES each. */
   journal,
-  /** The pending arrivals' PENDING_FLOATS doubles. */
-  // JOURNAL_ENTRIES entries of 3, then PENDING_ENTRIES of PENDING_FLOATS.
-  pending = journal + 24,
-  SIZE = pending + 8,
+  // JOURNAL_ENTRIES entries of 3.
+  SIZE = journal + 24,
 }
 
 /** Bits of EI.flags. */
@@ -235,7 +239,7 @@ export class Rows {
 }
 
 // The enums above take literals only: they must agree with the constants they are sized by.
-if (EI.SIZE - EI.pending !== PENDING_ENTRIES * PENDING_INTS || EI.pending - EI.journal !== 2 * JOURNAL_ENTRIES ||
-    EF.SIZE - EF.pending !== PENDING_ENTRIES * PENDING_FLOATS || EF.pending - EF.journal !== 3 * JOURNAL_ENTRIES || CF.SIZE - CF.lost !== 2 * LOST_ENTRIES) {
+if (EI.alternatives - EI.pending !== PENDING_ENTRIES * PENDING_INTS || EI.SIZE - EI.journal !== 2 * JOURNAL_ENTRIES ||
+    EF.stateSince - EF.pending !== PENDING_ENTRIES * PENDING_FLOATS || EF.SIZE - EF.journal !== 3 * JOURNAL_ENTRIES || CF.SIZE - CF.lost !== 2 * LOST_ENTRIES) {
   throw new Error('layout.ts: the row sizes disagree with their constants');
 }

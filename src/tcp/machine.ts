@@ -369,7 +369,10 @@ export class TcpMachine {
     let flags = i[s + EI.flags]!;
     const was = flags;
     // Its first segment: the TTL it arrived with (where the capture was taken).
-    if ((flags & EF_SEQ_SEEN) === 0) i[s + EI.ttl] = p.ttl;
+    if ((flags & EF_SEQ_SEEN) === 0) {
+      i[s + EI.ttl] = p.ttl;
+      this.locate(ci, cf);
+    }
     if ((flags & EF_SEQ_SEEN) === 0 || seqGt(end, i[s + EI.sndNxt]!)) i[s + EI.sndNxt] = end;
     flags |= EF_SEQ_SEEN;
     if (p.payloadLen > 0) flags |= EF_SENT_DATA;
@@ -421,10 +424,22 @@ export class TcpMachine {
       const cl = ci + CI.SIZE;
       if ((this.rows.i[cl + EI.flags]! & EF_SEQ_SEEN) !== 0 && this.rows.i[cl + EI.synRetransmits] === 0 && f[cf + CF.firstPacket]! > 0) {
         f[cf + CF.serverRtt] = now - (f[cf + CF.startSec]! + this.rows.i[ci + CI.startNsec]! * 1e-9);
+        this.locate(ci, cf);
       }
     } else if ((fl & (TH_SYN | TH_ACK)) === TH_ACK && s === ci + CI.SIZE && f[cf + CF.clientRtt]! < 0 && f[cf + CF.synAckAt]! > 0) {
       f[cf + CF.clientRtt] = now - f[cf + CF.synAckAt]!;
+      this.locate(ci, cf);
     }
+  }
+
+  /**
+   * Where the capture was taken, again from what it rests on (the handshake's round trips and each
+   * side's first TTL), as each becomes known: while the row is in use, not when it is cold at hand-on.
+   */
+  private locate(ci: number, cf: number): void {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    i[ci + CI.vantage] = vantageOf(f[cf + CF.serverRtt]!, f[cf + CF.clientRtt]!, i[ci + CI.SIZE + EI.ttl]!, i[ci + CI.SIZE + EI.SIZE + EI.ttl]!);
   }
 
   /** The capture point's round trip to the endpoint at `ep` (seconds; 0 when the handshake was not seen). */
@@ -924,8 +939,7 @@ export class TcpMachine {
     const f = this.rows.f;
     const ci = slot * CONN_INTS;
     const cf = slot * CONN_FLOATS;
-    const vantage = vantageOf(f[cf + CF.serverRtt]!, f[cf + CF.clientRtt]!, i[ci + CI.SIZE + EI.ttl]!, i[ci + CI.SIZE + EI.SIZE + EI.ttl]!);
-    i[ci + CI.vantage] = vantage;
+    const vantage = i[ci + CI.vantage]! as Vantage;
     for (let side = 0; side < 2; side++) {
       const ep = ci + CI.SIZE + side * EI.SIZE;
       const ef = cf + CF.SIZE + side * EF.SIZE;

@@ -347,7 +347,7 @@ export class ConnectionTable implements TimerHost {
     const f = this.rows.f;
     const ci = slot * CONN_INTS;
     const cf = slot * CONN_FLOATS;
-    // Zero what is read before it is written; the journals, pending arrivals and lost copies are read only below their counts (machine.open).
+    // Zero what is read before it is written; the journals and lost copies are read only below their counts.
     i.fill(0, ci, ci + CI.SIZE + EI.journal);
     i.fill(0, ci + CI.SIZE + EI.SIZE, ci + CI.SIZE + EI.SIZE + EI.journal);
     f.fill(0, cf, cf + CF.lost);
