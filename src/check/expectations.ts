@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { Report } from '../analyze.js';
+import type { Report } from '../report/model.js';
 import { FINDING_KINDS, SEVERITIES, type Severity } from '../detect/index.js';
-import { endpointToString } from '../report/format.js';
+import { endpointToString } from '../decode/address.js';
 import { STATE_NAMES } from '../tcp/index.js';
 
 /**

@@ -1,4 +1,4 @@
-import { endpointToString } from '../report/format.js';
+import { endpointToString } from '../decode/address.js';
 import type { Connection } from '../tcp/connection.js';
 import type { Endpoint } from '../tcp/endpoint.js';
 import type { EvidencePacket, EvidenceStore, Slot } from './evidence.js';

@@ -1,4 +1,4 @@
-import type { Report } from '../analyze.js';
+import type { Report } from './model.js';
 import {
   type ConnectionRecord, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
 } from '../tcp/index.js';

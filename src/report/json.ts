@@ -1,4 +1,4 @@
-import type { Report, ReportFinding } from '../analyze.js';
+import type { Report, ReportFinding } from './model.js';
 import { ENCAP_NAMES } from '../decode/index.js';
 import { zeekMatcher, zeekUid } from './zeek.js';
 import type { ZeekRecord } from '../zeek/conn.js';

@@ -1,4 +1,4 @@
-import type { Report, ReportFinding } from '../analyze.js';
+import type { Report, ReportFinding } from './model.js';
 import { type ConnectionRecord, STATE_NAMES } from '../tcp/index.js';
 import { Lowest } from '../lowest.js';
 import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, printable, stateCell, uncertainNotes, usedStates } from './format.js';

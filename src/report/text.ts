@@ -1,4 +1,4 @@
-import type { Report } from '../analyze.js';
+import type { Report } from './model.js';
 import { type ConnectionRecord, type SegmentAnalysis, STATE_NAMES } from '../tcp/index.js';
 import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, printable, stateCell, uncertainNotes, usedStates } from './format.js';
 

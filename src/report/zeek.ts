@@ -1,5 +1,5 @@
 import { utcDateTime } from './format.js';
-import type { Report } from '../analyze.js';
+import type { Report } from './model.js';
 import { type ConnectionRecord, tupleHashOf } from '../tcp/index.js';
 import { zeekOrigAddr, zeekRespAddr, zeekUid, type ZeekRecord } from '../zeek/conn.js';
 

@@ -1,5 +1,5 @@
 import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/index.js';
-import { addrToString } from '../report/format.js';
+import { addrToString } from '../decode/address.js';
 import { Lowest } from '../lowest.js';
 import { partitionCount, partitionLimits, partitionOf } from '../tcp/connections.js';
 import { tupleHash } from '../tcp/table.js';
