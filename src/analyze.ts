@@ -1,10 +1,11 @@
-import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type PacketBatch, type PcapReaderName, type Precision, readCaptures } from './capture/index.js';
+import type { CaptureInput, PcapReaderName } from './capture/index.js';
 import { linkTypeName, notDecodedName } from './decode/index.js';
 import { DEFAULT_LIMITS, STATE_COUNT } from './tcp/index.js';
 import { DEFAULT_CONFIG, type DetectConfig, endpointKey, EvidenceStore, type Finding } from './detect/index.js';
 import { EvidencePrinter } from './report/evidence.js';
 import { ConnectionStage, MAX_TIMELINE, PacketStage, type PacketStageOptions, timelineRows } from './pipeline/stages.js';
 import { Threads, workerCount } from './pipeline/threads.js';
+import { drive, type Pass } from './pipeline/drive.js';
 import type { WorkerTotals } from './pipeline/worker.js';
 import { SecondCounts } from './detect/seconds.js';
 import { mergeZeekRecords } from './zeek/conn.js';
@@ -87,47 +88,26 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
   const paths = inputs.map((i) => (typeof i === 'string' && i !== '-' ? i : null));
   const evidence = opts.detect !== false ? new EvidenceStore(paths.map((p) => p ?? '')) : null;
   const conns = connectionStage(evidence);
-  const reading = new Reading(opts.onProgress);
-  let damage: CaptureError | null = null;
-  const infos: InputInfo[] = [];
   let totals: PacketTotals;
+  let pass: Pass;
   if (workers === 1) {
     const stage = new PacketStage(packetOptions, conns, evidence);
-    try {
-      await readCaptures(inputs, {
-        record(batch, i, source) {
-          stage.record(batch, i, reading.record(batch, i, source), true);
-        },
-      }, infos, opts.reader);
-    } catch (e) {
-      if (!(e instanceof CaptureError)) throw e;
-      damage = e;
-    }
-    stage.table.flush(reading.endTime);
+    pass = await drive(inputs, { packet: (batch, i, n) => stage.record(batch, i, n, true) }, { reader: opts.reader, onProgress: opts.onProgress });
+    stage.table.flush(pass.reading.endTime);
     totals = {
       tcpPackets: stage.tcpPackets, ipFragments: stage.ipFragments, notDecoded: stage.notDecoded, timeline: stage.timeline,
       evictedIdle: stage.table.evictedIdle, evictedFull: stage.table.evictedFull, zeek: stage.zeek ? stage.zeek.finish() : null,
     };
   } else {
     const mt = new Threads(workers, packetOptions, conns, evidence, paths);
-    try {
-      await readCaptures(inputs, {
-        record(batch, i, source) {
-          mt.record(batch, i, batch.path === null ? -1 : source, reading.record(batch, i, source));
-        },
-        batch(batch, source) {
-          mt.batch(batch, batch.path === null ? -1 : source, reading.batch(batch, source));
-        },
-      }, infos, opts.reader);
-    } catch (e) {
-      if (!(e instanceof CaptureError)) {
-        await mt.abort();
-        throw e;
-      }
-      damage = e;
-    }
-    totals = addTotals(await mt.finish(reading.endTime), opts.maxRows);
+    // An input the evidence can be read from again is named by its index; standard input by -1.
+    pass = await drive(inputs, {
+      packet: (batch, i, n, source) => mt.record(batch, i, batch.path === null ? -1 : source, n),
+      batch: (batch, source, first) => mt.batch(batch, batch.path === null ? -1 : source, first),
+    }, { reader: opts.reader, onProgress: opts.onProgress, abort: () => mt.abort() });
+    totals = addTotals(await mt.finish(pass.reading.endTime), opts.maxRows);
   }
+  const { reading, infos, precision, damage } = pass;
   const a = {
     packets: reading.packets, tcpPackets: totals.tcpPackets, ipFragments: totals.ipFragments, notDecoded: totals.notDecoded,
     connections: conns.connections, abnormal: conns.abnormal, openAtEnd: conns.openAtEnd, roleInferred: conns.roleInferred,
@@ -140,7 +120,6 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
   }
   const matrix: number[][] = [];
   for (let c = 0; c < STATE_COUNT; c++) matrix.push(Array.from(a.matrix.subarray(c * STATE_COUNT, (c + 1) * STATE_COUNT)));
-  const precision = infos.length ? infos.reduce<Precision>((p, i) => finerPrecision(p, i.precision), 's') : 'us';
   const store = a.store;
   const listeners = conns.listeners;
   return {
@@ -264,63 +243,4 @@ function autoThreads(inputs: readonly CaptureInput[]): number {
     }
   }
   return bytes >= THREADS_FROM_BYTES ? cores : 1;
-}
-
-/** What is counted of every record, whatever it holds: packet numbers, the time span, progress. */
-class Reading {
-  packets = 0;
-  firstSec = Infinity;
-  firstNsec = 0;
-  lastSec = -Infinity;
-  lastNsec = 0;
-  /** How far each input has been read, for progress. */
-  private readonly offsets: number[] = [];
-
-  constructor(private readonly onProgress: ((packets: number, bytes: number) => void) | null) {}
-
-  /** When the capture's last packet was, 0 without one. */
-  get endTime(): number {
-    return this.packets ? this.lastSec + this.lastNsec * 1e-9 : 0;
-  }
-
-  /** Counts a whole batch (of a single input); returns the packet number of its first record. */
-  batch(batch: PacketBatch, source: number): number {
-    const first = this.packets + 1;
-    const n = batch.length;
-    if (n === 0) return first;
-    const before = this.packets;
-    this.packets += n;
-    if (this.onProgress !== null && (before >>> 16) !== (this.packets >>> 16)) this.progress(batch.offset[n - 1]!, source);
-    const secs = batch.sec;
-    const nsecs = batch.nsec;
-    for (let i = 0; i < n; i++) this.see(secs[i]!, nsecs[i]!);
-    return first;
-  }
-
-  /** Counts record i of `batch` and returns its packet number. */
-  record(batch: PacketBatch, i: number, source: number): number {
-    const n = ++this.packets;
-    if ((n & 0xffff) === 0 && this.onProgress !== null) this.progress(batch.offset[i]!, source);
-    this.see(batch.sec[i]!, batch.nsec[i]!);
-    return n;
-  }
-
-  /** The capture's span so far takes in a packet at sec.nsec (files merged need not be in order). */
-  private see(sec: number, nsec: number): void {
-    if (sec < this.firstSec || (sec === this.firstSec && nsec < this.firstNsec)) {
-      this.firstSec = sec;
-      this.firstNsec = nsec;
-    }
-    if (sec > this.lastSec || (sec === this.lastSec && nsec > this.lastNsec)) {
-      this.lastSec = sec;
-      this.lastNsec = nsec;
-    }
-  }
-
-  private progress(offset: number, source: number): void {
-    this.offsets[source] = offset;
-    let bytes = 0;
-    for (const o of this.offsets) bytes += o ?? 0;
-    this.onProgress!(this.packets, bytes);
-  }
 }

@@ -1,9 +1,10 @@
-import { CaptureError, type CaptureInput, type PcapReaderName, type PacketBatch, readCaptures, type RecordSink } from './capture/index.js';
-import { DecodedPacket, decodePacket } from './decode/index.js';
+import type { CaptureError, CaptureInput, PacketBatch, PcapReaderName } from './capture/index.js';
+import { drive, type PacketSink } from './pipeline/drive.js';
+import { PacketStage } from './pipeline/stages.js';
 import { change, lostNote } from './report/evidence.js';
 import { TcpdumpFormatter } from './report/tcpdump.js';
 import {
-  type Connection, type ConnectionTable, Connections, type ConnectionSink, DEFAULT_LIMITS, type LostSegment, statesAt, type TableLimits, type TcpState,
+  type Connection, type ConnectionTable, type ConnectionSink, DEFAULT_LIMITS, type LostSegment, statesAt, type TableLimits, type TcpState,
 } from './tcp/index.js';
 
 export interface PrintOptions {
@@ -42,15 +43,9 @@ export const MAX_HELD_LINES = 65536;
  */
 export async function printCapture(inputs: readonly CaptureInput[], options: PrintOptions, write: (line: string, packet: number) => void): Promise<PrintResult> {
   const printer = new Printer(options, write);
-  let damage: CaptureError | null = null;
-  try {
-    await readCaptures(inputs, printer, [], options.reader);
-  } catch (e) {
-    if (!(e instanceof CaptureError)) throw e;
-    damage = e;
-  }
-  printer.end();
-  return { packets: printer.packets, printed: printer.printed, damage };
+  const pass = await drive(inputs, printer, { reader: options.reader });
+  printer.end(pass.reading.endTime);
+  return { packets: pass.reading.packets, printed: printer.printed, damage: pass.damage };
 }
 
 /** A line waiting for its connection's history to settle. */
@@ -71,9 +66,8 @@ interface Settled {
   lost: LostSegment[];
 }
 
-class Printer implements RecordSink, ConnectionSink {
-  private readonly pkt = new DecodedPacket();
-  private readonly table: Connections;
+class Printer implements PacketSink, ConnectionSink {
+  private readonly stage: PacketStage;
   private readonly formatter: TcpdumpFormatter;
   private readonly states: boolean;
   private readonly conn: number;
@@ -84,45 +78,35 @@ class Printer implements RecordSink, ConnectionSink {
   /** Connections with lines held, by id: how many. */
   private readonly waiting = new Map<number, number>();
   private readonly scratch: number[] = [];
-  packets = 0;
   printed = 0;
-  private lastTs = 0;
 
   constructor(options: PrintOptions, private readonly write: (line: string, packet: number) => void) {
-    this.table = new Connections(options.msl ?? 30, this, false, options.limits ?? DEFAULT_LIMITS);
+    this.stage = new PacketStage({ msl: options.msl ?? 30, transitions: false, limits: options.limits ?? DEFAULT_LIMITS, zeek: false, maxRows: 0 }, this, null);
     this.formatter = new TcpdumpFormatter(options.absolute === true);
     this.states = options.states !== false;
     this.conn = options.conn ?? 0;
   }
 
-  record(batch: PacketBatch, i: number): void {
-    const n = ++this.packets;
-    const p = this.pkt;
+  packet(batch: PacketBatch, i: number, n: number): void {
+    const stage = this.stage;
+    const p = stage.pkt;
     const data = batch.data;
-    const sec = batch.sec[i]!;
-    const nsec = batch.nsec[i]!;
-    this.lastTs = sec + nsec * 1e-9;
-    const tcp = decodePacket(data, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p);
-    let c: Connection | null = null;
-    if (tcp) {
-      this.table.segment(p, n, sec, nsec, sec + nsec * 1e-9);
-      c = this.table.current;
-    }
+    const c: Connection | null = stage.record(batch, i, n, false) ? stage.table.current : null;
     if (this.conn && (c === null || c.id !== this.conn)) {
       this.release(false);
       return;
     }
     // tcpdump -nn shows none of the tunnels tcpstate opens as TCP: their lines are not ours to print.
-    const line = p.encap !== 0 ? null : this.formatter.line(data, p, sec, nsec, batch.linkType[i]!);
+    const line = p.encap !== 0 ? null : this.formatter.line(data, p, batch.sec[i]!, batch.nsec[i]!, batch.linkType[i]!);
     if (line !== null) {
       this.printed++;
-      const t = this.table.table;
+      const t = stage.table.table;
       if (!this.states || c === null || t === null) {
         this.held.push({ packet: n, text: line, id: -1, slot: -1, table: null, states: [] });
       } else {
         this.held.push({
           packet: n, text: line, id: c.id, slot: c.slot, table: t,
-          states: [this.table.clientBefore, c.client.state, this.table.serverBefore, c.server.state],
+          states: [stage.table.clientBefore, c.client.state, stage.table.serverBefore, c.server.state],
         });
         this.waiting.set(c.id, (this.waiting.get(c.id) ?? 0) + 1);
       }
@@ -136,9 +120,9 @@ class Printer implements RecordSink, ConnectionSink {
     this.settled.set(c.id, { transitions: c.rewritten ? c.transitions.slice(0, c.transitionLen) : null, lost: c.lost() });
   }
 
-  /** The capture ended: every connection still open has finished (its history decided), and every line goes out. */
-  end(): void {
-    this.table.flush(this.lastTs);
+  /** The capture ended at `now`: every connection still open has finished (its history decided), and every line goes out. */
+  end(now: number): void {
+    this.stage.table.flush(now);
     this.release(true);
   }
 

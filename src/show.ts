@@ -1,9 +1,11 @@
-import { CaptureError, type CaptureInput, type PcapReaderName, finerPrecision, type InputInfo, type PacketBatch, type Precision, readCaptures, type RecordSink } from './capture/index.js';
-import { DecodedPacket, decodePacket, TH_ACK } from './decode/index.js';
+import type { CaptureError, CaptureInput, PacketBatch, PcapReaderName, Precision } from './capture/index.js';
+import { TH_ACK } from './decode/index.js';
+import { drive, type PacketSink } from './pipeline/drive.js';
+import { PacketStage } from './pipeline/stages.js';
 import { endpointToString, isoTimestamp, stateCell, uncertainNotes } from './report/format.js';
 import { flagString } from './report/tcpdump.js';
 import {
-  type Connection, Connections, DEFAULT_LIMITS, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom,
+  type Connection, DEFAULT_LIMITS, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom,
   transitionSide, transitionTo, statesAt, toRecord, type ConnectionRecord, type TableLimits,
 } from './tcp/index.js';
 
@@ -29,42 +31,27 @@ export interface ShowResult {
 export async function showConnection(inputs: readonly CaptureInput[], id: number, msl = 30, limits: TableLimits = DEFAULT_LIMITS,
   reader: PcapReaderName = 'tcpstate'): Promise<ShowResult> {
   const ladder = new Ladder(id, msl, limits);
-  const infos: InputInfo[] = [];
-  let damage: CaptureError | null = null;
-  try {
-    await readCaptures(inputs, ladder, infos, reader);
-  } catch (e) {
-    if (!(e instanceof CaptureError)) throw e;
-    damage = e;
-  }
-  ladder.table.flush(ladder.lastTs);
-  const precision = infos.reduce<Precision>((p, i) => finerPrecision(p, i.precision), 's');
-  return { text: ladder.connection ? render(ladder.connection, ladder.rungs, precision) : null, damage };
+  const pass = await drive(inputs, ladder, { reader });
+  ladder.stage.table.flush(pass.reading.endTime);
+  return { text: ladder.connection ? render(ladder.connection, ladder.rungs, pass.precision) : null, damage: pass.damage };
 }
 
-class Ladder implements RecordSink {
-  private readonly pkt = new DecodedPacket();
-  readonly table: Connections;
+class Ladder implements PacketSink {
+  readonly stage: PacketStage;
   readonly rungs: Rung[] = [];
   connection: ConnectionRecord | null = null;
-  lastTs = 0;
-  private packets = 0;
 
   constructor(private readonly id: number, msl: number, limits: TableLimits) {
-    this.table = new Connections(msl, { finished: (c) => this.finished(c) }, true, limits);
+    this.stage = new PacketStage({ msl, transitions: true, limits, zeek: false, maxRows: 0 }, { finished: (c) => this.finished(c) }, null);
   }
 
-  record(batch: PacketBatch, i: number): void {
-    const n = ++this.packets;
-    const sec = batch.sec[i]!;
-    const nsec = batch.nsec[i]!;
-    this.lastTs = sec + nsec * 1e-9;
-    const p = this.pkt;
-    if (!decodePacket(batch.data, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p)) return;
-    this.table.segment(p, n, sec, nsec, this.lastTs);
-    const c = this.table.current!;
+  packet(batch: PacketBatch, i: number, n: number): void {
+    if (!this.stage.record(batch, i, n, false)) return;
+    const table = this.stage.table;
+    const p = this.stage.pkt;
+    const c = table.current!;
     if (c.id !== this.id) return;
-    const fromClient = this.table.currentFromClient;
+    const fromClient = table.currentFromClient;
     const sender = fromClient ? c.client : c.server;
     const receiver = fromClient ? c.server : c.client;
     // Sequence numbers relative to each side's initial one where it is known, as tcpdump shows them.
@@ -73,7 +60,7 @@ class Ladder implements RecordSink {
     let label = `[${flagString(p.flags & 0xff)}] seq ${seq}`;
     if (p.flags & TH_ACK) label += ` ack ${ack}`;
     if (p.payloadLen) label += ` len ${p.payloadLen}`;
-    this.rungs.push({ packet: n, sec, nsec, fromClient, label });
+    this.rungs.push({ packet: n, sec: batch.sec[i]!, nsec: batch.nsec[i]!, fromClient, label });
   }
 
   private finished(c: Connection): void {

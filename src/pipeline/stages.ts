@@ -48,10 +48,10 @@ export class PacketStage {
   }
 
   /**
-   * Record i of `batch`, packet number n. A packet that is no TCP segment, or one of a partition
-   * not followed here, is counted only when `countsOthers`.
+   * Record i of `batch`, packet number n; whether it was a TCP segment of a partition followed here
+   * (the table's `current` is then its connection, `pkt` the segment). Another packet is counted only when `countsOthers`.
    */
-  record(batch: PacketBatch, i: number, n: number, countsOthers: boolean): void {
+  record(batch: PacketBatch, i: number, n: number, countsOthers: boolean): boolean {
     const p = this.pkt;
     const data = batch.data;
     const sec = batch.sec[i]!;
@@ -59,17 +59,20 @@ export class PacketStage {
     if (decodePacket(data, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p)) {
       const ts = sec + nsec * 1e-9;
       const t = this.table;
-      if (!t.segment(p, n, sec, nsec, ts)) return;
+      if (!t.segment(p, n, sec, nsec, ts)) return false;
       if (p.fragment) this.ipFragments++;
       this.tcpPackets++;
       if ((p.flags & (TH_SYN | TH_FIN | TH_RST)) !== 0) this.count(p.flags, sec);
       if (this.evidence !== null) recordEvidence(this.evidence, t, p, batch, i, n);
       if (this.zeek !== null) this.zeek.packet(data, p, n, ts);
-    } else if (countsOthers) {
+      return true;
+    }
+    if (countsOthers) {
       if (p.fragment) this.ipFragments++;
       const key = p.reason * 0x100000 + (p.reasonDetail & 0xfffff);
       this.notDecoded.set(key, (this.notDecoded.get(key) ?? 0) + 1);
     }
+    return false;
   }
 
   private count(flags: number, sec: number): void {
