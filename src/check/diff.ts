@@ -8,7 +8,7 @@ export class ReportFormatError extends Error {}
 interface FindingDoc { kind: string; severity: string; endpoint: string | null; counts: { connections?: number } }
 interface EndpointDoc { addr: string; port: number; state: string }
 interface ConnectionDoc { id: number; client: EndpointDoc; server: EndpointDoc }
-interface ReportDoc {
+export interface ReportDoc {
   schema: string;
   endStates: { client: string; server: string; count: number }[];
   connections: ConnectionDoc[];

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 /**
@@ -36,4 +37,29 @@ export class Progress {
     if (this.shown) this.out.write('\r\x1b[K');
     this.shown = false;
   }
+}
+
+/** A progress line only for a person watching: standard error a terminal, not --quiet, not under CI. */
+export function showProgress(stderr: Writable, quiet: boolean): boolean {
+  return !quiet && (stderr as { isTTY?: boolean }).isTTY === true && !process.env.CI;
+}
+
+/** The inputs' total size when every one is a plain file (an ETA needs it); null otherwise. */
+export function totalBytes(captures: readonly string[]): number | null {
+  let total = 0;
+  for (const c of captures) {
+    if (c === '-') return null;
+    try {
+      const fd = openSync(c, 'r');
+      const magic = Buffer.alloc(2);
+      readSync(fd, magic, 0, 2, 0);
+      closeSync(fd);
+      // Offsets of a gzip file are counted in its decompressed bytes: no share of the file size to show.
+      if (magic[0] === 0x1f && magic[1] === 0x8b) return null;
+      total += statSync(c).size;
+    } catch {
+      return null;
+    }
+  }
+  return total;
 }
