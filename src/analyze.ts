@@ -8,12 +8,12 @@ import { Threads, workerCount } from './pipeline/threads.js';
 import { drive, type Pass } from './pipeline/drive.js';
 import type { WorkerTotals } from './pipeline/worker.js';
 import { SecondCounts } from './detect/seconds.js';
-import { mergeZeekRecords } from './zeek/conn.js';
+import { mergeZeekRecords } from './zeek/index.js';
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { TOOL_NAME, VERSION } from './version.js';
 import type { CapturePoint, Report, ReportFinding } from './report/model.js';
-import type { ZeekOptions, ZeekRecord } from './zeek/conn.js';
+import type { ZeekOptions, ZeekRecord } from './zeek/index.js';
 
 export interface AnalyzeOptions {
   /** Maximum segment lifetime in seconds; TIME_WAIT lasts 2×MSL. Default 30 (Linux's 60 s TIME_WAIT). */

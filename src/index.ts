@@ -4,7 +4,7 @@ export { analyze, DEFAULT_MAX_ROWS, type AnalyzeOptions } from './analyze.js';
 export type { CapturePoint, EvidenceLine, InputReport, LimitsSummary, Report, ReportFinding, Summary, Timestamp } from './report/model.js';
 export { CaptureError, type CaptureInput } from './capture/index.js';
 export { renderHtml, renderJson, renderMarkdown, renderText, renderZeek, JSON_SCHEMA } from './report/index.js';
-export { ZeekTracker, type ZeekOptions, type ZeekRecord } from './zeek/conn.js';
+export { ZeekTracker, type ZeekOptions, type ZeekRecord } from './zeek/index.js';
 export { STATE_NAMES, EVENT_NAMES, type StateName, type ConnectionRecord, DEFAULT_LIMITS, type TableLimits } from './tcp/index.js';
 export { VERSION } from './version.js';
 export {

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, renderZeek, type ZeekOptions } from '../src/index.js';
-import { ANALYZER_PORTS, DEFAULT_SERVER_PORTS } from '../src/zeek/conn.js';
+import { ANALYZER_PORTS, DEFAULT_SERVER_PORTS } from '../src/zeek/index.js';
 
 /**
  * Conformance with Zeek on its own test traces (captures/zeek/, with Zeek's expected conn.log rows

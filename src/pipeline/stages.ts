@@ -6,7 +6,7 @@ import {
   type Connection, ConnectionStore, Connections, type ConnectionSink, endedNormally, isOver, STATE_COUNT, type TableLimits, toRecord,
 } from '../tcp/index.js';
 import type { ConnectionRecord } from '../tcp/index.js';
-import { ZeekTrackers, type ZeekOptions } from '../zeek/conn.js';
+import { ZeekTrackers, type ZeekOptions } from '../zeek/index.js';
 
 /** Timeline buckets at most, per kind of packet: a day and a half at one second each. */
 export const MAX_TIMELINE = 131072;

@@ -1,7 +1,7 @@
 import type { Report, ReportFinding } from './model.js';
 import { ENCAP_NAMES } from '../decode/index.js';
 import { zeekMatcher, zeekUid } from './zeek.js';
-import type { ZeekRecord } from '../zeek/conn.js';
+import type { ZeekRecord } from '../zeek/index.js';
 import {
   EVENT_NAMES, EVICTION_NAMES, STATE_COUNT, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
   type ConnectionRecord, type EndpointRecord, type SegmentAnalysis,

@@ -5,7 +5,7 @@
 import type { CaptureError, Precision } from '../capture/index.js';
 import type { ConnectionRecord } from '../tcp/index.js';
 import type { DetectConfig, Finding } from '../detect/index.js';
-import type { ZeekRecord } from '../zeek/conn.js';
+import type { ZeekRecord } from '../zeek/index.js';
 
 export interface Timestamp {
   sec: number;

@@ -1,7 +1,8 @@
 import { utcDateTime } from './format.js';
 import type { Report } from './model.js';
 import { type ConnectionRecord, tupleHashOf } from '../tcp/index.js';
-import { zeekOrigAddr, zeekRespAddr, zeekUid, type ZeekRecord } from '../zeek/conn.js';
+import { addrToString } from '../decode/address.js';
+import type { ZeekRecord } from '../zeek/index.js';
 
 const FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration', 'orig_bytes',
   'resp_bytes', 'conn_state', 'local_orig', 'local_resp', 'missed_bytes', 'history', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts',
@@ -71,4 +72,36 @@ function sameTuple(r: ZeekRecord, c: ConnectionRecord): boolean {
     (o(c.server, r.origPort, r.o0, r.o1, r.o2, r.o3) && o(c.client, r.respPort, r.r0, r.r1, r.r2, r.r3));
 }
 
-export { zeekUid };
+export function zeekOrigAddr(r: ZeekRecord): string {
+  return addrToString(r.family, { a0: r.o0, a1: r.o1, a2: r.o2, a3: r.o3 });
+}
+
+export function zeekRespAddr(r: ZeekRecord): string {
+  return addrToString(r.family, { a0: r.r0, a1: r.r1, a2: r.r2, a3: r.r3 });
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** A stable Zeek-style uid ("C" and 17 base-62 characters) from the record's tuple and start time. */
+export function zeekUid(r: ZeekRecord): string {
+  const key = `${zeekOrigAddr(r)}|${r.origPort}|${zeekRespAddr(r)}|${r.respPort}`;
+  const ts = r.ts;
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  const s = `${key}|${ts}`;
+  for (let i = 0; i < s.length; i++) {
+    h1 = Math.imul(h1 ^ s.charCodeAt(i), 0x01000193);
+    h2 = Math.imul(h2 ^ s.charCodeAt(i), 0x5bd1e995);
+  }
+  // Seed a xorshift generator with both hashes and draw 17 base-62 digits.
+  let x = (h1 ^ Math.imul(h2, 0x9e3779b1)) >>> 0 || 1;
+  let out = 'C';
+  for (let i = 0; i < 17; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out += BASE62[x % 62];
+  }
+  return out;
+}

@@ -8,6 +8,7 @@ import { TcpMachine, type TimerHost } from './machine.js';
 import { TcpState } from './state.js';
 import { TimerQueue } from './timers.js';
 import { TupleIndex } from './tuples.js';
+import { LruList } from '../lru.js';
 
 /** Receives each connection once, when it leaves the table; the object is reused afterwards, so copy what you keep. */
 export interface ConnectionSink {
@@ -78,8 +79,7 @@ export class ConnectionTable implements TimerHost {
   evictedFull = 0;
 
   /** Live connections, least recently active first (slots). */
-  private lruHead = NONE;
-  private lruTail = NONE;
+  private readonly lru: LruList;
   private readonly maxLive: number;
   private readonly idle: number;
 
@@ -93,6 +93,7 @@ export class ConnectionTable implements TimerHost {
   constructor(mslSeconds: number, private readonly sink: ConnectionSink, recordTransitions = true, limits: TableLimits = DEFAULT_LIMITS,
     private readonly ids: IdSource = { next: 1 }, readonly partition = 0) {
     this.machine = new TcpMachine(this.rows, this);
+    this.lru = new LruList(this.rows, CONN_INTS, CI.lruPrev, CI.lruNext);
     this.record = recordTransitions;
     this.maxLive = Math.max(1, Math.floor(limits.maxConnections));
     this.idle = limits.idleTimeout > 0 ? limits.idleTimeout : Infinity;
@@ -139,12 +140,11 @@ export class ConnectionTable implements TimerHost {
       slot = NONE;
     }
     if (slot === NONE) {
-      if (this.live >= this.maxLive) this.evict(this.lruHead, Eviction.Full, ts);
+      if (this.live >= this.maxLive) this.evict(this.lru.head, Eviction.Full, ts);
       slot = this.create(p, hash, packet, sec, nsec);
       fromClient = this.createdBySender;
-    } else if (slot !== this.lruTail) {
-      this.unlink(slot);
-      this.append(slot);
+    } else {
+      this.lru.touch(slot);
     }
     const i = this.rows.i;
     const f = this.rows.f;
@@ -172,7 +172,7 @@ export class ConnectionTable implements TimerHost {
   /** Live connections, least recently active first. */
   liveSlots(): number[] {
     const live: number[] = [];
-    for (let s = this.lruHead; s !== NONE; s = this.rows.i[s * CONN_INTS + CI.lruNext]!) live.push(s);
+    for (let s = this.lru.head; s !== NONE; s = this.lru.after(s)) live.push(s);
     return live;
   }
 
@@ -203,7 +203,7 @@ export class ConnectionTable implements TimerHost {
       this.index.remove(s);
       this.freeSlots.push(s);
     }
-    this.lruHead = this.lruTail = NONE;
+    this.lru.clear();
     this.live = 0;
   }
 
@@ -214,7 +214,7 @@ export class ConnectionTable implements TimerHost {
 
   /** When the least recently active connection went quiet, Infinity when none is live. */
   get quietSince(): number {
-    return this.lruHead === NONE ? Infinity : this.endTime(this.lruHead);
+    return this.lru.head === NONE ? Infinity : this.endTime(this.lru.head);
   }
 
   private endTime(slot: number): number {
@@ -242,7 +242,7 @@ export class ConnectionTable implements TimerHost {
 
   /** Every connection quiet for the idle timeout by `now` leaves, as of the moment its timeout ran out. */
   evictIdle(now: number): void {
-    for (let s = this.lruHead; s !== NONE && now - this.idle >= this.endTime(s); s = this.lruHead) {
+    for (let s = this.lru.head; s !== NONE && now - this.idle >= this.endTime(s); s = this.lru.head) {
       this.evict(s, Eviction.Idle, this.endTime(s) + this.idle);
     }
   }
@@ -253,28 +253,6 @@ export class ConnectionTable implements TimerHost {
     if (why === Eviction.Idle) this.evictedIdle++;
     else this.evictedFull++;
     this.finish(slot, now);
-  }
-
-  private append(slot: number): void {
-    const i = this.rows.i;
-    const ci = slot * CONN_INTS;
-    i[ci + CI.lruPrev] = this.lruTail;
-    i[ci + CI.lruNext] = NONE;
-    if (this.lruTail === NONE) this.lruHead = slot;
-    else i[this.lruTail * CONN_INTS + CI.lruNext] = slot;
-    this.lruTail = slot;
-  }
-
-  private unlink(slot: number): void {
-    const i = this.rows.i;
-    const ci = slot * CONN_INTS;
-    const prev = i[ci + CI.lruPrev]!;
-    const next = i[ci + CI.lruNext]!;
-    if (prev === NONE) this.lruHead = next;
-    else i[prev * CONN_INTS + CI.lruNext] = next;
-    if (next === NONE) this.lruTail = prev;
-    else i[next * CONN_INTS + CI.lruPrev] = prev;
-    i[ci + CI.lruPrev] = i[ci + CI.lruNext] = NONE;
   }
 
   startTimeWait(slot: number, side: number, sec: number, nsec: number): void {
@@ -358,7 +336,6 @@ export class ConnectionTable implements TimerHost {
     i[ci + CLIENT + EI.waWindow] = i[ci + SERVER + EI.waWindow] = -1;
     i[ci + CI.family] = p.ipVersion === 6 ? 6 : 4;
     i[ci + CI.encap] = p.encap;
-    i[ci + CI.lruPrev] = i[ci + CI.lruNext] = NONE;
     f[cf + CF.id] = id;
     f[cf + CF.firstPacket] = packet;
     f[cf + CF.startSec] = sec;
@@ -383,7 +360,7 @@ export class ConnectionTable implements TimerHost {
     this.machine.open(ci, cf, p, packet, sec, nsec);
     this.createdBySender = senderIsClient;
     this.index.insert(slot, hash);
-    this.append(slot);
+    this.lru.append(slot);
     this.live++;
     this.sink.started?.(this.views[slot]!);
     return slot;
@@ -392,7 +369,7 @@ export class ConnectionTable implements TimerHost {
   /** The connection in `slot` leaves the table at `now`; nothing more of it came until `quiet`. */
   private finish(slot: number, now: number, quiet = now): void {
     this.index.remove(slot);
-    this.unlink(slot);
+    this.lru.remove(slot);
     this.rows.i[slot * CONN_INTS + CI.flags]! |= CF_FINALIZED;
     this.live--;
     this.handOn(slot, now, quiet);
