@@ -163,7 +163,7 @@ export const enum CI {
   lostLen,
   lostOwners,
   lostProved,
-  /** Where the capture was taken, as the handshake shows it (vantage.ts's Vantage), decided as the connection leaves the table. */
+  /** Where the capture was taken, as the handshake shows it (vantage.ts's Vantage), worked out again as each of its facts becomes known. */
   vantage,
   /** EVIDENCE_SLOTS indices into the evidence store, -1 for none. */
   evidence,
