@@ -149,18 +149,17 @@ export interface PrintCliOptions extends ReadOptions {
 
 export async function printCommand(io: CliIo, captures: string[], opts: PrintCliOptions): Promise<number> {
   const out = new Output(opts.output, io.stdout);
+  let result;
   try {
-    const result = await printCapture(captures, {
+    result = await printCapture(captures, {
       states: opts.states, conn: opts.conn, absolute: opts.absoluteTcpSequenceNumbers, msl: opts.msl, limits: limitsOf(opts), reader: opts.reader,
     }, (line) => out.write(line));
+  } finally {
     out.close();
-    if (!result.damage) return 0;
-    say(io, `tcpstate: error: ${result.damage.message}\n`);
-    return 2;
-  } catch (e) {
-    out.close();
-    throw e;
   }
+  if (!result.damage) return 0;
+  say(io, `tcpstate: error: ${result.damage.message}\n`);
+  return 2;
 }
 
 export async function showCommand(io: CliIo, captures: string[], opts: ReadOptions & { conn: number }): Promise<number> {

@@ -1,4 +1,4 @@
-import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type PacketBatch, type PcapReaderName, type Precision, readCaptures } from '../capture/index.js';
+import { CaptureError, type CaptureInput, finerPrecision, type InputInfo, type PacketBatch, type PcapReaderName, type Precision, readCaptures, type RecordSink } from '../capture/index.js';
 
 /** What a pass over the captures hands each record: its packet number, 1 for the first of the merged capture. */
 export interface PacketSink {
@@ -35,20 +35,15 @@ export async function drive(inputs: readonly CaptureInput[], sink: PacketSink, o
   const reading = new Reading(options.onProgress ?? null);
   const infos: InputInfo[] = [];
   let damage: CaptureError | null = null;
-  const batches = sink.batch?.bind(sink);
+  const records: RecordSink = {
+    record(batch, i, source) {
+      sink.packet(batch, i, reading.record(batch, i, source), source);
+    },
+  };
+  // Only a sink that takes batches is given them (readCaptures looks for the method).
+  if (sink.batch !== undefined) records.batch = (batch, source) => sink.batch!(batch, source, reading.batch(batch, source));
   try {
-    await readCaptures(inputs, batches === undefined ? {
-      record(batch, i, source) {
-        sink.packet(batch, i, reading.record(batch, i, source), source);
-      },
-    } : {
-      record(batch, i, source) {
-        sink.packet(batch, i, reading.record(batch, i, source), source);
-      },
-      batch(batch, source) {
-        batches(batch, source, reading.batch(batch, source));
-      },
-    }, infos, options.reader ?? 'tcpstate');
+    await readCaptures(inputs, records, infos, options.reader ?? 'tcpstate');
   } catch (e) {
     if (!(e instanceof CaptureError)) {
       await options.abort?.();
