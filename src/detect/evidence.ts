@@ -32,10 +32,26 @@ export const enum Slot {
  */
 const SLOT_BYTES = 160;
 /**
- * packet, sec, nsec, origLen, stored length | linkType << 8, sender's and receiver's relative base,
- * states | direction, and where the bytes are: file index (-1: copied into `bytes`) and offset.
+ * The integers of one evidence packet (M_*): 48 bytes, so that storing one, into a slot last used
+ * long ago and cold, costs one or two cache lines (as doubles it took two or three). Packet
+ * numbers, seconds and lengths are unsigned 32-bit; a file offset is two words.
  */
-const META = 10;
+const META = 12;
+const M_PACKET = 0;
+const M_SEC = 1;
+const M_NSEC = 2;
+const M_ORIG_LEN = 3;
+/** Stored length | linkType << 8. */
+const M_LEN_LINK = 4;
+const M_SENDER_BASE = 5;
+const M_RECEIVER_BASE = 6;
+/** The states before and after (4 bits each), whether it set the bases (bit 16), came from the client (17), had the ACK bit (18). */
+const M_STATES = 7;
+/** The input it is in (-1: its bytes are copied into `bytes`), and its offset there (low and high 32 bits). */
+const M_FILE = 8;
+const M_OFFSET_LO = 9;
+const M_OFFSET_HI = 10;
+const TWO_32 = 2 ** 32;
 const TROUBLE = A_ANY_RETRANSMISSION | A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE;
 
 /** One evidence packet, copied out of the store: enough to print its tcpdump line later. */
@@ -72,7 +88,7 @@ export class EvidenceStore {
   private readonly paths: string[];
   private lastPath: string | null = null;
   private lastFile = -1;
-  private meta = new Float64Array(META * 4096);
+  private meta = new Int32Array(META * 4096);
   /** How many slots hold each copy (a packet can fill two). */
   private refs = new Uint8Array(4096);
   private free = new Int32Array(4096);
@@ -183,17 +199,18 @@ export class EvidenceStore {
     }
     const m = this.meta;
     const mo = i * META;
-    m[mo] = packet;
-    m[mo + 1] = sec;
-    m[mo + 2] = nsec;
-    m[mo + 3] = p.wireLen;
-    m[mo + 4] = len | (linkType << 8);
-    m[mo + 5] = senderBase;
-    m[mo + 6] = receiverBase;
-    m[mo + 8] = file;
-    m[mo + 9] = dataOffset;
-    m[mo + 7] = clientBefore | (clientAfter << 4) | (serverBefore << 8) | (serverAfter << 12) | (setsBase ? 1 << 16 : 0) |
+    m[mo + M_PACKET] = packet;
+    m[mo + M_SEC] = sec;
+    m[mo + M_NSEC] = nsec;
+    m[mo + M_ORIG_LEN] = p.wireLen;
+    m[mo + M_LEN_LINK] = len | (linkType << 8);
+    m[mo + M_SENDER_BASE] = senderBase;
+    m[mo + M_RECEIVER_BASE] = receiverBase;
+    m[mo + M_STATES] = clientBefore | (clientAfter << 4) | (serverBefore << 8) | (serverAfter << 12) | (setsBase ? 1 << 16 : 0) |
       (fromClient ? 1 << 17 : 0) | ((p.flags & TH_ACK) !== 0 ? 1 << 18 : 0);
+    m[mo + M_FILE] = file;
+    m[mo + M_OFFSET_LO] = dataOffset % TWO_32;
+    m[mo + M_OFFSET_HI] = Math.floor(dataOffset / TWO_32);
     return i;
   }
 
@@ -218,7 +235,7 @@ export class EvidenceStore {
     const i = this.used++;
     if (this.used > this.refs.length) {
       const n = this.refs.length * 2;
-      const meta = new Float64Array(n * META);
+      const meta = new Int32Array(n * META);
       meta.set(this.meta);
       this.meta = meta;
       const refs = new Uint8Array(n);
@@ -266,7 +283,7 @@ export class EvidenceStore {
       const mo = i * META;
       for (let k = 0; k < META; k++) out[w + k] = this.meta[mo + k]!;
       w += META;
-      if (this.meta[mo + 8]! < 0) {
+      if (this.meta[mo + M_FILE]! < 0) {
         bytes.set(this.bytes.subarray(i * SLOT_BYTES, (i + 1) * SLOT_BYTES), w * 8);
         w += SLOT_BYTES / 8;
       }
@@ -288,7 +305,7 @@ export class EvidenceStore {
       const mo = i * META;
       for (let k = 0; k < META; k++) this.meta[mo + k] = from[w + k]!;
       w += META;
-      if (from[w - META + 8]! < 0) {
+      if (from[w - META + M_FILE]! < 0) {
         this.copy(i, bytes, w * 8, SLOT_BYTES);
         w += SLOT_BYTES / 8;
       }
@@ -301,7 +318,7 @@ export class EvidenceStore {
   direction(c: Connection, slot: Slot): { fromClient: boolean; ack: boolean } | null {
     const i = c.evidenceAt(slot);
     if (i === -1) return null;
-    const bits = this.meta[i * META + 7]!;
+    const bits = this.meta[i * META + M_STATES]!;
     return { fromClient: (bits & (1 << 17)) !== 0, ack: (bits & (1 << 18)) !== 0 };
   }
 
@@ -311,19 +328,20 @@ export class EvidenceStore {
     if (i === -1) return null;
     const m = this.meta;
     const mo = i * META;
-    const lenLink = m[mo + 4]!;
-    const states = m[mo + 7]!;
+    const lenLink = m[mo + M_LEN_LINK]!;
+    const states = m[mo + M_STATES]!;
     const len = lenLink & 0xff;
+    const copied = m[mo + M_FILE]! < 0;
     const e: EvidencePacket = {
-      packet: m[mo]!,
-      sec: m[mo + 1]!,
-      nsec: m[mo + 2]!,
-      origLen: m[mo + 3]!,
-      bytes: m[mo + 8]! < 0 ? this.bytes.slice(i * SLOT_BYTES, i * SLOT_BYTES + len) : null,
-      file: m[mo + 8]! < 0 ? null : { path: this.paths[m[mo + 8]!]!, offset: m[mo + 9]!, length: len },
+      packet: m[mo + M_PACKET]! >>> 0,
+      sec: m[mo + M_SEC]! >>> 0,
+      nsec: m[mo + M_NSEC]!,
+      origLen: m[mo + M_ORIG_LEN]! >>> 0,
+      bytes: copied ? this.bytes.slice(i * SLOT_BYTES, i * SLOT_BYTES + len) : null,
+      file: copied ? null : { path: this.paths[m[mo + M_FILE]!]!, offset: (m[mo + M_OFFSET_HI]! >>> 0) * TWO_32 + (m[mo + M_OFFSET_LO]! >>> 0), length: len },
       linkType: lenLink >>> 8,
-      senderBase: (states & (1 << 16)) !== 0 ? null : m[mo + 5]!,
-      receiverBase: m[mo + 6]!,
+      senderBase: (states & (1 << 16)) !== 0 ? null : m[mo + M_SENDER_BASE]!,
+      receiverBase: m[mo + M_RECEIVER_BASE]!,
       clientBefore: (states & 15) as TcpState,
       clientAfter: ((states >> 4) & 15) as TcpState,
       serverBefore: ((states >> 8) & 15) as TcpState,
