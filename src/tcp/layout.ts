@@ -9,43 +9,22 @@
 
 /** 32-bit integers of one endpoint, from its base (ENDPOINT_INTS apart). */
 export const enum EI {
-  // First what a connection's hand-on reads (machine.decide, the sink's classification): a row is
-  // cold by then, and these share its first cache lines.
+  // First what nearly every packet reads or writes (the sender's sequence space and Wireshark's
+  // analysis, the key the tuple index compares): a row is cold when a packet finds it, so these
+  // share as few cache lines as they can. What control packets, timers and hand-on use comes after.
   state,
   /** Yes/no facts, one bit each (EF_*). */
   flags,
-  /** Every state visited, one bit per TcpState. */
-  visited,
   packets,
   window,
   /** Retransmissions and keep-alives sent since the peer last sent anything. */
   unanswered,
-  /** Entries in the journal (machine.ts), and whether it overflowed (its events are then final when made). */
-  journalLen,
-  /** The arrivals still in question: PENDING entries of PENDING_INTS integers (see machine.ts). */
-  pending,
-  /** What else this side may be in at the end, when the capture cannot tell (two states, 4 bits each; 0xff: none), and why (Why). */
-  // PENDING_ENTRIES entries of PENDING_INTS (enum members take literals only).
-  alternatives = pending + 8,
-  why,
-  synRetransmits,
-  zeroWindows,
   a0, a1, a2, a3,
   port,
   /** Sequence space this side has sent into (signed 32-bit, see seq.ts). */
-  iss,
   sndNxt,
-  /** The sequence number this side's FIN occupies. */
-  finSeq,
   /** What this side has acknowledged and advertised (its receive window). */
   lastAck,
-  wscale,
-  peerIss,
-  peerFinSeq,
-  finRetransmits,
-  rstIgnored,
-  /** Bumped to cancel a pending TIME_WAIT expiry. */
-  timerGen,
   // Wireshark's TCP sequence analysis of the segments this side sends (analysis.ts).
   waNextSeq,
   waMaxSeqToBeAcked,
@@ -53,17 +32,39 @@ export const enum EI {
   waWindow,
   waDupAcks,
   waLastFlags,
+  /** Every state visited, one bit per TcpState. */
+  visited,
+  /** Entries in the journal (machine.ts), and whether it overflowed (its events are then final when made). */
+  journalLen,
+  iss,
+  /** The sequence number this side's FIN occupies. */
+  finSeq,
+  wscale,
+  peerIss,
+  /** The IP TTL or hop limit of the first packet this side sent (for where the capture was taken). */
+  ttl,
+  zeroWindows,
   retransmissions,
   outOfOrder,
   dupAcks,
   keepAlives,
   ackedUnseen,
   lostSegments,
-  /** The IP TTL or hop limit of the first packet this side sent (for where the capture was taken). */
-  ttl,
+  synRetransmits,
+  finRetransmits,
+  rstIgnored,
+  peerFinSeq,
+  /** Bumped to cancel a pending TIME_WAIT expiry. */
+  timerGen,
+  /** What else this side may be in at the end, when the capture cannot tell (two states, 4 bits each; 0xff: none), and why (Why). */
+  alternatives,
+  why,
+  /** The arrivals still in question: PENDING entries of PENDING_INTS integers (see machine.ts). */
+  pending,
   /** The journal: JOURNAL_ENTRIES entries of two integers, what happened (TcpEvent | status << 8) and its nanoseconds. */
-  journal,
-  // JOURNAL_ENTRIES entries of 2 (enum members take literals only).
+  // PENDING_ENTRIES entries of PENDING_INTS before it (enum members take literals only).
+  journal = pending + 8,
+  // JOURNAL_ENTRIES entries of 2.
   SIZE = journal + 16,
 }
 
@@ -82,30 +83,31 @@ export const PENDING_FLOATS = 4;
 
 /** Doubles of one endpoint, from its base (ENDPOINT_FLOATS apart). */
 export const enum EF {
+  // Per packet first, as EI's.
   payloadBytes,
   /** Frame bytes on the wire, link header included (what Wireshark's conversations count). */
   wireBytes,
-  /** When this side last sent a segment again, and the interval since the one before (its retransmission timeout, roughly). */
-  lastRetransmitAt,
-  retransmitInterval,
-  /** The pending arrivals' PENDING_FLOATS doubles (beside what hand-on reads, as EI's). */
-  pending,
-  /** When the current state was entered, and the time spent in the closing states it left. */
-  // PENDING_ENTRIES entries of PENDING_FLOATS (enum members take literals only).
-  stateSince = pending + 8,
-  closeWaitSeconds,
-  finWait1Seconds,
-  finWait2Seconds,
-  lastAckSeconds,
   waNextSeqTime,
   waLastAckTime,
+  /** When the current state was entered, and the time spent in the closing states it left. */
+  stateSince,
   unansweredPacket,
   unansweredSince,
   /** When this side's advertised window last closed to zero (-1: it is open), and the longest it stayed closed before reopening. */
   zeroWindowSince,
   zeroWindowLongest,
+  closeWaitSeconds,
+  finWait1Seconds,
+  finWait2Seconds,
+  lastAckSeconds,
+  /** When this side last sent a segment again, and the interval since the one before (its retransmission timeout, roughly). */
+  lastRetransmitAt,
+  retransmitInterval,
+  /** The pending arrivals' PENDING_FLOATS doubles. */
+  pending,
   /** The journal's packet numbers (0: a timer), seconds and order keys (machine.ts), JOURNAL_ENTRIES each. */
-  journal,
+  // PENDING_ENTRIES entries of PENDING_FLOATS before it (enum members take literals only).
+  journal = pending + 8,
   // JOURNAL_ENTRIES entries of 3.
   SIZE = journal + 24,
 }
@@ -239,7 +241,7 @@ export class Rows {
 }
 
 // The enums above take literals only: they must agree with the constants they are sized by.
-if (EI.alternatives - EI.pending !== PENDING_ENTRIES * PENDING_INTS || EI.SIZE - EI.journal !== 2 * JOURNAL_ENTRIES ||
-    EF.stateSince - EF.pending !== PENDING_ENTRIES * PENDING_FLOATS || EF.SIZE - EF.journal !== 3 * JOURNAL_ENTRIES || CF.SIZE - CF.lost !== 2 * LOST_ENTRIES) {
+if (EI.journal - EI.pending !== PENDING_ENTRIES * PENDING_INTS || EI.SIZE - EI.journal !== 2 * JOURNAL_ENTRIES ||
+    EF.journal - EF.pending !== PENDING_ENTRIES * PENDING_FLOATS || EF.SIZE - EF.journal !== 3 * JOURNAL_ENTRIES || CF.SIZE - CF.lost !== 2 * LOST_ENTRIES) {
   throw new Error('layout.ts: the row sizes disagree with their constants');
 }

@@ -945,7 +945,8 @@ export class TcpMachine {
       const ef = cf + CF.SIZE + side * EF.SIZE;
       const peer = ci + CI.SIZE + (1 - side) * EI.SIZE;
       // Nothing in question, no zero window, no silence, and not a lone SYN: most connections, decided already.
-      if (i[ep + EI.pending]! < 0 && i[ep + EI.pending + PENDING_INTS]! < 0 && i[peer + EI.window] !== 0 && i[peer + EI.unanswered] === 0 &&
+      const none = (i[ep + EI.flags]! & EF_HAS_PENDING) === 0 || (i[ep + EI.pending]! < 0 && i[ep + EI.pending + PENDING_INTS]! < 0);
+      if (none && i[peer + EI.window] !== 0 && i[peer + EI.unanswered] === 0 &&
           (side !== 0 || i[ep + EI.packets] !== 1)) continue;
       // Captured beside this side: a segment on its way to it had only its own link left to cross.
       const beside = vantage === (side === 0 ? Vantage.NearClient : Vantage.NearServer);
