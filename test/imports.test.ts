@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
  * beside tcp/ and may use its table's hashing; tcp/ knows nothing of Zeek.
  */
 const STAGES: [string, number][] = [
-  ['lowest.ts', 0], ['lru.ts', 0], ['version.ts', 0], ['types-pcap-parser.d.ts', 0],
+  ['lowest.ts', 0], ['lru.ts', 0], ['digits.ts', 0], ['version.ts', 0], ['types-pcap-parser.d.ts', 0],
   ['capture/', 1],
   ['decode/', 2],
   ['tcp/', 3],

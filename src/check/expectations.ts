@@ -1,9 +1,18 @@
 import { basename } from 'node:path';
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
 import type { Report } from '../report/model.js';
 import { FINDING_KINDS, SEVERITIES, type Severity } from '../detect/index.js';
 import { endpointToString } from '../decode/address.js';
 import { STATE_NAMES } from '../tcp/index.js';
+
+/**
+ * yaml, loaded on first use: only `check --expect` reads YAML, and loading the library costs every
+ * other run about 40 ms of start-up. Its Node entry point is CommonJS, so require() loads it synchronously.
+ */
+let yamlLib: typeof import('yaml') | null = null;
+function yaml(): typeof import('yaml') {
+  return (yamlLib ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+}
 
 /**
  * What must hold for a stored capture (`tcpstate check --expect FILE`), as JSON (or the same in
@@ -45,7 +54,7 @@ const RULE_TYPES = ['noFinding', 'requireFinding', 'maxEndStates', 'endpointLimi
 export function parseExpectations(text: string, file: string): Expectations {
   let doc: unknown;
   if (/\.ya?ml$/i.test(file)) {
-    const d = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+    const d = yaml().parseDocument(text, { uniqueKeys: true, prettyErrors: true });
     if (d.errors.length) throw new ExpectationError(`${file}: not valid YAML: ${d.errors[0]!.message.split('\n')[0]}`);
     doc = d.toJS();
   } else {

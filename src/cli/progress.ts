@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { groupDigits } from '../digits.js';
 
 /**
  * A progress line on standard error for runs longer than a second: packets, packets/s, and the
@@ -22,7 +23,7 @@ export class Progress {
     if (elapsed < this.afterMs || t - this.last < 200) return;
     this.last = t;
     const rate = Math.round(packets / (elapsed / 1000));
-    let line = `tcpstate: ${packets.toLocaleString('en-US')} packets, ${rate.toLocaleString('en-US')} packets/s`;
+    let line = `tcpstate: ${groupDigits(packets)} packets, ${groupDigits(rate)} packets/s`;
     if (this.totalBytes !== null && this.totalBytes > 0 && bytes > 0) {
       const share = Math.min(1, bytes / this.totalBytes);
       const eta = (elapsed / 1000) * (1 / share - 1);

@@ -2,6 +2,7 @@ import { endpointToString } from '../decode/address.js';
 import type { Connection } from '../tcp/connection.js';
 import type { Endpoint } from '../tcp/endpoint.js';
 import type { EvidencePacket, EvidenceStore, Slot } from './evidence.js';
+import { groupDigits } from '../digits.js';
 
 /** The finding kinds; the names are a contract of the JSON report. */
 export const FINDING_KINDS = [
@@ -170,7 +171,7 @@ export class LastLookup<T> {
  */
 export const MAX_ENDPOINTS = 10_000;
 export const OVERFLOW_KEY = '*';
-export const OVERFLOW_LABEL = `(endpoints past the first ${MAX_ENDPOINTS.toLocaleString('en-US')})`;
+export const OVERFLOW_LABEL = `(endpoints past the first ${groupDigits(MAX_ENDPOINTS)})`;
 
 /** `key`, or OVERFLOW_KEY when `map` has no room left for a key it does not hold yet. */
 export function boundedKey(map: ReadonlyMap<number | string, unknown>, key: number | string): number | string {
@@ -197,7 +198,7 @@ export class AggregateMap {
 
 /** 1234567 → "1,234,567". */
 export function num(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return groupDigits(n);
 }
 
 /** Seconds for a sentence: 0.042 s, 3.5 s, 75 s. */

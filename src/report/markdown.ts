@@ -2,6 +2,7 @@ import type { Report, ReportFinding } from './model.js';
 import { type ConnectionRecord, STATE_NAMES } from '../tcp/index.js';
 import { Lowest } from '../lowest.js';
 import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, printable, stateCell, uncertainNotes, usedStates } from './format.js';
+import { groupDigits } from '../digits.js';
 
 /** Connections shown per finding, and in the table of connections with the most problems. */
 const CONNECTIONS_SHOWN = 20;
@@ -58,7 +59,7 @@ function* finding(f: ReportFinding, report: Report, byId: Map<number, Connection
   yield `${text(f.summary)}\n\n`;
   const n = typeof f.counts.connections === 'number' ? f.counts.connections : f.connections.length;
   if (f.first && f.last) {
-    yield `- ${n === 1 ? '1 connection' : `${n.toLocaleString('en-US')} connections`}, ` +
+    yield `- ${n === 1 ? '1 connection' : `${groupDigits(n)} connections`}, ` +
       `${isoTimestamp(f.first.sec, f.first.nsec, p)} to ${isoTimestamp(f.last.sec, f.last.nsec, p)}\n`;
   }
   const counts = Object.entries(f.counts).filter(([k]) => k !== 'connections')
@@ -72,7 +73,7 @@ function* finding(f: ReportFinding, report: Report, byId: Map<number, Connection
   if (byId) {
     const rows = f.connections.slice(0, CONNECTIONS_SHOWN).map((id) => byId.get(id)).filter((c): c is ConnectionRecord => c !== undefined);
     if (rows.length) {
-      const more = n > rows.length ? ` (the first ${rows.length} of ${n.toLocaleString('en-US')})` : '';
+      const more = n > rows.length ? ` (the first ${rows.length} of ${groupDigits(n)})` : '';
       yield `<details><summary>Connections behind this finding${more}</summary>\n\n`;
       yield* connectionTable(rows, report, findingKindsById(report.findings));
       yield '\n</details>\n\n';

@@ -1,6 +1,7 @@
 import type { Report } from './model.js';
 import { type ConnectionRecord, type SegmentAnalysis, STATE_NAMES } from '../tcp/index.js';
 import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, printable, stateCell, uncertainNotes, usedStates } from './format.js';
+import { groupDigits } from '../digits.js';
 
 /** Wireshark's analysis counts in the table's notes, client/server: `retx 3/0`. */
 const ANALYSIS_NOTES: [keyof SegmentAnalysis, string][] = [
@@ -75,7 +76,7 @@ function* findings(report: Report, color: boolean): Generator<string> {
     const n = typeof x.counts.connections === 'number' ? x.counts.connections : x.connections.length;
     const ids = x.connections.slice(0, 12).join(', ') + (n > 12 ? ', …' : '');
     const span = x.first && x.last ? `, ${isoTimestamp(x.first.sec, x.first.nsec, p)} to ${isoTimestamp(x.last.sec, x.last.nsec, p)}` : '';
-    yield `  ${n === 1 ? 'connection' : `${n.toLocaleString('en-US')} connections`}: ${ids}${span}\n`;
+    yield `  ${n === 1 ? 'connection' : `${groupDigits(n)} connections`}: ${ids}${span}\n`;
     if (x.evidence.length) {
       yield '  evidence:\n';
       for (const e of x.evidence) yield `    ${e.line}\n`;
