@@ -464,8 +464,6 @@ export class TcpMachine {
     const fl = this.rows.f;
     const f = p.flags;
     const now = sec + nsec * 1e-9;
-    // The segment was sent after an arrival could have reached `s` when captured more than the capture point's round trip to `s` after it.
-    const rtt = this.rttTo(ci, cf, s);
     let changed = false;
     for (let j = 0; j < PENDING_ENTRIES; j++) {
       const pi = s + EI.pending + j * PENDING_INTS;
@@ -474,28 +472,26 @@ export class TcpMachine {
       const e = this.eventAt(s, k);
       const st = this.status(s, k);
       const aux = i[pi + 1]!;
-      const lastAt = fl[sf + EF.pending + j * PENDING_FLOATS + 1]! + i[pi + 3]! * 1e-9;
-      const later = now - lastAt > rtt;
       let confirm = false;
       let refute = false;
       if (acknowledged(e)) {
         if ((f & TH_ACK) !== 0 && seqGe(p.ack, aux) && !(f & TH_RST)) confirm = true;
         // Its SYN again after our SYN,ACK could have reached it: the SYN,ACK did not.
-        else if (e === TcpEvent.RcvSynAck && (f & (TH_SYN | TH_ACK)) === TH_SYN && later) refute = true;
+        else if (e === TcpEvent.RcvSynAck && (f & (TH_SYN | TH_ACK)) === TH_SYN && this.sentLater(ci, cf, s, sf, j, now)) refute = true;
         // An ACK that does not cover it: `s` had not received it when it sent this (a TCP acknowledges
         // everything it has), whatever the timing: it arrived later, or never.
         else if ((f & TH_ACK) !== 0 && !(f & (TH_SYN | TH_RST)) && seqLt(p.ack, aux)) refute = true;
       } else if (e === TcpEvent.RcvAckOfSyn) {
         // Its SYN,ACK again: our ACK of it did not arrive.
-        if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && p.seq === i[s + EI.iss] && later) refute = true;
+        if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && p.seq === i[s + EI.iss] && this.sentLater(ci, cf, s, sf, j, now)) refute = true;
         // Data, a FIN, or an ACK of our data: only an established side sends them.
         else if (p.payloadLen > 0 || (f & TH_FIN) !== 0 || ((f & TH_ACK) !== 0 && seqGt(p.ack, seqAdd(i[s + EI.peerIss]!, 1)))) confirm = true;
       } else if (e === TcpEvent.RcvAckOfFin) {
         // Its FIN again: our ACK of it did not arrive.
-        if ((f & TH_FIN) !== 0 && seqAdd(p.seq, p.payloadLen) === i[s + EI.finSeq] && later) refute = true;
+        if ((f & TH_FIN) !== 0 && seqAdd(p.seq, p.payloadLen) === i[s + EI.finSeq] && this.sentLater(ci, cf, s, sf, j, now)) refute = true;
       } else if (e === TcpEvent.RcvRst) {
         // Still talking after the RST could have reached it: it did not take it.
-        if (!(f & TH_RST) && later) refute = true;
+        if (!(f & TH_RST) && this.sentLater(ci, cf, s, sf, j, now)) refute = true;
       }
       if (confirm) {
         // Refuted before: it came after the segment that showed it had not, and by this one (the path
@@ -527,6 +523,15 @@ export class TcpMachine {
     if (changed) this.replay(ci, cf, s, sf);
   }
 
+  /**
+   * Whether a segment `s` sent at `now` was sent after pending arrival j could have reached it: captured
+   * more than the capture point's round trip to `s` after the arrival's last copy.
+   */
+  private sentLater(ci: number, cf: number, s: number, sf: number, j: number, now: number): boolean {
+    const lastAt = this.rows.f[sf + EF.pending + j * PENDING_FLOATS + 1]! + this.rows.i[s + EI.pending + j * PENDING_INTS + 3]! * 1e-9;
+    return now - lastAt > this.rttTo(ci, cf, s);
+  }
+
   /** A Refuted arrival of `e` at `r` is no longer in question: its copies were lost. */
   private release(ci: number, cf: number, r: number, e: TcpEvent): void {
     const i = this.rows.i;
@@ -542,6 +547,7 @@ export class TcpMachine {
   /** Whether a pending arrival of `e` (or one it is part of) is in question at `r`. */
   private pendingOf(r: number, e: TcpEvent): boolean {
     const i = this.rows.i;
+    if ((i[r + EI.flags]! & EF_HAS_PENDING) === 0) return false;
     for (let j = 0; j < PENDING_ENTRIES; j++) {
       const k = i[r + EI.pending + j * PENDING_INTS]!;
       if (k >= 0 && sameArrival(this.eventAt(r, k), e)) return true;

@@ -2,7 +2,7 @@ import { type DecodedPacket, TH_ACK, TH_RST, TH_SYN } from '../decode/packet.js'
 import { Connection, Eviction } from './connection.js';
 import { analyzeSegment } from './analysis.js';
 import {
-  CF, CF_FINALIZED, CF_LINGERING, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EF, EI, EVIDENCE_SLOTS, Rows,
+  CF, CF_FINALIZED, CF_LINGERING, CF_REWRITTEN, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EF, EI, EVIDENCE_SLOTS, Rows,
 } from './layout.js';
 import { TcpMachine, type TimerHost } from './machine.js';
 import { TcpState } from './state.js';
@@ -188,8 +188,9 @@ export class ConnectionTable implements TimerHost {
   private handOn(slot: number, now: number, quiet = now): void {
     this.machine.decide(slot, quiet);
     const c = this.views[slot]!;
-    // Its transitions when reports list them, and when what was seen at a packet is no longer its history.
-    if (this.record || c.rewritten) {
+    // Its transitions when reports list them, and when what was seen at a packet is no longer its history
+    // (read from the row, which decide() has just read, rather than through the view, which is cold).
+    if (this.record || (this.rows.i[slot * CONN_INTS + CI.flags]! & CF_REWRITTEN) !== 0) {
       const dropped = this.machine.transitions(c, c.transitions);
       this.rows.i[slot * CONN_INTS + CI.transitionLen] = c.transitions.length;
       this.rows.i[slot * CONN_INTS + CI.transitionsDropped] = dropped;
