@@ -134,6 +134,8 @@ run() {
   NAME=half-open;            want "$@" && NOTE="the client host drops all traffic of the connection after 0.7 s; its kernel still holds ESTABLISHED" \
                                 scenario $NAME half-open 10.77.0.2 4 $S tcpdump --immediate-mode -U -n -i tcps-s
   NAME=peer-reset;           want "$@" && scenario $NAME peer-reset 10.77.0.2 3 $S tcpdump --immediate-mode -U -n -i tcps-s
+  NAME=reset-storm;          want "$@" && NOTE="24 requests, each read by the server and then aborted with SO_LINGER 0 (a RST): a front end resetting its clients" \
+                                scenario $NAME reset-storm 10.77.0.2 3 $C "${TD[@]}" -s 128
   NAME=syn-dropped;          want "$@" && scenario $NAME syn-dropped 10.77.0.2 3 $C "${TD[@]}"
   NAME=time-wait-pileup;     want "$@" && scenario $NAME time-wait-pileup 10.77.0.2 2 $C "${TD[@]}" -s 96
   NAME=simultaneous-close;   want "$@" && scenario $NAME simultaneous-close 10.77.0.2 2.5 $C "${TD[@]}"

@@ -167,6 +167,14 @@ def server(scenario, addr, port):
             except OSError as e:
                 log("read:", e)      # ECONNRESET: the client aborted
             c.close()
+    elif scenario == "reset-storm":
+        # A front end that gives up on every request: it reads it, then aborts (SO_LINGER 0), a RST.
+        for _ in range(24):
+            c, _ = ls.accept()
+            c.recv(4096)
+            time.sleep(0.01)
+            linger0(c)
+            c.close()
     elif scenario == "two-interfaces":
         c, _ = ls.accept()
         c.recv(4096)
@@ -384,6 +392,16 @@ def client(scenario, addr, port):
         c.close()                 # active close; its last ACK will be dropped at the server
     elif scenario == "refused":
         try_refused(addr, port)
+    elif scenario == "reset-storm":
+        for _ in range(24):
+            c = connect(addr, port)
+            c.sendall(b"GET /slow HTTP/1.1\r\nHost: app\r\n\r\n")
+            try:
+                read_all(c)
+            except OSError as e:
+                log("read:", e)      # ECONNRESET
+            c.close()
+            time.sleep(0.03)
     elif scenario == "abort-linger0":
         c = connect(addr, port)
         c.recv(4096)
