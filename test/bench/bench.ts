@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSy
 import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchSection, type Target } from './markdown.js';
 
 /**
  * npm run bench [-- --markdown] [-- --runs N]
@@ -141,7 +142,6 @@ function commandsFor(file: string, tmp: string): Command[] {
   });
 }
 
-interface Target { name: string; value: string; pass: boolean | null }
 
 function run(): number {
   const short = join(CACHE, 'web.pcap');
@@ -152,7 +152,6 @@ function run(): number {
   ensureFourTimes(short, four);
   const tmp = mkdtempSync(join(tmpdir(), 'tcpstate-bench-'));
   const out: string[] = [];
-  const say = (s = '') => out.push(s);
   let allPass = true;
   try {
     for (const [label, file] of [['short', short], ['bulk', bulk]] as const) {
@@ -163,31 +162,12 @@ function run(): number {
       const fig = measure(commands);
       const st = stages(file);
       const get = (name: string) => fig.get(name);
-      say(`${label}: ${file}: ${packets.toLocaleString('en-US')} packets, ${(bytes / 1e6).toFixed(1)} MB; ${CORES} cores; median of ${RUNS} rounds, round-robin`);
-      say();
-      say('| tool | wall s | peak RSS MB |');
-      say('|---|---|---|');
-      for (const c of commands) {
-        const f = fig.get(c.name)!;
-        say(`| \`${c.name}\` | ${f.seconds.toFixed(2)} | ${f.rssMb.toFixed(0)} |`);
-      }
-      say();
-      const ns = (a: number, b: number) => ((b - a) * 1e6) / packets;
-      say('| stage (one thread, in-process, fastest of several) | ms | ns per packet |');
-      say('|---|---|---|');
-      say(`| read | ${st.read!.toFixed(0)} | ${ns(0, st.read!).toFixed(0)} |`);
-      say(`| decode | ${(st.decode! - st.read!).toFixed(0)} | ${ns(st.read!, st.decode!).toFixed(0)} |`);
-      say(`| track (table, both machines, Wireshark's analysis, report model) | ${(st.track! - st.decode!).toFixed(0)} | ${ns(st.decode!, st.track!).toFixed(0)} |`);
-      say(`| detect | ${(st.detect! - st.track!).toFixed(0)} | ${ns(st.track!, st.detect!).toFixed(0)} |`);
-      say(`| render text | ${(st.text! - st.detect!).toFixed(0)} | ${ns(st.detect!, st.text!).toFixed(0)} |`);
-      say(`| render JSON (every connection kept) | ${(st.json! - st.detect!).toFixed(0)} | ${ns(st.detect!, st.json!).toFixed(0)} |`);
-      say();
       const nf = get('nfpcapd -r F -l DIR');
       const text1 = get('tcpstate analyze --threads 1 (text)')!;
       const json1 = get('tcpstate analyze --threads 1 -f json')!;
       const jsonN = get(`tcpstate analyze --threads ${CORES} -f json`)!;
       const zeek1 = get('tcpstate analyze --threads 1 -f zeek')!;
-      const perPacket = ns(st.read!, st.detect!);
+      const perPacket = ((st.detect! - st.read!) * 1e6) / packets;
       const targets: Target[] = [
         { name: 'decode, track and detect at most 150 ns per packet (one thread)', value: `${perPacket.toFixed(0)} ns`, pass: perPacket <= 150 },
         { name: '--threads 1: text faster than nfpcapd', value: nf ? `${text1.seconds.toFixed(2)} s vs ${nf.seconds.toFixed(2)} s` : 'nfpcapd missing', pass: nf ? text1.seconds < nf.seconds : null },
@@ -202,13 +182,11 @@ function run(): number {
         targets.push({ name: 'text report peak RSS at most 150 MB', value: `${text1.rssMb.toFixed(0)} MB`, pass: text1.rssMb <= 150 });
         targets.push({ name: 'text report peak RSS within 15% from 1x to 4x length', value: `${((flat - 1) * 100).toFixed(1)}%`, pass: flat <= 1.15 });
       }
-      say('| target | measured | |');
-      say('|---|---|---|');
-      for (const t of targets) {
-        say(`| ${t.name} | ${t.value} | ${t.pass === null ? 'not checked' : t.pass ? 'PASS' : 'FAIL'} |`);
-        if (t.pass === false) allPass = false;
-      }
-      say();
+      for (const t of targets) if (t.pass === false) allPass = false;
+      out.push(...benchSection({
+        label, file, packets, bytes, cores: CORES, runs: RUNS, stages: st, targets,
+        rows: commands.map((c) => ({ name: c.name, ...fig.get(c.name)! })),
+      }));
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
