@@ -88,7 +88,7 @@ describe('reused Zeek-model connection objects', () => {
   it('reset() leaves a Zeek connection and its endpoints exactly as new ones', async () => {
     const { ZConn, ZEndpoint } = await import('../src/zeek/index.js');
     const used = new ZConn(new ZEndpoint(true, 1), new ZEndpoint(false, 2));
-    for (const o of [used, used.orig, used.resp] as Record<string, unknown>[]) {
+    for (const o of [used, used.orig, used.resp] as unknown as Record<string, unknown>[]) {
       for (const k of Object.keys(o)) {
         if (typeof o[k] === 'number') o[k] = 12345;
         else if (typeof o[k] === 'boolean') o[k] = !o[k];

@@ -58,7 +58,7 @@ describe('end states equal the kernel truth', () => {
         // The state tcpstate reports, or, when it says it cannot tell, the kernel's if it is among those it lists.
         const ours = (e: string, r: typeof c.client, k: typeof kc) => {
           if (unowned(e)) return 'unowned';
-          const possible = [r.state, ...r.possibleStates].map((x) => STATE_NAMES[x]!);
+          const possible = [r.state, ...r.possibleStates].map((x): string => STATE_NAMES[x]!);
           return possible.includes(kernel(e, k)) ? kernel(e, k) : possible.join('|');
         };
         got.push(`${client} ${ours(client, c.client, kc)} / ${server} ${ours(server, c.server, ks)}`);

@@ -3,7 +3,7 @@ import { Connection, transitionEvent, transitionFrom, transitionSide, transition
 import { CF, CI, EF, EI, Rows } from '../../src/tcp/layout.js';
 import { TcpMachine } from '../../src/tcp/machine.js';
 import { analyzeSegment } from '../../src/tcp/analysis.js';
-import { EVENT_NAMES, STATE_NAMES, type TcpState, WHY_NAMES } from '../../src/tcp/state.js';
+import { EVENT_NAMES, STATE_NAMES, type StateName, type TcpState, WHY_NAMES } from '../../src/tcp/state.js';
 
 
 const FLAGS: Record<string, number> = { F: TH_FIN, S: TH_SYN, R: TH_RST, P: TH_PUSH, '.': TH_ACK };
@@ -53,13 +53,21 @@ export class Wire {
     }
     // What the table does for every segment before the machines see it: counts, and Wireshark's analysis.
     const [s, sf, r, rf] = from === 'c' ? [CI.SIZE, CF.SIZE, CI.SIZE + EI.SIZE, CF.SIZE + EF.SIZE] : [CI.SIZE + EI.SIZE, CF.SIZE + EF.SIZE, CI.SIZE, CF.SIZE];
-    f[CF.lastPacket] = f[CF.curPacket] = packet;
-    f[CF.endSec] = f[CF.curSec] = sec;
-    i[CI.endNsec] = i[CI.curNsec] = nsec;
+    f[CF.lastPacket] = packet;
+    f[CF.endSec] = sec;
+    i[CI.endNsec] = nsec;
     i[s + EI.packets]!++;
     f[sf + EF.payloadBytes]! += p.payloadLen;
     analyzeSegment(i, f, 0, 0, s, sf, r, rf, p, t);
     this.machine.segment(0, 0, s, sf, r, rf, p, packet, sec, nsec);
+    return this;
+  }
+
+  /** The 2MSL timer of the side (`c` or `s`) runs out at `t` (what the table does when a TIME_WAIT expires). */
+  expire(t: number, side: 'c' | 's'): this {
+    const sec = Math.floor(t);
+    const k = side === 'c' ? 0 : 1;
+    this.machine.expireTimeWait(0, CI.SIZE + k * EI.SIZE, CF.SIZE + k * EF.SIZE, sec, Math.round((t - sec) * 1e9));
     return this;
   }
 
@@ -101,3 +109,42 @@ export class Wire {
   }
 }
 
+
+/** The client's and the server's initial sequence numbers in the fixtures below. */
+export const ISN_C = 1000;
+export const ISN_S = 5000;
+
+/** A fixture: the Wire, the side that is in the state asked for, each side's next sequence number, and the time of its last segment. */
+export interface InState { w: Wire; side: 'c' | 's'; c: number; s: number; t: number }
+
+const handshake = (): Wire => new Wire().seg(0, 'c', 'S', ISN_C).seg(0.01, 's', 'S.', ISN_S, ISN_C + 1).seg(0.02, 'c', '.', ISN_C + 1, ISN_S + 1);
+const C1 = ISN_C + 1;
+const S1 = ISN_S + 1;
+
+/** How a connection gets to each state, the ordinary way, and which side then holds it. */
+const PATHS: Partial<Record<StateName, () => InState>> = {
+  SYN_SENT: () => ({ w: new Wire().seg(0, 'c', 'S', ISN_C), side: 'c', c: C1, s: ISN_S, t: 0 }),
+  SYN_RCVD: () => ({ w: new Wire().seg(0, 'c', 'S', ISN_C).seg(0.01, 's', 'S.', ISN_S, C1), side: 's', c: C1, s: S1, t: 0.01 }),
+  ESTABLISHED: () => ({ w: handshake(), side: 'c', c: C1, s: S1, t: 0.02 }),
+  // The client closes first.
+  FIN_WAIT_1: () => ({ w: handshake().seg(0.1, 'c', 'F.', C1, S1), side: 'c', c: C1 + 1, s: S1, t: 0.1 }),
+  FIN_WAIT_2: () => ({ w: handshake().seg(0.1, 'c', 'F.', C1, S1).seg(0.11, 's', '.', S1, C1 + 1), side: 'c', c: C1 + 1, s: S1, t: 0.11 }),
+  CLOSE_WAIT: () => ({ w: handshake().seg(0.1, 'c', 'F.', C1, S1).seg(0.11, 's', '.', S1, C1 + 1), side: 's', c: C1 + 1, s: S1, t: 0.11 }),
+  LAST_ACK: () => ({ w: handshake().seg(0.1, 'c', 'F.', C1, S1).seg(0.11, 's', '.', S1, C1 + 1).seg(0.2, 's', 'F.', S1, C1 + 1), side: 's', c: C1 + 1, s: S1 + 1, t: 0.2 }),
+  TIME_WAIT: () => ({
+    w: handshake().seg(0.1, 'c', 'F.', C1, S1).seg(0.11, 's', '.', S1, C1 + 1).seg(0.2, 's', 'F.', S1, C1 + 1).seg(0.21, 'c', '.', C1 + 1, S1 + 1),
+    side: 'c', c: C1 + 1, s: S1 + 1, t: 0.21,
+  }),
+  // Both close at once: the FINs cross, each acknowledging only what came before it.
+  CLOSING: () => ({ w: handshake().seg(0.1, 'c', 'F.', C1, S1).seg(0.1001, 's', 'F.', S1, C1), side: 'c', c: C1 + 1, s: S1 + 1, t: 0.1001 }),
+};
+
+/** The states a fixture can put a side in (LISTEN and CLOSED are where connections start and end, not where they stand). */
+export const FIXTURE_STATES = Object.keys(PATHS) as StateName[];
+
+/** A connection with one side in `state`, reached by real segments through both machines (`inState('CLOSE_WAIT')`). */
+export function inState(state: StateName): InState {
+  const path = PATHS[state];
+  if (!path) throw new Error(`no fixture for ${state}`);
+  return path();
+}
