@@ -1,8 +1,8 @@
 import type { CaptureInput, PcapReaderName } from './capture/index.js';
 import { linkTypeName, notDecodedName } from './decode/index.js';
 import { DEFAULT_LIMITS, STATE_COUNT } from './tcp/index.js';
-import { DEFAULT_CONFIG, type DetectConfig, endpointKey, EvidenceStore, type Finding } from './detect/index.js';
-import { EvidencePrinter } from './report/evidence.js';
+import { DEFAULT_CONFIG, type DetectConfig, endpointKey, EvidenceStore } from './detect/index.js';
+import { reportFindings } from './report/findings.js';
 import { ConnectionStage, MAX_TIMELINE, PacketStage, type PacketStageOptions, timelineRows } from './pipeline/stages.js';
 import { Threads, workerCount } from './pipeline/threads.js';
 import { drive, type Pass } from './pipeline/drive.js';
@@ -12,7 +12,7 @@ import { mergeZeekRecords } from './zeek/index.js';
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { TOOL_NAME, VERSION } from './version.js';
-import type { CapturePoint, Report, ReportFinding } from './report/model.js';
+import type { CapturePoint, Report } from './report/model.js';
 import type { ZeekOptions, ZeekRecord } from './zeek/index.js';
 
 export interface AnalyzeOptions {
@@ -161,7 +161,7 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     storeBytes: store ? store.bytes : 0,
     damage,
     zeek: totals.zeek,
-    findings: conns.detectors ? printFindings(conns.detectors.findings((key) => listeners.has(key))) : [],
+    findings: conns.detectors && opts.detect ? reportFindings(conns.detectors.findings((key) => listeners.has(key)), { config: opts.detect, msl: opts.msl }) : [],
     thresholds: opts.detect || null,
     timeline: timelineRows(totals.timeline),
   };
@@ -172,18 +172,6 @@ function capturePoint(v: readonly number[]): CapturePoint {
   const most = Math.max(nearClient, nearServer, between);
   const estimate = most === 0 ? null : nearClient === most ? 'client' : nearServer === most ? 'server' : 'between';
   return { estimate, nearClient, nearServer, between, unknown };
-}
-
-function printFindings(findings: Finding[]): ReportFinding[] {
-  const printer = new EvidencePrinter();
-  try {
-    return findings.map((f) => ({
-      ...f,
-      evidence: f.evidence.map((e) => ({ packet: e.packet, ts: { sec: e.sec, nsec: e.nsec }, line: printer.line(e), lost: e.lost })),
-    }));
-  } finally {
-    printer.close();
-  }
 }
 
 /** Zeek's options from analyze's: `true` is Zeek run as `zeek -C` (checksums not checked). */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, DEFAULT_CONFIG, mergeConfig, printCapture, type Report, type ReportFinding, setThreshold, STATE_NAMES } from '../src/index.js';
 import { analyzeSegs, buildPcap, conns, memoryInput, type Seg } from './helpers/build.js';
+import { findingSentence, placeName } from '../src/report/sentences.js';
 
 const CAP = join(import.meta.dirname, '..', 'captures');
 
@@ -288,5 +289,26 @@ describe('memory of the detector stage', () => {
     const r = await analyze([memoryInput('closes.pcap', buildPcap(segs))], { msl: 1 });
     expect(r.summary.connections).toBe(200);
     expect(r.findings).toEqual([]);
+  });
+});
+
+describe('findings are data; the report writes them', () => {
+  it('names the place of a finding as the report prints it', () => {
+    const v4 = { family: 4 as const, a0: 0x0a4d0002, a1: 0, a2: 0, a3: 0, port: 8080 };
+    expect(placeName({ of: 'endpoint', ...v4 })).toBe('10.77.0.2:8080');
+    expect(placeName({ of: 'address', ...v4 })).toBe('10.77.0.2');
+    expect(placeName({ of: 'endpoint', family: 6, a0: 0x20010db8, a1: 0, a2: 0, a3: 1, port: 443 })).toBe('[2001:db8::1]:443');
+    expect(placeName({ of: 'overflow', after: 10_000 })).toBe('(endpoints past the first 10,000)');
+    expect(placeName(null)).toBeNull();
+  });
+
+  it('writes the sentence from the counts, whatever the detector', () => {
+    const f = {
+      kind: 'time_wait_pileup' as const, severity: 'info' as const, connections: [1, 2], first: null, last: null, evidence: [],
+      endpoint: { of: 'endpoint' as const, family: 4 as const, a0: 0x0a4d0002, a1: 0, a2: 0, a3: 0, port: 80 },
+      counts: { connections: 1200, peak: 1150, atEnd: 3 },
+    };
+    expect(findingSentence(f, { config: DEFAULT_CONFIG, msl: 30 })).toBe(
+      'The server 10.77.0.2:80 closed 1,200 connections first and so holds their TIME_WAIT (2MSL = 60 s): up to 1,150 at once, 3 at the end of the capture.');
   });
 });

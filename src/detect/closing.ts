@@ -12,7 +12,6 @@ export interface ClosingKind {
   /** Whether `e`'s close is this kind of trouble; null if not, else whether it passes the per-connection threshold. */
   judge(e: Endpoint, peer: Endpoint, config: DetectConfig): { qualifies: boolean; seconds: number; stillThere: boolean } | null;
   evidence(side: 0 | 1): Slot[];
-  summary(who: 'client' | 'server', endpoint: string, counts: Record<string, number>, n: number): string;
   /** Extra counts for a connection. */
   count?(e: Endpoint, peer: Endpoint, bump: (name: string, n?: number) => void): void;
 }
@@ -48,8 +47,7 @@ export class ClosingDetector {
       for (const a of this.bySide[side]!.map.values()) {
         const who = sideName(side);
         const counts = { pastThreshold: 0, atEnd: 0, ...a.counts };
-        out.push(a.finding(this.spec.kind, severityOf(a.qualifying, this.spec.thresholds(this.config)),
-          this.spec.summary(who, a.endpoint, counts, a.count), { side: who, ...counts }));
+        out.push(a.finding(this.spec.kind, severityOf(a.qualifying, this.spec.thresholds(this.config)), { side: who, ...counts }));
       }
     }
     return out;

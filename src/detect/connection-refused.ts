@@ -2,7 +2,7 @@ import type { Connection } from '../tcp/connection.js';
 import { refused } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { AggregateMap, endpointKey, type Finding, plural, secs, severityOf } from './finding.js';
+import { AggregateMap, endpointKey, type Finding, severityOf } from './finding.js';
 import type { Folded } from './folded.js';
 
 /** connection_refused: RST answering a SYN (a closed port), per server endpoint. */
@@ -24,10 +24,7 @@ export class ConnectionRefusedDetector {
     const out: Finding[] = [];
     for (const [key, a] of this.byServer.map) {
       if (folded.has(key, a)) continue;
-      const span = a.lastSec - a.firstSec + (a.lastNsec - a.firstNsec) * 1e-9;
-      const summary = `${a.endpoint} refused ${plural(a.count, 'connection')}: each SYN was answered with RST (nothing listening on the port, or a firewall rejecting)` +
-        (span >= 1 ? `, over ${secs(span)}.` : '.');
-      out.push(a.finding('connection_refused', severityOf(a.count, this.config.connectionRefused), summary, { ...a.counts, listenerSeen: listening(key) }));
+      out.push(a.finding('connection_refused', severityOf(a.count, this.config.connectionRefused), { ...a.counts, listenerSeen: listening(key) }));
     }
     return out;
   }

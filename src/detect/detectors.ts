@@ -9,7 +9,7 @@ import { ConnectionRefusedDetector } from './connection-refused.js';
 import type { EvidenceStore } from './evidence.js';
 import { FIN_WAIT_1_STUCK } from './fin-wait-1-stuck.js';
 import { FIN_WAIT_2_STUCK } from './fin-wait-2-stuck.js';
-import { FINDING_KINDS, type Finding, SEVERITIES } from './finding.js';
+import type { Finding } from './finding.js';
 import { Folded } from './folded.js';
 import { HalfOpenDetector } from './half-open.js';
 import { LAST_ACK_LOST } from './last-ack-lost.js';
@@ -103,7 +103,7 @@ export class Detectors {
   }
 
   /**
-   * Every finding, most severe first; within a severity by kind, then by connections involved.
+   * Every finding, in the order the detectors made them (the report sorts them).
    * `listening` says whether a server endpoint (endpointKey) was seen answering a SYN with a SYN,ACK.
    */
   findings(listening: (key: number | string) => boolean = () => false): Finding[] {
@@ -116,9 +116,6 @@ export class Detectors {
       ...this.reset.findings());
     for (const d of this.closing) all.push(...d.findings());
     all.push(...this.zeroWindow.findings(), ...this.simultaneous.findings(), ...this.timeWait.findings());
-    const count = (f: Finding) => (typeof f.counts.connections === 'number' ? f.counts.connections : 0);
-    return all.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
-      FINDING_KINDS.indexOf(a.kind) - FINDING_KINDS.indexOf(b.kind) || count(b) - count(a) ||
-      (a.endpoint ?? '').localeCompare(b.endpoint ?? ''));
+    return all;
   }
 }

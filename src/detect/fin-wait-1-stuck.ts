@@ -1,7 +1,6 @@
 import { TcpState } from '../tcp/state.js';
 import type { ClosingKind } from './closing.js';
 import { Slot } from './evidence.js';
-import { num, plural, secs } from './finding.js';
 
 /** fin_wait_1_stuck: the active closer's FIN retransmitted or never acknowledged (lost, or held behind a zero window). */
 export const FIN_WAIT_1_STUCK: ClosingKind = {
@@ -22,17 +21,4 @@ export const FIN_WAIT_1_STUCK: ClosingKind = {
   },
   evidence: (side) => (side === 0 ? [Slot.FinClient, Slot.TroubleFirstClient, Slot.TroubleLastClient, Slot.AckOfFinClient, Slot.ZeroWindow]
     : [Slot.FinServer, Slot.TroubleFirstServer, Slot.TroubleLastServer, Slot.AckOfFinServer, Slot.ZeroWindow]),
-  summary(who, endpoint, k, n) {
-    const peer = who === 'server' ? 'client' : 'server';
-    const why = (k.peerZeroWindow ?? 0) > 0 ? `; the ${peer} advertised a zero window: the FIN is held behind it` : '';
-    const closing = k.closingAtEnd ?? 0;
-    const where = [
-      ...(k.maxSeconds ? [`up to ${secs(k.maxSeconds)} in FIN_WAIT_1`] : []),
-      ...(k.atEnd ? [`${k.atEnd} still in FIN_WAIT_1 at the end`] : []),
-      ...(closing ? [`${closing} still in CLOSING at the end, the ${peer}'s FIN received but its own not acknowledged`] : []),
-    ];
-    return `The ${who} closed ${plural(n, 'connection')} with ${endpoint} first and its FIN ` +
-      `${k.atEnd || closing ? 'was never acknowledged' : 'had to be retransmitted'} (${num(k.finRetransmissions ?? 0)} FIN retransmissions` +
-      `${where.length ? `; ${where.join('; ')}` : ''})${why}: the FIN or its ACK is being lost.`;
-  },
 };

@@ -1,7 +1,6 @@
 import { TcpState } from '../tcp/state.js';
 import type { ClosingKind } from './closing.js';
 import { Slot } from './evidence.js';
-import { plural, secs } from './finding.js';
 
 /** fin_wait_2_stuck: a side whose FIN was acknowledged waits in FIN_WAIT_2 for the peer's FIN, longer than the threshold or to the end. */
 export const FIN_WAIT_2_STUCK: ClosingKind = {
@@ -15,9 +14,4 @@ export const FIN_WAIT_2_STUCK: ClosingKind = {
     return stillThere || qualifies ? { qualifies, seconds, stillThere } : null;
   },
   evidence: (side) => (side === 0 ? [Slot.FinClient, Slot.AckOfFinClient] : [Slot.FinServer, Slot.AckOfFinServer]),
-  summary(who, endpoint, k, n) {
-    const peer = who === 'server' ? 'client' : 'server';
-    return `The ${who} side of ${plural(n, 'connection')} with ${endpoint} sat in FIN_WAIT_2 (up to ${secs(k.maxSeconds ?? 0)}` +
-      `${k.atEnd ? `; ${k.atEnd} still there at the end of the capture` : ''}): its FIN was acknowledged but the ${peer} never sent its own.`;
-  },
 };

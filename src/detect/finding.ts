@@ -1,8 +1,6 @@
-import { endpointToString } from '../decode/address.js';
 import type { Connection } from '../tcp/connection.js';
 import type { Endpoint } from '../tcp/endpoint.js';
 import type { EvidencePacket, EvidenceStore, Slot } from './evidence.js';
-import { groupDigits } from '../digits.js';
 
 /** The finding kinds; the names are a contract of the JSON report. */
 export const FINDING_KINDS = [
@@ -19,14 +17,22 @@ export interface Timestamp {
   nsec: number;
 }
 
-/** One finding as detectors produce it; evidence still as packets, printed by the report. */
+/**
+ * What a finding is about: a server endpoint (address and port), a source's address alone (a
+ * scanner's), or the endpoints past the first MAX_ENDPOINTS, counted together.
+ */
+export type FindingPlace =
+  | { of: 'endpoint' | 'address'; family: 4 | 6; a0: number; a1: number; a2: number; a3: number; port: number }
+  | { of: 'overflow'; after: number };
+
+/**
+ * One finding as detectors produce it: data only. The report writes its sentence and its
+ * endpoint, and prints its evidence packets.
+ */
 export interface Finding {
   kind: FindingKind;
   severity: Severity;
-  /** One sentence a person can paste into an incident report. */
-  summary: string;
-  /** The address:port concerned (a server endpoint, or a scanning source's address), or null. */
-  endpoint: string | null;
+  endpoint: FindingPlace | null;
   /** Connection ids, ascending, at most `connectionIds` of the config; `counts.connections` is the exact number. */
   connections: number[];
   first: Timestamp | null;
@@ -52,10 +58,6 @@ export function addressKey(family: 4 | 6, e: Pick<Endpoint, 'a0' | 'a1' | 'a2' |
   return family === 4 ? e.a0 >>> 0 : `${e.a0},${e.a1},${e.a2},${e.a3}`;
 }
 
-export function endpointName(family: 4 | 6, e: Endpoint): string {
-  return endpointToString(family, e);
-}
-
 /**
  * The connections behind one finding on one endpoint: exact counts, the first ids, the time span
  * and up to `evidence` packets from the first connections. Its size is bounded whatever the capture.
@@ -73,11 +75,12 @@ export class Aggregate {
   readonly evidence: EvidencePacket[] = [];
   /** The clients' address when they all share one (a scanner's), else null; undefined before the first. */
   source: number | string | null | undefined = undefined;
-  readonly endpoint: string;
+  readonly place: FindingPlace;
 
-  /** `label` names an aggregate of many endpoints (OVERFLOW_LABEL) instead of `e`. */
-  constructor(family: 4 | 6, e: Endpoint, label?: string) {
-    this.endpoint = label ?? endpointName(family, e);
+  /** `overflow`: the aggregate of the endpoints past MAX_ENDPOINTS, not of `e`'s alone. */
+  constructor(family: 4 | 6, e: Endpoint, overflow = false) {
+    this.place = overflow ? { of: 'overflow', after: MAX_ENDPOINTS }
+      : { of: 'endpoint', family, a0: e.a0, a1: e.a1, a2: e.a2, a3: e.a3, port: e.port };
   }
 
   add(c: Connection, qualifies: boolean, idLimit: number): void {
@@ -123,10 +126,10 @@ export class Aggregate {
     }
   }
 
-  finding(kind: FindingKind, severity: Severity, summary: string, counts: Finding['counts']): Finding {
+  finding(kind: FindingKind, severity: Severity, counts: Finding['counts']): Finding {
     const ids = [...this.ids].sort((a, b) => a - b);
     return {
-      kind, severity, summary, endpoint: this.endpoint, connections: ids,
+      kind, severity, endpoint: this.place, connections: ids,
       first: this.count ? { sec: this.firstSec, nsec: this.firstNsec } : null,
       last: this.count ? { sec: this.lastSec, nsec: this.lastNsec } : null,
       counts: { connections: this.count, ...counts },
@@ -171,7 +174,6 @@ export class LastLookup<T> {
  */
 export const MAX_ENDPOINTS = 10_000;
 export const OVERFLOW_KEY = '*';
-export const OVERFLOW_LABEL = `(endpoints past the first ${groupDigits(MAX_ENDPOINTS)})`;
 
 /** `key`, or OVERFLOW_KEY when `map` has no room left for a key it does not hold yet. */
 export function boundedKey(map: ReadonlyMap<number | string, unknown>, key: number | string): number | string {
@@ -188,28 +190,10 @@ export class AggregateMap {
       const k = boundedKey(this.map, key);
       a = this.map.get(k);
       if (a === undefined) {
-        a = new Aggregate(family, e, k === OVERFLOW_KEY ? OVERFLOW_LABEL : undefined);
+        a = new Aggregate(family, e, k === OVERFLOW_KEY);
         this.map.set(k, a);
       }
     }
     return a;
   }
 }
-
-/** 1234567 → "1,234,567". */
-export function num(n: number): string {
-  return groupDigits(n);
-}
-
-/** Seconds for a sentence: 0.042 s, 3.5 s, 75 s. */
-export function secs(s: number): string {
-  if (s < 1) return `${s.toFixed(3)} s`;
-  if (s < 10) return `${s.toFixed(1)} s`;
-  return `${Math.round(s)} s`;
-}
-
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${num(n)} ${n === 1 ? one : many}`;
-}
-
-

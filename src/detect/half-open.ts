@@ -4,7 +4,7 @@ import { TcpState } from '../tcp/state.js';
 import { sideName, synchronized } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { AggregateMap, endpointKey, type Finding, plural, secs, severityOf } from './finding.js';
+import { AggregateMap, endpointKey, type Finding, severityOf } from './finding.js';
 import type { Folded } from './folded.js';
 
 const CAUSES = ['handshake_ack_lost', 'syn_ack_unanswered', 'unanswered', 'peer_lost_connection', 'reset_not_accepted'] as const;
@@ -78,7 +78,7 @@ export class HalfOpenDetector {
     for (const [cause, map] of this.byCause) {
       for (const [key, a] of map.map) {
         if ((cause === 'handshake_ack_lost' || cause === 'syn_ack_unanswered') && folded.has(key, a)) continue;
-        out.push(a.finding('half_open', severityOf(a.qualifying, cfg), summary(cause, a.endpoint, a.count, a.counts), { cause, ...a.counts }));
+        out.push(a.finding('half_open', severityOf(a.qualifying, cfg), { cause, ...a.counts }));
       }
     }
     return out;
@@ -103,25 +103,4 @@ function stillSending(e: Endpoint): boolean {
 
 function isOpen(s: TcpState): boolean {
   return s !== TcpState.CLOSED && s !== TcpState.LISTEN && s !== TcpState.TIME_WAIT;
-}
-
-function summary(cause: Cause, endpoint: string, n: number, counts: Record<string, number>): string {
-  const conns = plural(n, 'connection');
-  switch (cause) {
-    case 'handshake_ack_lost':
-      return `${conns} to ${endpoint} half-open: the client is ESTABLISHED but the server is still in SYN_RCVD, ` +
-        'retransmitting its SYN,ACK: the handshake\'s last ACK never reached it.';
-    case 'syn_ack_unanswered':
-      return `${conns} to ${endpoint} half-open: the server is in SYN_RCVD, retransmitting its SYN,ACK to a client that never ` +
-        'answered it nor sent its SYN again, as no socket would: a spoofed source, or a host that is gone.';
-    case 'unanswered':
-      return `${conns} to ${endpoint} half-open: ${(counts.serverOpen ?? 0) >= (counts.clientOpen ?? 0) ? 'the server' : 'the client'} kept retransmitting ` +
-        `or probing (${plural(counts.unansweredSegments ?? 0, 'segment')}) with no answer until the end of the capture ` +
-        `(silent peer for up to ${secs(counts.silentSeconds ?? 0)}): the peer is gone or the path drops its packets.`;
-    case 'peer_lost_connection':
-      return `${conns} to ${endpoint} half-open until a segment was answered with a bare RST: the ${(counts.clientOpen ?? 0) >= (counts.serverOpen ?? 0) ? 'server' : 'client'} ` +
-        'no longer had the connection (rebooted, or dropped it) while its peer still believed it open.';
-    case 'reset_not_accepted':
-      return `${conns} to ${endpoint} half-open: one side reset and closed, the other ignored the RST (outside its window) and still holds the connection open.`;
-  }
 }

@@ -1,7 +1,6 @@
 import { TcpState } from '../tcp/state.js';
 import type { ClosingKind } from './closing.js';
 import { Slot } from './evidence.js';
-import { num, plural, secs } from './finding.js';
 
 /** last_ack_lost: the passive closer's FIN retransmitted or never acknowledged: it waits in LAST_ACK. */
 export const LAST_ACK_LOST: ClosingKind = {
@@ -19,10 +18,4 @@ export const LAST_ACK_LOST: ClosingKind = {
   },
   evidence: (side) => (side === 0 ? [Slot.FinClient, Slot.AckOfFinClient, Slot.TroubleFirstClient, Slot.TroubleLastClient]
     : [Slot.FinServer, Slot.AckOfFinServer, Slot.TroubleFirstServer, Slot.TroubleLastServer]),
-  summary(who, endpoint, k, n) {
-    const peer = who === 'server' ? 'client' : 'server';
-    return `The ${who} side of ${plural(n, 'connection')} with ${endpoint} closed second and its FIN ` +
-      `${k.atEnd ? 'was never acknowledged' : 'had to be retransmitted'} (${num(k.finRetransmissions ?? 0)} FIN retransmissions, up to ` +
-      `${secs(k.maxSeconds ?? 0)} in LAST_ACK${k.atEnd ? `; ${k.atEnd} still in LAST_ACK at the end` : ''}): the ${peer}'s last ACK did not reach it.`;
-  },
 };

@@ -2,7 +2,7 @@ import type { Connection } from '../tcp/connection.js';
 import { clientOpened, handshakeFailed } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { Aggregate, addressKey, endpointKey, type Finding, LastLookup, num, secs } from './finding.js';
+import { Aggregate, addressKey, endpointKey, type Finding, LastLookup } from './finding.js';
 import { hashWords } from './hash.js';
 import type { Endpoint } from '../tcp/endpoint.js';
 
@@ -202,16 +202,11 @@ export class PortScanDetector {
       if (s.peak < cfg.targets) continue;
       this.scanners.add(key);
       const a = s.agg;
-      const span = a.lastSec - a.firstSec + (a.lastNsec - a.firstNsec) * 1e-9;
-      const capped = s.peak > cfg.criticalTargets;
-      const address = a.endpoint.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
-      const summary = `${address} sent SYNs to ${capped ? 'more than ' : ''}${num(Math.min(s.peak, cfg.criticalTargets))} distinct targets within ${cfg.window} s ` +
-        `(${num(s.ports.size)}${s.ports.size > cfg.criticalTargets ? '+' : ''} ports on ${num(s.hosts.size)}${s.hosts.size > cfg.criticalTargets ? '+' : ''} ` +
-        `${s.hosts.size === 1 ? 'host' : 'hosts'}, over ${secs(Math.max(0, span))}); ${num(s.failed)} of its ${num(a.count)} connection attempts failed.`;
-      const f = a.finding('port_scan', s.peak >= cfg.criticalTargets ? 'critical' : 'warning', summary, {
+      const f = a.finding('port_scan', s.peak >= cfg.criticalTargets ? 'critical' : 'warning', {
         targets: s.peak, ports: s.ports.size, hosts: s.hosts.size, failed: s.failed,
       });
-      f.endpoint = address;
+      // A scan is its source's, from whatever ports: the address alone.
+      if (f.endpoint?.of === 'endpoint') f.endpoint = { ...f.endpoint, of: 'address' };
       out.push(f);
     }
     return out;

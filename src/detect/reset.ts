@@ -5,7 +5,7 @@ import { seqDiff } from '../tcp/seq.js';
 import { peerOf, refused, sideName, synchronized } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { AggregateMap, endpointKey, type Finding, num, plural, severityOf } from './finding.js';
+import { AggregateMap, endpointKey, type Finding, severityOf } from './finding.js';
 import { lostBy } from './half-open.js';
 
 /**
@@ -53,18 +53,8 @@ export class ResetDetector {
       for (const a of this.bySide[side]!.map.values()) {
         const states = [...(this.states.get(a) ?? new Map<string, number>())].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
         const who = sideName(side);
-        const k = a.counts;
-        const stateText = states.map(([s, n]) => (a.count === 1 ? s : `${s} ×${n}`)).join(', ');
-        const data = a.count === 1
-          ? `after ${num(k.clientBytes ?? 0)} bytes from the client and ${num(k.serverBytes ?? 0)} from the server`
-          : `after ${num(k.clientBytes ?? 0)} client and ${num(k.serverBytes ?? 0)} server bytes in all`;
-        const window = (k.outOfWindow ?? 0) > 0 ? `; ${num(k.outOfWindow ?? 0)} RST${k.outOfWindow === 1 ? ' was' : 's were'} outside the receiver's window and ignored` : '; the RST was in window';
-        const lost = (k.withUnacknowledgedData ?? 0) > 0 ? `; ${num(k.unacknowledgedBytes ?? 0)} bytes were still unacknowledged (discarded)` : '';
-        const afterFin = (k.afterOwnFin ?? 0) > 0 ? `; ${a.count === 1 ? 'it came' : `${num(k.afterOwnFin ?? 0)} came`} after the ${who}'s own FIN (data arrived after it closed)` : '';
-        const summary = `The ${who} ${a.count === 1 ? `reset a connection with ${a.endpoint}` : `reset ${plural(a.count, 'connection')} with ${a.endpoint}`} ` +
-          `in ${stateText} (client/server) ${data}${window}${lost}${afterFin}.`;
-        out.push(a.finding('reset', severityOf(a.count, this.config.reset), summary, {
-          resetBy: who, ...k, statesAtReset: Object.fromEntries(states),
+        out.push(a.finding('reset', severityOf(a.count, this.config.reset), {
+          resetBy: who, ...a.counts, statesAtReset: Object.fromEntries(states),
         }));
       }
     }

@@ -2,7 +2,7 @@ import type { Connection } from '../tcp/connection.js';
 import { TcpState } from '../tcp/state.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { AggregateMap, endpointKey, type Finding, num, plural } from './finding.js';
+import { AggregateMap, endpointKey, type Finding } from './finding.js';
 
 /** Both FINs and both ACKs of them. */
 const EVIDENCE: readonly Slot[] = [Slot.FinClient, Slot.FinServer, Slot.AckOfFinClient, Slot.AckOfFinServer];
@@ -23,12 +23,6 @@ export class SimultaneousCloseDetector {
   }
 
   findings(): Finding[] {
-    return [...this.byServer.map.values()].map((a) => {
-      const closing = a.counts.closingAtEnd ?? 0;
-      const how = closing === 0 ? '(FIN_WAIT_1 → CLOSING → TIME_WAIT on both sides, so both hold TIME_WAIT).'
-        : `(FIN_WAIT_1 → CLOSING); ${closing === a.count ? (a.count === 1 ? 'it is' : 'all are') : `${num(closing)} are`} still in CLOSING at the end of the capture: the ACKs of the FINs did not arrive.`;
-      return a.finding('simultaneous_close', 'info',
-        `${plural(a.count, 'connection')} with ${a.endpoint} closed simultaneously: both sides sent FIN before receiving the other's ${how}`, { ...a.counts });
-    });
+    return [...this.byServer.map.values()].map((a) => a.finding('simultaneous_close', 'info', { ...a.counts }));
   }
 }

@@ -4,19 +4,13 @@ import { clientOpened, handshakeFailed, refused } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
 import { DistinctAddresses } from './distinct.js';
-import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, OVERFLOW_LABEL, type Finding, LastLookup, num, secs } from './finding.js';
+import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, type Finding, LastLookup } from './finding.js';
 import { peaks, SecondCounts } from './seconds.js';
 import { fromScanner } from './folded.js';
 
 /** Distinct sources are counted exactly up to this many per endpoint, then estimated (DistinctAddresses). */
 const MAX_SOURCES = 100000;
 
-/** 0.0002 → "0.02%", 0.5 → "50%": enough digits to tell a few from none. */
-function pct(share: number): string {
-  const p = share * 100;
-  if (p === 0 || p >= 10) return `${Math.round(p)}%`;
-  return `${p.toPrecision(1)}%`;
-}
 
 class FloodTracker {
   readonly failed: Aggregate;
@@ -33,8 +27,8 @@ class FloodTracker {
   synEvidence = 0;
   otherEvidence = 0;
 
-  constructor(c: Connection, label?: string) {
-    this.failed = new Aggregate(c.family, c.server, label);
+  constructor(c: Connection, overflow: boolean) {
+    this.failed = new Aggregate(c.family, c.server, overflow);
   }
 }
 
@@ -68,7 +62,7 @@ export class SynFloodDetector {
     const key = boundedKey(this.trackers, endpointKey(c.family, c.server));
     let t = this.trackers.get(key);
     if (t === undefined) {
-      t = new FloodTracker(c, key === OVERFLOW_KEY ? OVERFLOW_LABEL : undefined);
+      t = new FloodTracker(c, key === OVERFLOW_KEY);
       this.trackers.set(key, t);
     }
     const cl = c.client;
@@ -120,11 +114,7 @@ export class SynFloodDetector {
       const spoofed = (t.synAcked === 0 || t.neverAnswered / t.synAcked >= 0.9) && sources >= 0.5 * a.count;
       const severity = windowRate >= cfg.criticalRate ? 'critical' : 'warning';
 
-      const summary = `${a.endpoint} received ${num(t.syns)} SYNs whose handshakes never completed, from ${t.sources.estimated ? 'about ' : ''}${num(sources)} ` +
-        `${sources === 1 ? 'source' : 'sources'}${t.sources.estimated ? ' (estimated)' : ''} over ${secs(span)} (peak ${num(peakSecond)}/s, ${num(windowRate)}/s averaged over ${window} s); ` +
-        `${num(completed)} of its ${num(completed + a.count)} handshakes completed (${pct(completedShare)})` +
-        (spoofed ? '; the sources look spoofed: they sent nothing but SYNs' + (t.synAcked ? ' and never answered the SYN,ACK' : '') : '') + '.';
-      out.push(a.finding('syn_flood', severity, summary, {
+      out.push(a.finding('syn_flood', severity, {
         syns: t.syns,
         peakRate: peakSecond,
         windowRate: Math.round(windowRate * 10) / 10,

@@ -2,7 +2,7 @@ import type { Connection } from '../tcp/connection.js';
 import { synAcksLost, synUnanswered } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { AggregateMap, endpointKey, type Finding, num, plural, severityOf } from './finding.js';
+import { AggregateMap, endpointKey, type Finding, severityOf } from './finding.js';
 import type { Folded } from './folded.js';
 
 /**
@@ -35,15 +35,7 @@ export class SynUnansweredDetector {
     const cfg = this.config.synUnanswered;
     for (const [key, a] of this.byServer.map) {
       if (folded.has(key, a)) continue;
-      const syns = a.counts.syns ?? 0;
-      const lost = a.counts.synAcksLost ?? 0;
-      const summary = lost === a.count
-        ? `${plural(a.count, 'connection attempt')} to ${a.endpoint} got no answer that reached the client: ${num(syns)} SYNs ` +
-          `(${num(a.counts.retransmissions ?? 0)} retransmissions), each answered by SYN,ACKs that were lost on their way to the client, which stayed in SYN_SENT.`
-        : `${plural(a.count, 'connection attempt')} to ${a.endpoint} got no answer${lost ? ' that reached the client' : ' at all'}: ${num(syns)} SYNs ` +
-          `(${num(a.counts.retransmissions ?? 0)} retransmissions) and neither SYN,ACK nor RST` +
-          `${lost ? `, or (${num(lost)} of them) SYN,ACKs lost on their way to the client` : ''}; the host is down or a firewall drops them.`;
-      out.push(a.finding('syn_unanswered', severityOf(a.qualifying, cfg), summary, { ...a.counts, retransmitting: a.qualifying, listenerSeen: listening(key) }));
+      out.push(a.finding('syn_unanswered', severityOf(a.qualifying, cfg), { ...a.counts, retransmitting: a.qualifying, listenerSeen: listening(key) }));
     }
     return out;
   }

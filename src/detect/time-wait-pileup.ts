@@ -2,7 +2,7 @@ import type { Connection } from '../tcp/connection.js';
 import { TcpState } from '../tcp/state.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, OVERFLOW_LABEL, type Finding, LastLookup, num, plural, severityOf } from './finding.js';
+import { Aggregate, boundedKey, endpointKey, OVERFLOW_KEY, type Finding, LastLookup, severityOf } from './finding.js';
 import { peaks, SecondCounts } from './seconds.js';
 
 /** The server's FIN, the client's, and the server's ACK of it: the server closed first and holds TIME_WAIT. */
@@ -14,8 +14,8 @@ class Pileup {
   readonly entries = new SecondCounts();
   atEnd = 0;
 
-  constructor(c: Connection, label?: string) {
-    this.agg = new Aggregate(c.family, c.server, label);
+  constructor(c: Connection, overflow: boolean) {
+    this.agg = new Aggregate(c.family, c.server, overflow);
   }
 }
 
@@ -34,7 +34,7 @@ export class TimeWaitPileupDetector {
     const key = boundedKey(this.byServer, endpointKey(c.family, c.server));
     let p = this.byServer.get(key);
     if (p === undefined) {
-      p = new Pileup(c, key === OVERFLOW_KEY ? OVERFLOW_LABEL : undefined);
+      p = new Pileup(c, key === OVERFLOW_KEY);
       this.byServer.set(key, p);
     }
     return this.last.remember(c.server, p);
@@ -56,9 +56,7 @@ export class TimeWaitPileupDetector {
     for (const p of this.byServer.values()) {
       const peak = peaks(p.entries, hold).window;
       const a = p.agg;
-      const summary = `The server ${a.endpoint} closed ${plural(a.count, 'connection')} first and so holds their TIME_WAIT ` +
-        `(2MSL = ${2 * this.msl} s): up to ${num(peak)} at once${p.atEnd ? `, ${num(p.atEnd)} at the end of the capture` : ''}.`;
-      out.push(a.finding('time_wait_pileup', severityOf(peak, this.config.timeWait), summary, { peak, atEnd: p.atEnd }));
+      out.push(a.finding('time_wait_pileup', severityOf(peak, this.config.timeWait), { peak, atEnd: p.atEnd }));
     }
     return out;
   }

@@ -3,7 +3,7 @@ import type { Endpoint } from '../tcp/endpoint.js';
 import { sideName } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
-import { AggregateMap, endpointKey, type Finding, plural, secs, severityOf } from './finding.js';
+import { AggregateMap, endpointKey, type Finding, severityOf } from './finding.js';
 
 /** The longest a side's advertised window stayed at zero, up to `now` when it is still closed. */
 export function zeroWindowStall(e: Endpoint, now: number): number {
@@ -53,13 +53,8 @@ export class ZeroWindowStallDetector {
     const cfg = this.config.zeroWindow;
     this.bySide.forEach((map, side) => {
       const who = sideName(side);
-      const peer = sideName(1 - side);
       for (const a of map.map.values()) {
-        const atEnd = a.counts.atEnd ?? 0;
-        const summary = `The ${who} side of ${plural(a.count, 'connection')} with ${a.endpoint} advertised a zero window and kept it closed ` +
-          `(up to ${secs(a.counts.maxSeconds ?? 0)}${atEnd ? `; ${atEnd} still closed at the end of the capture` : ''}): ` +
-          `its application stopped reading, and the ${peer} could only probe (${plural(a.counts.probes ?? 0, 'probe')}).`;
-        out.push(a.finding('zero_window_stall', severityOf(a.qualifying, cfg), summary, { side: who, ...a.counts }));
+        out.push(a.finding('zero_window_stall', severityOf(a.qualifying, cfg), { side: who, ...a.counts }));
       }
     });
     return out;

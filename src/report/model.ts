@@ -62,7 +62,12 @@ export interface EvidenceLine {
   lost: { before: 'client' | 'server'; provedBy: number } | null;
 }
 
-export interface ReportFinding extends Omit<Finding, 'evidence'> {
+/** A finding as reported: its data, with its sentence and endpoint written and its evidence printed. */
+export interface ReportFinding extends Omit<Finding, 'endpoint' | 'evidence'> {
+  /** One sentence a person can paste into an incident report. */
+  summary: string;
+  /** The address:port concerned (a server endpoint, or a scanning source's address), or null. */
+  endpoint: string | null;
   evidence: EvidenceLine[];
 }
 
