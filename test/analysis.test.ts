@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { casesIn } from './golden/cases.js';
 import { type PacketBatch, readCaptures } from '../src/capture/index.js';
 import { DEFAULT_CONFIG, EvidenceStore } from '../src/detect/index.js';
 import { Detectors } from '../src/detect/detectors.js';
@@ -59,7 +60,8 @@ function names(bits: number): string[] {
 describe(`Wireshark's TCP analysis flags, frame by frame against ${GOLDEN.tshark}`, () => {
   const totals: Record<string, number> = {};
   let frames = 0;
-  for (const [file, want] of Object.entries(GOLDEN.files)) {
+  for (const file of casesIn('tshark-analysis')) {
+    const want = GOLDEN.files[file]!;
     // tshark leaves FabricPath copies and GTP-U TCP out of its TCP analysis (see conversations.test.ts).
     if (/cisco-fabric-path|gtp2_/.test(file)) continue;
     it(file, async () => {

@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/index.js';
 import { endpointToString } from '../src/report/index.js';
 import { conns } from './helpers/build.js';
+import { casesIn, flat } from './golden/cases.js';
 
 /**
  * Per connection, packets and bytes each way equal Wireshark's TCP conversation table
@@ -44,7 +45,7 @@ const TUNNEL_EXCEPTIONS = new Set(['captures__zeek__cisco-fabric-path.pcap.txt',
 
 describe('packets and bytes per connection equal tshark -z conv,tcp', () => {
   let compared = 0;
-  for (const file of readdirSync(DIR).sort().filter((f) => !TUNNEL_EXCEPTIONS.has(f))) {
+  for (const file of casesIn('tshark-conv').map((c) => `${flat(c)}.txt`).filter((f) => !TUNNEL_EXCEPTIONS.has(f))) {
     it(file, async () => {
       const rows = parse(readFileSync(join(DIR, file), 'utf8'));
       const report = await analyze([join(ROOT, file.replace(/\.txt$/, '').replace(/__/g, '/'))]);

@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { printCapture } from '../src/index.js';
 import { PassThrough } from 'node:stream';
+import { casesIn, flat } from './golden/cases.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const GOLDEN = join(ROOT, 'test', 'golden', 'tcpdump');
@@ -23,7 +24,7 @@ async function printed(capture: string, options: Parameters<typeof printCapture>
 }
 
 describe('print --no-states is tcpdump -nn, line for line', () => {
-  const files = readdirSync(GOLDEN).filter((f) => f.endsWith('.txt'));
+  const files = casesIn('tcpdump').flatMap((c) => [`${flat(c)}.txt`, `${flat(c)}.S.txt`]);
   let lines = 0;
   it('has golden files for every capture and the edge cases', () => {
     expect(files.length).toBeGreaterThanOrEqual(50);

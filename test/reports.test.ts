@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, renderJson, renderMarkdown, renderText, renderZeek } from '../src/index.js';
 import { buildPcap, memoryInput } from './helpers/build.js';
+import { casesIn } from './golden/cases.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const GOLDEN = join(ROOT, 'test', 'golden', 'markdown');
@@ -32,7 +33,7 @@ async function formats(name: string): Promise<Record<string, string>> {
 }
 
 describe('golden reports in the other formats', () => {
-  for (const name of ['mixed.pcap', 'server-never-closes.pcap']) {
+  for (const name of casesIn('reports').map((c) => c.replace(/^captures\//, ''))) {
     it(`${name}: JSON, text and Zeek conn.log, byte for byte`, async () => {
       const out = await formats(name);
       for (const [ext, text] of Object.entries(out)) {
@@ -49,7 +50,7 @@ describe('golden reports in the other formats', () => {
 
 describe('--format markdown', () => {
   // Golden files; `UPDATE_GOLDEN=1 npx vitest run test/reports.test.ts` writes them again after a deliberate change.
-  for (const name of ['mixed.pcap', 'syn-flood.pcap', 'server-never-closes.pcap', 'normal-traffic.pcap']) {
+  for (const name of casesIn('markdown').map((c) => c.replace(/^captures\//, ''))) {
     it(`${name} gives the golden report, byte for byte, every time`, async () => {
       const md = await markdown(name);
       const file = join(GOLDEN, `${name}.md`);
