@@ -1,4 +1,4 @@
-import type { DecodedPacket } from './packet.js';
+import type { DecodedPacket } from './segment.js';
 
 /** TCP checksum over the pseudo-header (RFC 9293 section 3.1; RFC 8200 section 8.1 for IPv6). */
 export function tcpChecksumOk(d: Uint8Array, p: DecodedPacket): boolean {

@@ -1,4 +1,5 @@
-export { DecodedPacket, decodePacket, decodeTcpOptions, Encap, ENCAP_NAMES, TH_ACK, TH_AE, TH_CWR, TH_ECE, TH_FIN, TH_PUSH, TH_RST, TH_SYN, TH_URG } from './packet.js';
+export { decodePacket, decodeTcpOptions } from './packet.js';
+export { DecodedPacket, Encap, ENCAP_NAMES, TH_ACK, TH_AE, TH_CWR, TH_ECE, TH_FIN, TH_PUSH, TH_RST, TH_SYN, TH_URG } from './segment.js';
 export { NotDecoded, notDecodedName } from './reasons.js';
 export { linkTypeName } from './linktypes.js';
 export { type Address, addrToString, endpointToString, ipv4ToString, ipv6ToString } from './address.js';

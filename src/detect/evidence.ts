@@ -1,5 +1,5 @@
 import type { PacketBatch } from '../capture/index.js';
-import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
+import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/segment.js';
 import type { Connections } from '../tcp/connections.js';
 import { A_ANY_RETRANSMISSION, A_KEEP_ALIVE, A_ZERO_WINDOW, A_ZERO_WINDOW_PROBE } from '../tcp/analysis.js';
 import { type Connection, EVIDENCE_SLOTS } from '../tcp/connection.js';

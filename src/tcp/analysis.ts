@@ -1,4 +1,4 @@
-import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
+import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/segment.js';
 import { CF, CI, EF, EF_ISS_KNOWN, EF_SYN_ACK_SENT, EI } from './layout.js';
 import { seqGt, seqLe, seqLt } from './seq.js';
 

@@ -1,7 +1,8 @@
-import type { DecodedPacket } from '../decode/packet.js';
+import type { DecodedPacket } from '../decode/segment.js';
 import type { Connection } from './connection.js';
 import { CF, CONN_FLOATS } from './layout.js';
-import { type ConnectionSink, ConnectionTable, DEFAULT_LIMITS, type IdSource, type TableLimits, tupleHash } from './table.js';
+import { type ConnectionSink, ConnectionTable, DEFAULT_LIMITS, type IdSource, type TableLimits } from './table.js';
+import { tupleHash } from './tuples.js';
 import type { TcpState } from './state.js';
 
 /** Partitions of the connection table at most (fewer when --max-connections is smaller). */
@@ -65,28 +66,23 @@ export class Connections {
    * where and when each happens does not depend on which partitions this instance follows.
    */
   advance(ts: number): void {
-    if (ts >= this.nextDeadline) {
-      this.inPass = true;
-      let next = Infinity;
-      for (const t of this.tables) {
-        if (t === null) continue;
-        t.runTimers(ts);
-        if (t.nextDeadline < next) next = t.nextDeadline;
-      }
-      this.nextDeadline = next;
-      this.inPass = false;
+    if (ts >= this.nextDeadline) this.nextDeadline = this.sweep(ts, true);
+    if (ts - this.idle >= this.quietSince) this.quietSince = this.sweep(ts, false);
+  }
+
+  /** Runs every partition's timers due by `ts` (`timers`), or evicts its idle connections: the next time to do it again. */
+  private sweep(ts: number, timers: boolean): number {
+    this.inPass = true;
+    let next = Infinity;
+    for (const t of this.tables) {
+      if (t === null) continue;
+      if (timers) t.runTimers(ts);
+      else t.evictIdle(ts);
+      const at = timers ? t.nextDeadline : t.quietSince;
+      if (at < next) next = at;
     }
-    if (ts - this.idle >= this.quietSince) {
-      this.inPass = true;
-      let quiet = Infinity;
-      for (const t of this.tables) {
-        if (t === null) continue;
-        t.evictIdle(ts);
-        if (t.quietSince < quiet) quiet = t.quietSince;
-      }
-      this.quietSince = quiet;
-      this.inPass = false;
-    }
+    this.inPass = false;
+    return next;
   }
 
   /** The partition of `p`'s four-tuple, or -1 when this instance does not follow it. */

@@ -1,7 +1,8 @@
 export { Connection, endedNormally, Eviction, EVICTION_NAMES, isOver, MAX_TRANSITIONS, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo } from './connection.js';
 export { Endpoint } from './endpoint.js';
 export { TcpMachine } from './machine.js';
-export { ConnectionTable, type ConnectionSink, DEFAULT_LIMITS, type IdSource, type TableLimits, tupleHash, tupleHashOf } from './table.js';
+export { ConnectionTable, type ConnectionSink, DEFAULT_LIMITS, type IdSource, type TableLimits } from './table.js';
+export { tupleHash, tupleHashOf } from './tuples.js';
 export { Connections, MAX_PARTITIONS, partitionCount, partitionLimits, partitionOf } from './connections.js';
 export { ConnectionStore, RECORD_BYTES, toRecord } from './store.js';
 export type { ConnectionRecord, EndpointRecord, SegmentAnalysis } from './record.js';

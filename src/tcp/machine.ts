@@ -1,4 +1,4 @@
-import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/packet.js';
+import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/segment.js';
 import { type Connection, packTransition } from './connection.js';
 import {
   CF, CF_REWRITTEN, CI, CONN_FLOATS, CONN_INTS, EF, EF_ACCEPTED_RST, EF_ACK_SENT, EF_FIN_ACKED, EF_FIN_SENT, EF_HAS_PENDING, EF_ISS_KNOWN, EF_JOURNAL_FULL,

@@ -1,5 +1,5 @@
 import { type Connection, endedNormally, type Eviction, type LostSegment, TRANSITION_FIELDS } from './connection.js';
-import { type ConnectionRecord, endpointRecord, type SegmentAnalysis, synNotAnswered } from './record.js';
+import { type ConnectionRecord, type EndpointRecord, endpointRecord, type SegmentAnalysis, synNotAnswered } from './record.js';
 import type { TcpState } from './state.js';
 
 /**
@@ -132,6 +132,18 @@ export class ConnectionStore {
     };
   }
 
+  /** One side's part of the record at `o`: the client's fields, then the server's, each at the same distance. */
+  private endpoint(v: DataView, o: number, side: 0 | 1): EndpointRecord {
+    const a = o + 12 + 16 * side;
+    return {
+      a0: v.getInt32(a, true), a1: v.getInt32(a + 4, true), a2: v.getInt32(a + 8, true), a3: v.getInt32(a + 12, true),
+      port: v.getUint16(o + 8 + 2 * side, true), state: v.getUint8(o + 6 + side) as TcpState,
+      packets: v.getUint32(o + 44 + 4 * side, true), payloadBytes: v.getFloat64(o + 52 + 8 * side, true), wireBytes: v.getFloat64(o + 116 + 8 * side, true),
+      analysis: this.analysis(v, o, side),
+      possibleStates: alternatives(v.getUint8(o + 140 + side)), why: v.getUint8(o + 142 + side),
+    };
+  }
+
   get(i: number): ConnectionRecord {
     const v = this.chunks[i >>> CHUNK_SHIFT]!;
     const o = (i & CHUNK_MASK) * RECORD_BYTES;
@@ -141,20 +153,8 @@ export class ConnectionStore {
     return {
       id: v.getUint32(o, true),
       family: v.getUint8(o + 4) === 6 ? 6 : 4,
-      client: {
-        a0: v.getInt32(o + 12, true), a1: v.getInt32(o + 16, true), a2: v.getInt32(o + 20, true), a3: v.getInt32(o + 24, true),
-        port: v.getUint16(o + 8, true), state: v.getUint8(o + 6) as TcpState,
-        packets: v.getUint32(o + 44, true), payloadBytes: v.getFloat64(o + 52, true), wireBytes: v.getFloat64(o + 116, true),
-        analysis: this.analysis(v, o, 0),
-        possibleStates: alternatives(v.getUint8(o + 140)), why: v.getUint8(o + 142),
-      },
-      server: {
-        a0: v.getInt32(o + 28, true), a1: v.getInt32(o + 32, true), a2: v.getInt32(o + 36, true), a3: v.getInt32(o + 40, true),
-        port: v.getUint16(o + 10, true), state: v.getUint8(o + 7) as TcpState,
-        packets: v.getUint32(o + 48, true), payloadBytes: v.getFloat64(o + 60, true), wireBytes: v.getFloat64(o + 124, true),
-        analysis: this.analysis(v, o, 1),
-        possibleStates: alternatives(v.getUint8(o + 141)), why: v.getUint8(o + 143),
-      },
+      client: this.endpoint(v, o, 0),
+      server: this.endpoint(v, o, 1),
       roleInferred: (flags & FLAG_ROLE_INFERRED) !== 0,
       encap: v.getUint32(o + 132, true),
       stateInferred: (flags & FLAG_STATE_INFERRED) !== 0,

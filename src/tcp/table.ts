@@ -1,4 +1,4 @@
-import { type DecodedPacket, TH_ACK, TH_RST, TH_SYN } from '../decode/packet.js';
+import { type DecodedPacket, TH_ACK, TH_RST, TH_SYN } from '../decode/segment.js';
 import { Connection, Eviction } from './connection.js';
 import { analyzeSegment } from './analysis.js';
 import {
@@ -389,24 +389,4 @@ function looksLikeServerPort(sport: number, dport: number): boolean {
   const dEph = dport >= 32768;
   if (sEph !== dEph) return !sEph;
   return false;
-}
-
-function mix(a0: number, a1: number, a2: number, a3: number, port: number): number {
-  let x = Math.imul(a0 ^ (port * 0x10001), 0x9e3779b1);
-  x = Math.imul(x ^ a1, 0x85ebca6b);
-  x = Math.imul(x ^ a2, 0xc2b2ae35);
-  x = Math.imul(x ^ a3, 0x27d4eb2f);
-  x ^= x >>> 15;
-  return Math.imul(x, 0x2c1b3c6d);
-}
-
-/** The same hash for both directions of a four-tuple (kept in small-integer range). */
-export function tupleHash(p: DecodedPacket): number {
-  return tupleHashOf(p.s0, p.s1, p.s2, p.s3, p.sport, p.d0, p.d1, p.d2, p.d3, p.dport);
-}
-
-/** tupleHash of a four-tuple given as its two ends' address words and ports. */
-export function tupleHashOf(a0: number, a1: number, a2: number, a3: number, aport: number,
-  b0: number, b1: number, b2: number, b3: number, bport: number): number {
-  return (mix(a0, a1, a2, a3, aport) + mix(b0, b1, b2, b3, bport)) & 0x3fffffff;
 }

@@ -148,14 +148,7 @@ function stateMachine(c: ZConn, ep: ZEndpoint, peer: ZEndpoint, base: number, le
           ep.setState(ZState.ESTABLISHED);
         }
       }
-      if (fin) {
-        ep.setState(ZState.CLOSED);
-        doClose = true;
-      }
-      if (rst) {
-        ep.setState(ZState.RESET);
-        doClose = true;
-      }
+      if (closedOrReset(ep, fin, rst)) doClose = true;
       if (ep.state === ZState.INACTIVE) {
         if (!ep.isOrig && len === 0 && c.orig.state === ZState.SYN_SENT) {
           // An ACK of the initial SYN ahead of the SYN-ACK: not a partial connection.
@@ -169,14 +162,7 @@ function stateMachine(c: ZConn, ep: ZEndpoint, peer: ZEndpoint, base: number, le
     }
     case ZState.SYN_SENT:
     case ZState.SYN_ACK_SENT:
-      if (fin) {
-        ep.setState(ZState.CLOSED);
-        doClose = true;
-      }
-      if (rst) {
-        ep.setState(ZState.RESET);
-        doClose = true;
-      }
+      if (closedOrReset(ep, fin, rst)) doClose = true;
       break;
     case ZState.ESTABLISHED:
     case ZState.PARTIAL:
@@ -187,10 +173,7 @@ function stateMachine(c: ZConn, ep: ZEndpoint, peer: ZEndpoint, base: number, le
         if (peer.state === ZState.RESET && peer.prev === ZState.CLOSED) peer.setState(ZState.CLOSED);
         doClose = true;
       }
-      if (rst) {
-        ep.setState(ZState.RESET);
-        doClose = true;
-      }
+      if (closedOrReset(ep, false, rst)) doClose = true;
       break;
     case ZState.CLOSED:
       if (rst && peer.state !== ZState.CLOSED) {
@@ -215,4 +198,11 @@ function closed(c: ZConn, ep: ZEndpoint, peer: ZEndpoint): void {
   } else if (ep.prev === ZState.INACTIVE) {
     c.partialCloseAt = Math.min(c.partialCloseAt, c.last + PARTIAL_CLOSE_DELAY);
   }
+}
+
+/** A FIN closes the endpoint, a RST resets it (after the FIN, when a segment has both): whether either did. */
+function closedOrReset(ep: ZEndpoint, fin: boolean, rst: boolean): boolean {
+  if (fin) ep.setState(ZState.CLOSED);
+  if (rst) ep.setState(ZState.RESET);
+  return fin || rst;
 }

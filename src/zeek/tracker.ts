@@ -3,7 +3,7 @@ import { tcpChecksumOk } from '../decode/checksum.js';
 import { Lowest } from '../lowest.js';
 import { LruList } from '../lru.js';
 import { partitionCount, partitionLimits, partitionOf } from '../tcp/connections.js';
-import { tupleHash } from '../tcp/table.js';
+import { tupleHash } from '../tcp/tuples.js';
 import { deliver } from './adapter.js';
 import { connState } from './conn-state.js';
 import { ZEndpoint, ZState } from './endpoint.js';

@@ -1,4 +1,4 @@
-import { DecodedPacket, TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../../src/decode/packet.js';
+import { DecodedPacket, TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../../src/decode/segment.js';
 import { Connection, transitionEvent, transitionFrom, transitionSide, transitionTo, TRANSITION_FIELDS } from '../../src/tcp/connection.js';
 import { CF, CI, EF, EI, Rows } from '../../src/tcp/layout.js';
 import { TcpMachine } from '../../src/tcp/machine.js';
