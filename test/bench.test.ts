@@ -29,7 +29,7 @@ function remade(text: string): string {
     const section: Section = {
       label: head[1]!, file: head[2]!, packets: 1, bytes: 1, cores: 1, runs: 1,
       rows: rowsOf(tables[0]!).map((c) => ({ name: c[0]!.replace(/`/g, ''), seconds: 1, rssMb: 1 })),
-      stages: { read: 1, decode: 2, track: 3, detect: 4, text: 5, json: 6 },
+      stages: { read: 1, decode: 2, track: 3, detect: 4, text: 5, json: 6, 'render text': 1, 'render json': 1 },
       targets: rowsOf(tables[2]!).map((c) => ({ name: c[0]!, value: c[1]!, pass: c[2] === 'PASS' ? true : c[2] === 'FAIL' ? false : null })),
     };
     out.push(...benchSection(section));

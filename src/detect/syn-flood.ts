@@ -11,7 +11,6 @@ import { fromScanner } from './folded.js';
 /** Distinct sources are counted exactly up to this many per endpoint, then estimated (DistinctAddresses). */
 const MAX_SOURCES = 100000;
 
-
 class FloodTracker {
   readonly failed: Aggregate;
   /** SYNs of failed handshakes per whole second of their connection's start. */

@@ -107,13 +107,9 @@ function packetCount(file: string): number {
   return Number(execFileSync(node, [benchJs('walk.js'), file]).toString());
 }
 
-/** The in-process stage times (stages.ts), fastest of `runs`, in ms. */
+/** The in-process stage times (stages.ts), each the fastest of its runs, in ms: the stages timed in turn, round after round, in one process. */
 function stages(file: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const s of ['read', 'decode', 'track', 'detect', 'text', 'json']) {
-    out[s] = Number(execFileSync(node, [benchJs('stages.js'), s, file, String(Math.max(3, RUNS))]).toString());
-  }
-  return out;
+  return JSON.parse(execFileSync(node, [benchJs('stages.js'), 'all', file, String(Math.max(5, RUNS))]).toString()) as Record<string, number>;
 }
 
 function commandsFor(file: string, tmp: string): Command[] {
