@@ -1,5 +1,5 @@
 import type { CaptureInput, PcapReaderName } from './capture/index.js';
-import { linkTypeName, notDecodedName } from './decode/index.js';
+import { decodesLinkType, linkTypeName, notDecodedName } from './decode/index.js';
 import { DEFAULT_LIMITS, STATE_COUNT } from './tcp/index.js';
 import { DEFAULT_CONFIG, type DetectConfig, endpointKey, EvidenceStore } from './detect/index.js';
 import { reportFindings } from './report/findings.js';
@@ -128,7 +128,7 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     listenerSeen: (c) => listeners.has(endpointKey(c.family, c.server)),
     inputs: infos.map((i) => ({
       file: i.file, format: i.format, compressed: i.compressed, precision: i.precision,
-      linkTypes: i.linkTypes.map(linkTypeName), packets: i.packets,
+      linkTypes: i.linkTypes.map(linkTypeName), linkTypesNotDecoded: i.linkTypes.filter((t) => !decodesLinkType(t)).map(linkTypeName), packets: i.packets,
     })),
     precision,
     msl: opts.msl,

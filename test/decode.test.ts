@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze, renderJson } from '../src/index.js';
+import { analyze, renderJson, renderText, STATE_NAMES } from '../src/index.js';
 import { DecodedPacket, decodePacket, decodeTcpOptions, ENCAP_NAMES, NotDecoded, TH_ACK, TH_SYN } from '../src/decode/index.js';
 import { ipv4ToString, ipv6ToString } from '../src/report/index.js';
 import { casesIn } from './golden/cases.js';
@@ -242,5 +242,45 @@ describe('tunnels', () => {
     const json = JSON.parse([...renderJson(r)].join(''));
     expect(json.connections.filter((c: { encapsulation?: string[] }) => c.encapsulation).map((c: { encapsulation: string[]; client: { addr: string } }) => [c.encapsulation, c.client.addr]))
       .toEqual([[['teredo'], '2001:0:4137:9e50:8000:f12a:b9c8:2815']]);
+  });
+});
+
+describe('link types tcpdump reads (test/fixtures/make-link-types.mjs)', () => {
+  // Each capture: a connection over IPv4 and one over IPv6 (three where a second framing of the link type carries one more),
+  // and frames with no TCP, counted under their reason.
+  const CASES: [string, string, number, Record<string, number>][] = [
+    ['ppp', 'PPP', 3, { 'ppp-proto-0xc021': 1 }],
+    ['ppp-serial', 'PPP_SERIAL', 3, {}],
+    ['c-hdlc', 'C_HDLC', 2, {}],
+    ['juniper-ether', 'JUNIPER_ETHER', 3, { 'bad-link-header-JUNIPER_ETHER': 1 }],
+    ['ipoib', 'IPOIB', 2, {}],
+    ['arcnet-linux', 'ARCNET_LINUX', 3, {}],
+    ['ieee802-11', 'IEEE802_11', 2, { 'wlan-management-or-control': 1, 'wlan-protected': 1, 'wlan-null-data': 1 }],
+    ['radiotap', 'IEEE802_11_RADIO', 2, { 'wlan-management-or-control': 1, 'wlan-protected': 1 }],
+    ['nflog', 'NFLOG', 2, { 'bad-link-header-NFLOG': 1 }],
+    ['pktap', 'PKTAP', 2, {}],
+  ];
+  it.each(CASES)('link-%s.pcap (%s): its TCP connections, followed to their end', async (name, linkType, connections, notDecoded) => {
+    const r = await analyze([join(ROOT, 'test', 'fixtures', `link-${name}.pcap`)]);
+    expect(r.damage).toBeNull();
+    expect(r.inputs[0]!.linkTypes).toEqual([linkType]);
+    expect(r.inputs[0]!.linkTypesNotDecoded).toEqual([]);
+    expect(r.summary.connections).toBe(connections);
+    expect(r.summary.notDecoded).toEqual(notDecoded);
+    // The whole connections (the first two) closed on both sides: client TIME_WAIT, server CLOSED.
+    const all = conns(r);
+    for (const c of all.slice(0, 2)) expect([STATE_NAMES[c.client.state], STATE_NAMES[c.server.state]]).toEqual(['TIME_WAIT', 'CLOSED']);
+    expect(all.map((c) => c.family).slice(0, 2).sort()).toEqual([4, 6]);
+  });
+
+  it('names a link type it does not decode as tcpdump does, on the first line and in one sentence', async () => {
+    // Token ring (IEEE802, 6): counted, never guessed at.
+    const bytes = Buffer.concat([pcapHeader({ linkType: 6 }), pcapRecord(Buffer.alloc(60), 1, 0, { linkType: 6 })]);
+    const r = await analyze([memoryInput('tr.pcap', bytes)]);
+    expect(r.summary.notDecoded).toEqual({ 'linktype-IEEE802': 1 });
+    expect(r.inputs[0]!.linkTypesNotDecoded).toEqual(['IEEE802']);
+    const text = [...renderText(r)].join('');
+    expect(text).toContain('link type IEEE802 (not decoded), 1 packets');
+    expect(text).toContain('No TCP       tcpstate does not decode link type IEEE802 (the only packet).');
   });
 });

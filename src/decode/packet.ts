@@ -1,7 +1,7 @@
 import {
-  DLT_RAW_BSD, DLT_RAW_OPENBSD, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL,
-  LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW,
+  DLT_RAW_BSD, DLT_RAW_OPENBSD, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_PKTAP, LINKTYPE_RAW,
 } from './linktypes.js';
+import { linkLayer, NEXT_ETHERNET, NEXT_IP } from './links.js';
 import { NotDecoded } from './reasons.js';
 import { DecodedPacket, Encap, TH_SYN } from './segment.js';
 
@@ -73,22 +73,28 @@ export function decodePacket(data: Uint8Array, start: number, caplen: number, or
       return ipv4(data, start, origLen, out);
     case LINKTYPE_IPV6:
       return ipv6(data, start, origLen, out);
-    case LINKTYPE_NULL:
-    case LINKTYPE_LOOP: {
-      if (caplen < 4) return fail(out, NotDecoded.TruncatedLink, 0);
-      // NULL stores the family in the capturing host's byte order, LOOP in network order.
-      const d = data;
-      const o = start;
-      let family = linkType === LINKTYPE_LOOP ? u32(d, o) : (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
-      if (family > 0xffff) family = u32(d, o);
-      if (family === 2) return ipv4(d, o + 4, origLen, out);
-      // AF_INET6 is 10 on Linux, 24 on NetBSD/OpenBSD, 28 on FreeBSD, 30 on macOS.
-      if (family === 10 || family === 24 || family === 28 || family === 30) return ipv6(d, o + 4, origLen, out);
-      return fail(out, NotDecoded.LoopbackFamily, family);
+    case LINKTYPE_PKTAP: {
+      // Its header's own length, then the link type of the frame it wraps (not another tap).
+      const hl = le32(data, start);
+      const inner = le32(data, start + 8);
+      if (caplen < 12 || hl < 12 || hl > caplen || inner === LINKTYPE_PKTAP) return fail(out, NotDecoded.TruncatedLink, 0);
+      const ok = decodePacket(data, start + hl, caplen - hl, origLen - hl, inner, out);
+      out.frameStart = start;
+      out.wireLen = origLen;
+      return ok;
     }
-    default:
-      return fail(out, NotDecoded.UnsupportedLinkType, linkType);
+    default: {
+      const o = linkLayer(data, start, linkType, out);
+      if (o < 0) return false;
+      const next = out.linkNext;
+      if (next === NEXT_ETHERNET) return ethernet(data, o, origLen, out);
+      return next === NEXT_IP ? ipByVersion(data, o, origLen, out) : etherType(data, o, next, origLen, out);
+    }
   }
+}
+
+function le32(d: Uint8Array, o: number): number {
+  return (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
 }
 
 function fail(out: DecodedPacket, reason: NotDecoded, detail: number): false {

@@ -1,3 +1,5 @@
+import { linkTypeLabel } from './linktypes.js';
+
 /** Why a packet did not yield a TCP segment. The detail (an ethertype, a protocol number, ...) refines some. */
 export const enum NotDecoded {
   None = 0,
@@ -16,7 +18,25 @@ export const enum NotDecoded {
   LoopbackFamily,
   IpVersion,
   TunnelDepth,
+  /** A PPP protocol other than IP, IPv6 and MPLS; the detail is the protocol. */
+  PppProtocol,
+  /** An 802.11 frame with no TCP to read; the detail is a WlanDetail. */
+  Wlan,
+  /** A link header that is not what its link type says (no Juniper magic, no NFLOG payload); the detail is the link type. */
+  BadLinkHeader,
 }
+
+export const enum WlanDetail {
+  /** Management and control frames. */
+  NotData = 1,
+  /** Null-function data frames. */
+  NoPayload,
+  /** Encrypted (WEP, TKIP, CCMP): the payload cannot be read. */
+  Protected,
+  NotSnap,
+}
+
+const WLAN_NAMES = ['', 'wlan-management-or-control', 'wlan-null-data', 'wlan-protected', 'wlan-not-llc-snap'];
 
 const IP_PROTOCOLS: Record<number, string> = {
   1: 'icmp', 2: 'igmp', 4: 'ipip', 17: 'udp', 41: 'ipv6-in-ip', 47: 'gre', 50: 'esp', 51: 'ah', 58: 'icmpv6',
@@ -31,7 +51,7 @@ const ETHERTYPES: Record<number, string> = {
 /** Stable text key for a not-decoded reason, as shown in reports and in JSON `summary.notDecoded`. */
 export function notDecodedName(reason: number, detail: number): string {
   switch (reason as NotDecoded) {
-    case NotDecoded.UnsupportedLinkType: return `linktype-${detail}`;
+    case NotDecoded.UnsupportedLinkType: return `linktype-${linkTypeLabel(detail)}`;
     case NotDecoded.TruncatedLink: return 'truncated-link-header';
     case NotDecoded.Arp: return 'arp';
     case NotDecoded.OtherEthertype: return ETHERTYPES[detail] ?? `ethertype-0x${detail.toString(16).padStart(4, '0')}`;
@@ -46,6 +66,9 @@ export function notDecodedName(reason: number, detail: number): string {
     case NotDecoded.LoopbackFamily: return `loopback-family-${detail}`;
     case NotDecoded.IpVersion: return `ip-version-${detail}`;
     case NotDecoded.TunnelDepth: return 'tunnels-too-deep';
+    case NotDecoded.PppProtocol: return `ppp-proto-0x${detail.toString(16).padStart(4, '0')}`;
+    case NotDecoded.Wlan: return WLAN_NAMES[detail] ?? 'wlan';
+    case NotDecoded.BadLinkHeader: return `bad-link-header-${linkTypeLabel(detail)}`;
     default: return `reason-${reason}`;
   }
 }

@@ -25,6 +25,8 @@ export class DecodedPacket {
   reason = 0;
   reasonDetail = 0;
   vlanTags = 0;
+  /** What a link header said follows it (decode/links.ts): an ethertype, NEXT_ETHERNET or NEXT_IP. */
+  linkNext = 0;
   /** Tunnels the segment came through, outermost first, 4 bits each (Encap values); 0 for none. */
   encap = 0;
   encapDepth = 0;

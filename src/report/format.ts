@@ -3,7 +3,27 @@ export { addrToString, endpointToString, ipv4ToString, ipv6ToString } from '../d
 import type { Precision } from '../capture/index.js';
 import { precisionDigits } from '../capture/index.js';
 import { type ConnectionRecord, type EndpointRecord, STATE_NAMES } from '../tcp/index.js';
-import type { LimitsSummary, Report } from './model.js';
+import type { InputReport, LimitsSummary, Report } from './model.js';
+
+/** `EN10MB`, or `IEEE802 (not decoded)`: a capture's link types as the report's first line names them. */
+export function linkTypesText(i: InputReport): string {
+  return i.linkTypes.map((t) => (i.linkTypesNotDecoded.includes(t) ? `${t} (not decoded)` : t)).join(', ') || '-';
+}
+
+/** Why a capture with packets gave no TCP segment at all, in one sentence; null when it gave some, or had none. */
+export function noTcpSentence(report: Report): string | null {
+  const s = report.summary;
+  if (s.tcpPackets > 0 || s.packets === 0) return null;
+  const of = (n: number) => (n === s.packets ? (n === 1 ? 'the only packet' : `all ${n} packets`) : `${n} of the ${s.packets} packets`);
+  const links = report.inputs.flatMap((i) => i.linkTypesNotDecoded.map((t) => [t, s.notDecoded[`linktype-${t}`] ?? 0] as const));
+  if (links.length > 0) {
+    const names = [...new Set(links.map(([t]) => t))];
+    const n = links.reduce((a, [, k]) => a + k, 0);
+    return `tcpstate does not decode link type${names.length === 1 ? '' : 's'} ${names.join(', ')} (${of(n)}).`;
+  }
+  const top = Object.entries(s.notDecoded).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 3);
+  return `Nothing in the capture is TCP that tcpstate can read: ${top.map(([k, n]) => `${k} (${of(n)})`).join(', ')}${Object.keys(s.notDecoded).length > 3 ? ', and more' : ''}.`;
+}
 
 /** Milliseconds either side of 1970 that a JavaScript Date can hold. */
 const DATE_LIMIT_MS = 8.64e15;

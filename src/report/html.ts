@@ -2,7 +2,7 @@ import type { Report } from './model.js';
 import {
   type ConnectionRecord, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
 } from '../tcp/index.js';
-import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, stateCell, uncertainNotes } from './format.js';
+import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, stateCell, uncertainNotes } from './format.js';
 
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -43,10 +43,11 @@ export function* renderHtml(report: Report): Generator<string> {
   const data = {
     title: `tcpstate: ${report.inputs.map((i) => i.file).join(', ')}`,
     facts: [
-      ...report.inputs.map((i) => ['Capture', `${i.file}: ${i.format}${i.compressed ? ' (gzip)' : ''}, ${i.linkTypes.join(', ')}, ${i.packets} packets`]),
+      ...report.inputs.map((i) => ['Capture', `${i.file}: ${i.format}${i.compressed ? ' (gzip)' : ''}, ${linkTypesText(i)}, ${i.packets} packets`]),
       ...(s.firstTs && s.lastTs ? [['Time', `${isoTimestamp(s.firstTs.sec, s.firstTs.nsec, p)} to ${isoTimestamp(s.lastTs.sec, s.lastTs.nsec, p)} ` +
         `(${duration(s.firstTs.sec, s.firstTs.nsec, s.lastTs.sec, s.lastTs.nsec, p)} s)`]] : []),
       ['Packets', `${s.packets}: ${s.tcpPackets} TCP`],
+      ...(noTcpSentence(report) ? [['No TCP', noTcpSentence(report)!]] : []),
       ['Connections', `${s.connections}: ${s.abnormal} did not end normally, ${s.openAtEnd} still open at the end`],
       ['Captured', capturePointText(report)],
       ...(limits ? [['Limits', limits]] : []),

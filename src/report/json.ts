@@ -22,7 +22,9 @@ export function* renderJson(report: Report): Generator<string> {
   const head = {
     schema: JSON_SCHEMA,
     tool: report.tool,
-    inputs: report.inputs,
+    inputs: report.inputs.map((i) => ({
+      file: i.file, format: i.format, compressed: i.compressed, precision: i.precision, linkTypes: i.linkTypes, packets: i.packets,
+    })),
     summary: {
       packets: s.packets,
       tcpPackets: s.tcpPackets,

@@ -1,7 +1,7 @@
 import type { Report, ReportFinding } from './model.js';
 import { type ConnectionRecord, STATE_NAMES } from '../tcp/index.js';
 import { Lowest } from '../lowest.js';
-import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, printable, stateCell, uncertainNotes, usedStates } from './format.js';
+import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, printable, stateCell, uncertainNotes, usedStates } from './format.js';
 import { groupDigits } from '../digits.js';
 
 /** Connections shown per finding, and in the table of connections with the most problems. */
@@ -21,13 +21,15 @@ export function* renderMarkdown(report: Report): Generator<string> {
   yield '| | |\n|---|---|\n';
   for (const i of report.inputs) {
     yield `| Capture | ${code(i.file)}: ${i.format}${i.compressed ? ' (gzip)' : ''}, ${i.precision} timestamps, ` +
-      `${cell(i.linkTypes.join(', ') || '-')}, ${i.packets} packets |\n`;
+      `${cell(linkTypesText(i))}, ${i.packets} packets |\n`;
   }
   if (s.firstTs && s.lastTs) {
     yield `| Time | ${isoTimestamp(s.firstTs.sec, s.firstTs.nsec, p)} to ${isoTimestamp(s.lastTs.sec, s.lastTs.nsec, p)} ` +
       `(${duration(s.firstTs.sec, s.firstTs.nsec, s.lastTs.sec, s.lastTs.nsec, p)} s) |\n`;
   }
   yield `| Packets | ${s.packets}: ${s.tcpPackets} TCP, ${s.packets - s.tcpPackets} not decoded |\n`;
+  const noTcp = noTcpSentence(report);
+  if (noTcp) yield `| No TCP | ${cell(noTcp)} |\n`;
   yield `| Connections | ${s.connections}: ${s.abnormal} did not end normally, ${s.openAtEnd} still open at the end |\n`;
   const limits = limitsNote(s.limits);
   if (limits) yield `| Limits | ${limits} |\n`;

@@ -18,6 +18,8 @@ export interface InputReport {
   compressed: boolean;
   precision: Precision;
   linkTypes: string[];
+  /** Those of its link types tcpstate does not decode (their packets are counted under `linktype-<name>`). */
+  linkTypesNotDecoded: string[];
   packets: number;
 }
 

@@ -1,5 +1,5 @@
 import { type DecodedPacket, NotDecoded, TH_ACK, TH_FIN, TH_RST, TH_SYN, TH_URG } from '../decode/index.js';
-import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2 } from '../decode/linktypes.js';
+import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_PPP_HDLC } from '../decode/linktypes.js';
 import { ipv4ToString, ipv6ToString } from './format.js';
 
 /**
@@ -236,9 +236,11 @@ function hexBytes(d: Uint8Array, p: number, n: number): string {
   return s;
 }
 
-/** What tcpdump prints before `IP` without -e: the cooked v2 interface and direction, MPLS labels. */
+/** What tcpdump prints before `IP` without -e: the cooked v2 interface and direction, MPLS labels, PPP-in-HDLC's protocol. */
 function linkPrefix(d: Uint8Array, p: DecodedPacket, linkType: number): string {
   const s = p.frameStart;
+  // PPP in HDLC framing names its protocol first (Cisco HDLC, the other framing of this link type, does not).
+  if (linkType === LINKTYPE_PPP_HDLC) return d[s] === 0xff ? (p.ipVersion === 6 ? 'IP6: ' : 'IP: ') : '';
   if (linkType === LINKTYPE_LINUX_SLL2) {
     const ifindex = u32(d, s + 4);
     // The capture does not name its interfaces; loopback is index 1 on every Linux host.

@@ -1,6 +1,6 @@
 import type { Report } from './model.js';
 import { type ConnectionRecord, type SegmentAnalysis, STATE_NAMES } from '../tcp/index.js';
-import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, printable, stateCell, uncertainNotes, usedStates } from './format.js';
+import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, printable, stateCell, uncertainNotes, usedStates } from './format.js';
 import { groupDigits } from '../digits.js';
 
 /** Wireshark's analysis counts in the table's notes, client/server: `retx 3/0`. */
@@ -28,7 +28,7 @@ export function* renderText(report: Report, options: TextOptions = {}): Generato
   yield `${report.tool.name} ${report.tool.version}\n\n`;
   for (const i of report.inputs) {
     const how = [i.format + (i.compressed ? ' (gzip)' : ''), `${PRECISION_WORDS[i.precision]} timestamps`,
-      `link type ${i.linkTypes.join(', ') || '-'}`, `${i.packets} packets`];
+      `link type ${linkTypesText(i)}`, `${i.packets} packets`];
     yield `Capture      ${printable(i.file)}: ${how.join(', ')}\n`;
   }
   if (s.firstTs && s.lastTs) {
@@ -40,6 +40,8 @@ export function* renderText(report: Report, options: TextOptions = {}): Generato
   yield `Packets      ${s.packets}: ${s.tcpPackets} TCP, ${notDecoded} not decoded` +
     (nd.length ? ` (${nd.map(([k, v]) => `${k} ${v}`).join(', ')})` : '') +
     (s.ipFragments ? `; ${s.ipFragments} IP fragments` : '') + '\n';
+  const noTcp = noTcpSentence(report);
+  if (noTcp) yield `No TCP       ${noTcp}\n`;
   yield `Connections  ${s.connections}: ${s.abnormal} did not end normally, ${s.openAtEnd} still open at the end` +
     (s.roleInferred ? `, ${s.roleInferred} with roles inferred (handshake not captured)` : '') + '\n';
   const limits = limitsNote(s.limits);

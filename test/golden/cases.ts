@@ -114,6 +114,16 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { capture: 'captures/zeek/tcp-http-with-padding.pcap', sets: TOOLS },
   { capture: 'captures/zeek/wikipedia.pcap', sets: TOOLS },
   { capture: 'test/fixtures/edge-cases.pcap', sets: ['tcpdump'] },
+  { capture: 'test/fixtures/link-arcnet-linux.pcap', sets: ['tcpdump'] },
+  { capture: 'test/fixtures/link-c-hdlc.pcap', sets: ['tcpdump'] },
+  { capture: 'test/fixtures/link-ieee802-11.pcap', sets: ['tcpdump'] },
+  { capture: 'test/fixtures/link-ipoib.pcap', sets: ['tcpdump'] },
+  { capture: 'test/fixtures/link-juniper-ether.pcap', sets: ['tcpdump'] },
+  { capture: 'test/fixtures/link-nflog.pcap', sets: ['tcpdump'] },
+  { capture: 'test/fixtures/link-pktap.pcap', sets: ['tcpdump'] },
+  { capture: 'test/fixtures/link-ppp.pcap', sets: ['tcpdump'] },
+  { capture: 'test/fixtures/link-ppp-serial.pcap', sets: ['tcpdump'] },
+  { capture: 'test/fixtures/link-radiotap.pcap', sets: ['tcpdump'] },
 ];
 
 /** The captures a set holds, in the table's order. */
