@@ -96,8 +96,7 @@ class Printer implements PacketSink, ConnectionSink {
       this.release(false);
       return;
     }
-    // tcpdump -nn shows none of the tunnels tcpstate opens as TCP: their lines are not ours to print.
-    const line = p.encap !== 0 ? null : this.formatter.line(data, p, batch.sec[i]!, batch.nsec[i]!, batch.linkType[i]!);
+    const line = this.formatter.line(data, p, batch.sec[i]!, batch.nsec[i]!, batch.linkType[i]!);
     if (line !== null) {
       this.printed++;
       const t = stage.table.table;

@@ -284,3 +284,20 @@ describe('link types tcpdump reads (test/fixtures/make-link-types.mjs)', () => {
     expect(text).toContain('No TCP       tcpstate does not decode link type IEEE802 (the only packet).');
   });
 });
+
+describe('tunnels (test/fixtures/make-tunnels.mjs)', () => {
+  it('follows a connection through each, keyed by its own four-tuple, with the tunnels it came through', async () => {
+    const r = await analyze([join(ROOT, 'test', 'fixtures', 'tunnels.pcap')]);
+    expect(r.summary.notDecoded).toEqual({});
+    const all = conns(r);
+    expect(all.map((c) => (c.encap === 0 ? [] : encapNames(c.encap)).join('/'))).toEqual([
+      'vxlan', 'vxlan', 'geneve', 'geneve', 'gre', 'gre', 'gre', 'gre', 'ip-in-ip', 'ip-in-ip', 'ip-in-ip', 'pppoe', 'gre/erspan']);
+    for (const c of all) expect([STATE_NAMES[c.client.state], STATE_NAMES[c.server.state]]).toEqual(['TIME_WAIT', 'CLOSED']);
+  });
+});
+
+function encapNames(encap: number): string[] {
+  const out: string[] = [];
+  for (let e = encap; e !== 0; e >>>= 4) out.push(ENCAP_NAMES[e & 0xf]!);
+  return out;
+}

@@ -11,6 +11,7 @@ import {
 } from './linktypes.js';
 import { NotDecoded, WlanDetail } from './reasons.js';
 import type { DecodedPacket } from './segment.js';
+import { le16, u16, u32 } from './words.js';
 
 /** linkNext: an Ethernet frame follows the link header (Juniper). */
 export const NEXT_ETHERNET = 0x10000;
@@ -29,18 +30,6 @@ function pppToEthertype(proto: number): number {
     case 0x0283: return 0x8848;
     default: return -1;
   }
-}
-
-function u16(d: Uint8Array, o: number): number {
-  return (d[o]! << 8) | d[o + 1]!;
-}
-
-function le16(d: Uint8Array, o: number): number {
-  return d[o]! | (d[o + 1]! << 8);
-}
-
-function u32(d: Uint8Array, o: number): number {
-  return ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
 }
 
 function fail(out: DecodedPacket, reason: NotDecoded, detail: number): -1 {

@@ -4,6 +4,7 @@ import {
 import { linkLayer, NEXT_ETHERNET, NEXT_IP } from './links.js';
 import { NotDecoded } from './reasons.js';
 import { DecodedPacket, Encap, TH_SYN } from './segment.js';
+import { i32, le32, u16, u32 } from './words.js';
 
 const ETH_IPV4 = 0x0800;
 const ETH_IPV6 = 0x86dd;
@@ -27,18 +28,6 @@ const ETH_PPP = 0x880b;
 const PORT_VXLAN = 4789;
 const PORT_GENEVE = 6081;
 const PORT_GTPU = 2152;
-
-function u16(d: Uint8Array, o: number): number {
-  return (d[o]! << 8) | d[o + 1]!;
-}
-
-function u32(d: Uint8Array, o: number): number {
-  return ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
-}
-
-function i32(d: Uint8Array, o: number): number {
-  return (d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!;
-}
 
 /**
  * Decodes link, IP and TCP headers of the frame at `data[start .. start + caplen)` (`origLen`
@@ -91,10 +80,6 @@ export function decodePacket(data: Uint8Array, start: number, caplen: number, or
       return next === NEXT_IP ? ipByVersion(data, o, origLen, out) : etherType(data, o, next, origLen, out);
     }
   }
-}
-
-function le32(d: Uint8Array, o: number): number {
-  return (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
 }
 
 function fail(out: DecodedPacket, reason: NotDecoded, detail: number): false {
@@ -164,6 +149,7 @@ function ipv4(d: Uint8Array, o: number, origLen: number, out: DecodedPacket): bo
   if (o + hl > out.end) return fail(out, NotDecoded.TruncatedIp, 0);
   out.ipVersion = 4;
   out.ipOffset = o;
+  if (out.encapDepth === 0) out.outerIpOffset = o;
   out.ipHeaderLen = hl;
   out.ipTotalLen = total;
   out.ipId = u16(d, o + 4);
@@ -188,6 +174,7 @@ function ipv6(d: Uint8Array, o: number, origLen: number, out: DecodedPacket): bo
   if (payload === 0) payload = origLen - (o - out.frameStart) - 40;
   out.ipVersion = 6;
   out.ipOffset = o;
+  if (out.encapDepth === 0) out.outerIpOffset = o;
   out.ipTotalLen = 40 + payload;
   out.ipId = 0;
   out.ttl = d[o + 7]!;

@@ -32,6 +32,8 @@ export class DecodedPacket {
   encapDepth = 0;
   ipVersion = 0;
   ipOffset = 0;
+  /** The first IP header's offset: a tunnel's outer header when `encap` is set, else ipOffset. */
+  outerIpOffset = 0;
   ipHeaderLen = 0;
   /** IP total length for IPv4, 40 + payload length for IPv6 (0 when the header says 0). */
   ipTotalLen = 0;

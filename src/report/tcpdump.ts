@@ -1,6 +1,7 @@
 import { type DecodedPacket, NotDecoded, TH_ACK, TH_FIN, TH_RST, TH_SYN, TH_URG } from '../decode/index.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_PPP_HDLC } from '../decode/linktypes.js';
 import { ipv4ToString, ipv6ToString } from './format.js';
+import { tunnelPrefix } from './tunnels.js';
 
 /**
  * Renders a TCP packet as `TZ=UTC tcpdump -nn -r` (tcpdump 4.99) prints it, up to and including
@@ -18,9 +19,13 @@ export class TcpdumpFormatter {
 
   constructor(private readonly absolute = false) {}
 
-  /** The line for a packet decodePacket accepted as TCP, or one it refused as a truncated/bad TCP header. */
+  /**
+   * The line for a packet decodePacket accepted as TCP, or one it refused as a truncated/bad TCP
+   * header; null for one tcpdump shows as no TCP (inside a tunnel it does not open).
+   */
   line(d: Uint8Array, p: DecodedPacket, sec: number, nsec: number, linkType: number): string | null {
     this.explicit = false;
+    if (p.encap !== 0 && tunnelPrefix(d, p) === null) return null;
     return this.render(d, p, sec, nsec, linkType);
   }
 
@@ -39,10 +44,12 @@ export class TcpdumpFormatter {
     const tcp = p.reason === NotDecoded.None;
     if (!tcp && p.reason !== NotDecoded.TruncatedTcp && p.reason !== NotDecoded.BadTcpHeader) return null;
     // A zero IPv4 total length (a segment captured before TSO split it): tcpstate reads it, tcpdump refuses it.
+    // The tunnels it came through as tcpdump shows them; one it does not open, not at all (a report's evidence line then shows the segment alone).
+    const prefix = linkPrefix(d, p, linkType) + (p.encap !== 0 ? tunnelPrefix(d, p) ?? '' : '');
     if (p.ipVersion === 4 && u16(d, p.ipOffset + 2) < p.ipHeaderLen) {
-      return `${timeOfDay(sec, nsec)} ${linkPrefix(d, p, linkType)}IP bad-len ${u16(d, p.ipOffset + 2)}`;
+      return `${timeOfDay(sec, nsec)} ${prefix}IP bad-len ${u16(d, p.ipOffset + 2)}`;
     }
-    return `${timeOfDay(sec, nsec)} ${linkPrefix(d, p, linkType)}${p.ipVersion === 6 ? 'IP6' : 'IP'} ${this.tcpPart(d, p, tcp)}`;
+    return `${timeOfDay(sec, nsec)} ${prefix}${p.ipVersion === 6 ? 'IP6' : 'IP'} ${this.tcpPart(d, p, tcp)}`;
   }
 
   private tcpPart(d: Uint8Array, p: DecodedPacket, decoded: boolean): string {
@@ -257,7 +264,7 @@ function linkPrefix(d: Uint8Array, p: DecodedPacket, linkType: number): string {
     }
     if (type !== 0x8847 && type !== 0x8848) return '';
     let out = 'MPLS';
-    for (o += 2; o + 4 <= p.ipOffset; o += 4) {
+    for (o += 2; o + 4 <= p.outerIpOffset; o += 4) {
       const e = u32(d, o);
       out += ` (label ${e >>> 12}, tc ${(e >>> 9) & 7}${e & 0x100 ? ', [S]' : ''}, ttl ${e & 0xff})`;
     }
