@@ -301,3 +301,14 @@ function encapNames(encap: number): string[] {
   for (let e = encap; e !== 0; e >>>= 4) out.push(ENCAP_NAMES[e & 0xf]!);
   return out;
 }
+
+describe('IPv6 extension headers and jumbograms (test/fixtures/make-ipv6-ext.mjs)', () => {
+  it('follows the connection through them, a BIG TCP segment with its length from the frame', async () => {
+    const r = await analyze([join(ROOT, 'test', 'fixtures', 'ipv6-ext.pcap')]);
+    expect(r.summary.tcpPackets).toBe(8);
+    const [c] = conns(r);
+    expect(c!.client.payloadBytes).toBe(12);
+    expect(c!.server.payloadBytes).toBe(70000);
+    expect([STATE_NAMES[c!.client.state], STATE_NAMES[c!.server.state]]).toEqual(['TIME_WAIT', 'CLOSED']);
+  });
+});

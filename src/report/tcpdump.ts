@@ -60,7 +60,9 @@ export class TcpdumpFormatter {
     if (o + 4 > p.end) return `${src} > ${dst}: [|tcp]`;
     const sport = u16(d, o);
     const dport = u16(d, o + 2);
-    const head = `${src}.${sport} > ${dst}.${dport}: `;
+    // IPv6 extension headers before TCP: tcpdump names each after the addresses, then the ports alone.
+    const ext = p.ipVersion === 6 && o > p.ipOffset + 40 ? extensionNames(d, p.ipOffset, o) : null;
+    const head = ext === null ? `${src}.${sport} > ${dst}.${dport}: ` : `${src} > ${dst}: ${ext}${sport} > ${dport}: `;
     const hlen = o + 13 <= p.end ? (d[o + 12]! >> 4) * 4 : 20;
     const length = p.ipTotalLen - p.ipHeaderLen;
     if (hlen < 20) return `${head} tcp ${length - hlen} [bad hdr length ${hlen} - too short, < 20]`;
@@ -274,6 +276,20 @@ function linkPrefix(d: Uint8Array, p: DecodedPacket, linkType: number): string {
 }
 
 const SLL_PACKET_TYPES = ['In', 'B', 'M', 'P', 'Out'];
+
+/** `HBH DSTOPT `: the IPv6 extension headers from `ip` to the TCP header at `tcp`, as print-ip6.c names them; null for others. */
+function extensionNames(d: Uint8Array, ip: number, tcp: number): string | null {
+  let out = '';
+  let next = d[ip + 6]!;
+  for (let o = ip + 40; o < tcp;) {
+    if (next === 0) out += 'HBH ';
+    else if (next === 60) out += 'DSTOPT ';
+    else return null;
+    next = d[o]!;
+    o += (d[o + 1]! + 1) * 8;
+  }
+  return out;
+}
 
 function timeOfDay(sec: number, nsec: number): string {
   const t = ((sec % 86400) + 86400) % 86400;
