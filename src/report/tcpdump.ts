@@ -1,6 +1,7 @@
 import { type DecodedPacket, NotDecoded, TH_ACK, TH_FIN, TH_RST, TH_SYN, TH_URG } from '../decode/index.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_PPP_HDLC } from '../decode/linktypes.js';
 import { ipv4ToString, ipv6ToString } from './format.js';
+import { mptcpOption } from './mptcp.js';
 import { tunnelPrefix } from './tunnels.js';
 
 /**
@@ -110,7 +111,7 @@ export class TcpdumpFormatter {
     s += `, win ${u16(d, o + 14)}`;
     if (f & TH_URG) s += `, urg ${u16(d, o + 18)}`;
     if (hlen > 20) {
-      const opts = options(d, o + 20, o + hlen, p.end, rev ? baseSeq : baseAck);
+      const opts = options(d, o + 20, o + hlen, p.end, rev ? baseSeq : baseAck, f);
       s += `, options [${opts.text}`;
       if (opts.end !== '') return s + opts.end;
       s += ']';
@@ -141,9 +142,10 @@ interface Options {
 
 /**
  * The option list as print-tcp.c (tcpdump 4.99) writes it, without the brackets; `relBase`
- * makes SACK edges relative like the seq/ack. `captured` is where the captured bytes end.
+ * makes SACK edges relative like the seq/ack. `captured` is where the captured bytes end; `flags`
+ * the segment's (MPTCP's subtypes are read by them).
  */
-function options(d: Uint8Array, p: number, hdrEnd: number, captured: number, relBase: number): Options {
+function options(d: Uint8Array, p: number, hdrEnd: number, captured: number, relBase: number, flags: number): Options {
   let text = '';
   let sep = '';
   let hlen = hdrEnd - p;
@@ -197,6 +199,15 @@ function options(d: Uint8Array, p: number, hdrEnd: number, captured: number, rel
           const v = u16(d, p);
           text += ` 0x${v.toString(16)} ${v & 1 ? (v >> 1) * 60 : v >> 1}`;
         }
+        break;
+      }
+      case 30: {
+        datalen = len - 2;
+        stop = check(datalen);
+        if (stop) break;
+        const m = mptcpOption(d, p - 2, len, flags);
+        text += m.text;
+        if (m.bad) stop = `[bad opt]${sep ? ']' : ''}`;
         break;
       }
       case 34:

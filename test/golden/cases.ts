@@ -52,6 +52,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { capture: 'captures/handshake-ack-lost.pcap', sets: TOOLS },
   { capture: 'captures/ipv6.pcap', sets: TOOLS },
   { capture: 'captures/mixed.pcap', sets: [...TOOLS, 'reports', 'markdown'] },
+  { capture: 'captures/mptcp.pcap', sets: TOOLS },
   { capture: 'captures/nanosecond.pcap', sets: TOOLS },
   { capture: 'captures/normal-traffic.pcap', sets: [...TOOLS, 'markdown'] },
   { capture: 'captures/pcapng.pcapng', sets: TOOLS },
