@@ -161,6 +161,7 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     storeBytes: store ? store.bytes : 0,
     damage,
     zeek: totals.zeek,
+    mptcp: conns.mptcp.resolve(),
     findings: conns.detectors && opts.detect ? reportFindings(conns.detectors.findings((key) => listeners.has(key)), { config: opts.detect, msl: opts.msl }) : [],
     thresholds: opts.detect || null,
     timeline: timelineRows(totals.timeline),

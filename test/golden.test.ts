@@ -14,7 +14,7 @@ describe('golden cases', () => {
 
   it('every golden file belongs to a case', () => {
     const claimed = new Set(GOLDEN_CASES.flatMap((c) => c.sets.flatMap((s) => SETS[s].files(c.capture))));
-    for (const dir of ['tcpdump', 'tshark-conv', 'reports', 'markdown']) {
+    for (const dir of ['tcpdump', 'tshark-conv', 'tshark-mptcp', 'reports', 'markdown']) {
       for (const f of readdirSync(join(GOLDEN, dir))) {
         if (f === 'VERSION') continue;
         expect(claimed.has(`${dir}/${f}`), `${dir}/${f}`).toBe(true);

@@ -8,7 +8,8 @@
 # interface is captured by tcpdump, and the two are merged by time (mergecap), so that the capture
 # is Ethernet, not Linux cooked (whose interface names only the capturing host can resolve).
 # Beside it, captures/mptcp.truth.json: `ss -tan` in each namespace at the end, and the MPTCP
-# connections' tokens as `ss -Mti` showed them while they were open.
+# connections' tokens as `ss -Mti` showed them in each namespace while they were open (a joining
+# subflow names the server's).
 #
 #   sudo captures/make/make-mptcp.sh
 #
@@ -52,8 +53,9 @@ done
 sleep 1
 
 # The server answers each request of 3000 bytes with 20000, twice a connection (the second connection's client aborts).
-ip netns exec $S timeout 30 python3 - <<'PY' &
-import socket, time
+ip netns exec $S timeout 30 python3 - "$WORK/server-tokens.txt" <<'PY' &
+import socket, subprocess, sys, time
+seen = []
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", 8080))
@@ -61,6 +63,11 @@ s.listen(4)
 for conn in range(2):
     c, _ = s.accept()
     for k in range(3 if conn == 0 else 1):
+        # The server's MPTCP sockets with their tokens (the token a joining subflow names), once the request came.
+        if k == 0:
+            time.sleep(0.3)
+            seen.append(subprocess.run(["ss", "-Mtin"], capture_output=True, text=True).stdout)
+            open(sys.argv[1], "w").write("\n".join(seen))
         n = 0
         while n < 3000:
             d = c.recv(100000)
@@ -112,12 +119,12 @@ for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
 for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 mergecap -F pcap -w "$OUT/mptcp.pcap" "$WORK/mptc-c1.pcap" "$WORK/mptc-c2.pcap"
 
-python3 - "$OUT/mptcp.truth.json" "$(uname -r)" "$WORK/tokens.txt" \
+python3 - "$OUT/mptcp.truth.json" "$(uname -r)" "$WORK/tokens.txt" "$WORK/server-tokens.txt" \
   "client=$(ip netns exec $C ss -tanH | base64 -w0)" "server=$(ip netns exec $S ss -tanH | base64 -w0)" <<'PY'
 import base64, json, re, sys
-out, kernel, tokens_file = sys.argv[1:4]
+out, kernel, tokens_file, server_tokens_file = sys.argv[1:5]
 hosts = {}
-for arg in sys.argv[4:]:
+for arg in sys.argv[5:]:
     host, b64 = arg.split("=", 1)
     rows = []
     for line in base64.b64decode(b64).decode().splitlines():
@@ -125,10 +132,10 @@ for arg in sys.argv[4:]:
         if len(f) >= 5:
             rows.append({"state": f[0], "local": f[3], "peer": f[4]})
     hosts[host] = {"ss": rows}
-tokens = sorted(set(re.findall(r"\btoken:([0-9a-f]{8})\b", open(tokens_file).read())))
+tokens = lambda f: sorted(set(re.findall(r"\btoken:([0-9a-f]{8})\b", open(f).read())))
 doc = {"scenario": "mptcp", "made_by": "captures/make/make-mptcp.sh", "kernel": kernel, "hosts": hosts,
        "note": "two MPTCP connections, the first with a second subflow from 10.79.1.1 and an orderly close, the second aborted by the client (SO_LINGER 0)",
-       "mptcp": {"clientTokens": tokens}}
+       "mptcp": {"clientTokens": tokens(tokens_file), "serverTokens": tokens(server_tokens_file)}}
 with open(out, "w") as fh:
     json.dump(doc, fh, indent=2)
     fh.write("\n")

@@ -350,6 +350,7 @@ export function decodeTcpOptions(d: Uint8Array, out: DecodedPacket): void {
   out.sackBlocks = 0;
   out.hasTimestamp = false;
   out.badOptions = false;
+  out.mptcpSubtype = -1;
   let p = out.tcpOffset + 20;
   const end = out.tcpOffset + out.tcpHeaderLen;
   while (p < end) {
@@ -373,6 +374,16 @@ export function decodeTcpOptions(d: Uint8Array, out: DecodedPacket): void {
       case 3: if (len === 3) out.wscale = d[p + 2]!; break;
       case 4: out.sackPermitted = true; break;
       case 5: out.sackBlocks = (len - 2) >> 3; break;
+      case 30:
+        // MPTCP: a key (MP_CAPABLE with one) or the token of the connection a subflow joins (MP_JOIN SYN).
+        if (len >= 4 && (d[p + 2]! >> 4) <= 1) {
+          out.mptcpSubtype = d[p + 2]! >> 4;
+          out.mptcpVersion = d[p + 2]! & 0xf;
+          out.mptcpKeyHi = len >= 8 ? i32(d, p + 4) : 0;
+          out.mptcpKeyLo = len >= 12 ? i32(d, p + 8) : 0;
+          if (out.mptcpSubtype === 0 && len < 12) out.mptcpSubtype = 2;
+        }
+        break;
       case 8:
         if (len === 10) {
           out.hasTimestamp = true;

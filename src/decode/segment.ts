@@ -56,6 +56,14 @@ export class DecodedPacket {
   payloadLen = 0;
   /** The option fields below belong to this segment (always for a SYN, else after decodeTcpOptions). */
   optionsDecoded = false;
+  /**
+   * An MPTCP option of a SYN (RFC 8684): its subtype (-1: none; 0 MP_CAPABLE, 1 MP_JOIN), the
+   * MP_CAPABLE version, and the key it carries (MP_CAPABLE) or the token (MP_JOIN, in keyHi).
+   */
+  mptcpSubtype = -1;
+  mptcpVersion = 0;
+  mptcpKeyHi = 0;
+  mptcpKeyLo = 0;
   /** Options; -1 where absent. */
   mss = -1;
   wscale = -1;

@@ -3,7 +3,7 @@ import { DecodedPacket, decodePacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../
 import { Detectors, type DetectConfig, endpointKey, type EvidenceStore, recordEvidence, SecondCounts } from '../detect/index.js';
 import { Lowest } from '../lowest.js';
 import {
-  type Connection, ConnectionStore, Connections, type ConnectionSink, endedNormally, isOver, STATE_COUNT, type TableLimits, toRecord,
+  type Connection, ConnectionStore, Connections, type ConnectionSink, endedNormally, isOver, MptcpGroups, STATE_COUNT, type TableLimits, toRecord,
 } from '../tcp/index.js';
 import type { ConnectionRecord } from '../tcp/index.js';
 import { ZeekTrackers, type ZeekOptions } from '../zeek/index.js';
@@ -154,6 +154,8 @@ export class ConnectionStage implements ConnectionSink {
   readonly vantages = [0, 0, 0, 0];
   /** Server endpoints (endpointKey) that answered a SYN with a SYN,ACK: seen listening. Bounded: past MAX_LISTENERS no more are added. */
   readonly listeners = new Set<number | string>();
+  /** The MPTCP subflows seen, to be numbered by MPTCP connection at the end. */
+  readonly mptcp = new MptcpGroups();
 
   /** `evidence` is where the detectors find the packets the connections hold. */
   constructor(options: ConnectionStageOptions, evidence: EvidenceStore | null) {
@@ -180,6 +182,8 @@ export class ConnectionStage implements ConnectionSink {
     if (c.stateInferred) this.stateInferred++;
     this.vantages[c.vantage]!++;
     if (c.server.synAckSent && this.listeners.size < MAX_LISTENERS) this.listeners.add(endpointKey(c.family, c.server));
+    const mptcp = c.mptcp();
+    if (mptcp !== null) this.mptcp.add(c.id, mptcp);
     this.detectors?.finished(c, now);
     if (c.id <= this.maxRows) {
       this.store?.add(c);

@@ -95,6 +95,8 @@ export function connectionJson(c: ConnectionRecord, report: Report, zeek?: ZeekR
   if (c.vantage) line += `,"capturePoint":"${VANTAGE_KEYS[c.vantage]}"`;
   if (c.evicted) line += `,"evicted":"${EVICTION_NAMES[c.evicted]}"`;
   if (c.encap) line += `,"encapsulation":[${encapNames(c.encap).map((n) => `"${n}"`).join(',')}]`;
+  const mptcp = report.mptcp.get(c.id);
+  if (mptcp) line += `,"mptcp":{"connection":${mptcp.connection},"subflow":${mptcp.subflow},"token":"${mptcp.token}"}`;
   if (zeek) line += `,"zeek":{"uid":"${zeekUid(zeek)}","conn_state":"${zeek.connState}","history":"${zeek.history}"}`;
   else if (zeek === null) line += ',"zeek":null';
   if (report.transitionsKept && c.transitions) {

@@ -3,7 +3,7 @@
  * and the CI checks read it. analyze() builds it; nothing here does any work.
  */
 import type { CaptureError, Precision } from '../capture/index.js';
-import type { ConnectionRecord } from '../tcp/index.js';
+import type { ConnectionRecord, MptcpSubflow } from '../tcp/index.js';
 import type { DetectConfig, Finding } from '../detect/index.js';
 import type { ZeekRecord } from '../zeek/index.js';
 
@@ -105,6 +105,8 @@ export interface Report {
   damage: CaptureError | null;
   /** Zeek's conn.log records for the TCP connections, when asked for (`zeek` option), in order of first packet. */
   zeek: ZeekRecord[] | null;
+  /** The MPTCP subflows among the connections, by connection id: their MPTCP connection, their place in it, its token. */
+  mptcp: Map<number, MptcpSubflow>;
   /** Findings, most severe first; empty when detection was turned off. */
   findings: ReportFinding[];
   /** The thresholds the findings were judged by (null when detection was off). */

@@ -57,7 +57,22 @@ export function* renderText(report: Report, options: TextOptions = {}): Generato
   yield* findings(report, options.color === true);
   yield* matrix(report);
   yield '\n';
+  yield* mptcp(report);
   yield* table(report, options.all === true);
+}
+
+/** The MPTCP connections, each with its token and its subflows' connection ids in order. */
+function* mptcp(report: Report): Generator<string> {
+  if (report.mptcp.size === 0) return;
+  const groups = new Map<number, { token: string; ids: number[] }>();
+  for (const [id, s] of report.mptcp) {
+    let g = groups.get(s.connection);
+    if (g === undefined) groups.set(s.connection, (g = { token: s.token, ids: [] }));
+    g.ids[s.subflow - 1] = id;
+  }
+  yield `MPTCP connections: ${groups.size}, of ${report.mptcp.size} subflows (connection ids, in order)\n`;
+  for (const [n, g] of [...groups].sort((a, b) => a[0] - b[0])) yield `  ${n}  token ${g.token}  subflows ${g.ids.join(', ')}\n`;
+  yield '\n';
 }
 
 /** Findings, most severe first, each with its summary and evidence lines. */

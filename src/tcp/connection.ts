@@ -3,6 +3,7 @@ import {
   CF, CF_FINALIZED, CF_LINGERING, CF_REL_BASE_KNOWN, CF_REWRITTEN, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EI,
   EF_FIN_SENT, EF_SENT_RST, LOST_ENTRIES, type Rows,
 } from './layout.js';
+import type { MptcpFacts } from './mptcp.js';
 import { TcpState } from './state.js';
 
 /** Integers per recorded transition, flat in `Connection.transitions`: packet, sec, nsec, packed. */
@@ -73,6 +74,12 @@ export class Connection {
   get id(): number { return this.rows.f[this.fb + CF.id]!; }
   get family(): 4 | 6 { return this.rows.i[this.ib + CI.family] === 6 ? 6 : 4; }
   get encap(): number { return this.rows.i[this.ib + CI.encap]!; }
+  /** Its MPTCP facts (tcp/mptcp.ts), or null when it is no MPTCP subflow. */
+  mptcp(): MptcpFacts | null {
+    const i = this.rows.i;
+    const flags = i[this.ib + CI.mptcp]!;
+    return flags === 0 ? null : { flags, keyHi: i[this.ib + CI.mptcpKeyHi]!, keyLo: i[this.ib + CI.mptcpKeyLo]! };
+  }
   get firstPacket(): number { return this.rows.f[this.fb + CF.firstPacket]!; }
   get lastPacket(): number { return this.rows.f[this.fb + CF.lastPacket]!; }
   get startSec(): number { return this.rows.f[this.fb + CF.startSec]!; }

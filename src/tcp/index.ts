@@ -11,4 +11,5 @@ export { EVENT_NAMES, STATE_COUNT, STATE_NAMES, type StateName, Side, TcpEvent, 
 export { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './seq.js';
 export { CONN_FLOATS, CONN_INTS, Rows } from './layout.js';
 export { statesAt } from './history.js';
+export { MptcpGroups, type MptcpFacts, type MptcpSubflow, mptcpToken } from './mptcp.js';
 export type { LostSegment } from './connection.js';

@@ -167,10 +167,23 @@ export const enum CI {
   lostProved,
   /** Where the capture was taken, as the handshake shows it (vantage.ts's Vantage), worked out again as each of its facts becomes known. */
   vantage,
+  /**
+   * MPTCP (RFC 8684): MPTCP_* bits, and the server's key (an MP_CAPABLE subflow's SYN,ACK) or the
+   * token of the MPTCP connection it joins (an MP_JOIN subflow's SYN, in mptcpKeyHi).
+   */
+  mptcp,
+  mptcpKeyHi,
+  mptcpKeyLo,
   /** EVIDENCE_SLOTS indices into the evidence store, -1 for none. */
   evidence,
   SIZE = evidence + EVIDENCE_SLOTS,
 }
+
+/** CI.mptcp: the client's SYN offered MP_CAPABLE; the server's key is known (its SYN,ACK); the subflow joins another (MP_JOIN); version 0 (RFC 6824). */
+export const MPTCP_CAPABLE = 1;
+export const MPTCP_KEY = 2;
+export const MPTCP_JOIN = 4;
+export const MPTCP_V0 = 8;
 
 /** Lost segments listed per connection at most (more are counted in lostLen past it). */
 export const LOST_ENTRIES = 8;

@@ -1,5 +1,6 @@
 import type { Connection, Eviction, LostSegment } from './connection.js';
 import { TcpState } from './state.js';
+import type { MptcpFacts } from './mptcp.js';
 
 /** One side of a finished connection, as reports see it. Addresses stay numeric until rendered. */
 export interface EndpointRecord {
@@ -57,6 +58,8 @@ export interface ConnectionRecord {
   vantage: number;
   /** The client sent a SYN that the server never answered with a SYN,ACK in this connection. */
   synNotAnswered: boolean;
+  /** Its MPTCP facts (tcp/mptcp.ts) when it is a subflow of an MPTCP connection, else null. */
+  mptcp: MptcpFacts | null;
 }
 
 /** The client sent a SYN and the server no SYN,ACK (whether the port listens is then another connection's fact). */

@@ -1,6 +1,7 @@
 import { type Connection, endedNormally, type Eviction, type LostSegment, TRANSITION_FIELDS } from './connection.js';
 import { type ConnectionRecord, type EndpointRecord, endpointRecord, type SegmentAnalysis, synNotAnswered } from './record.js';
 import type { TcpState } from './state.js';
+import type { MptcpFacts } from './mptcp.js';
 
 /**
  * Finished connections packed in fixed-size binary records, so that a capture with
@@ -32,6 +33,8 @@ export class ConnectionStore {
   private transLen = 0;
   /** The lost segments of the records that have any (kept with the transitions), by record index. */
   private readonly lost = new Map<number, LostSegment[]>();
+  /** The MPTCP facts of the records of subflows, by record index. */
+  private readonly mptcp = new Map<number, MptcpFacts>();
   count = 0;
 
   constructor(private readonly keepTransitions: boolean) {}
@@ -96,6 +99,8 @@ export class ConnectionStore {
     v.setFloat64(o + 116, cl.wireBytes, true);
     v.setFloat64(o + 124, sv.wireBytes, true);
     v.setUint32(o + 132, c.encap, true);
+    const mptcp = c.mptcp();
+    if (mptcp !== null) this.mptcp.set(this.count - 1, mptcp);
     // Most connections have nothing for Wireshark's analysis to flag: they keep no counters at all.
     let a = 0;
     if ((cl.retransmissions | cl.outOfOrder | cl.dupAcks | cl.zeroWindows | cl.keepAlives | cl.ackedUnseen | cl.lostSegments |
@@ -171,6 +176,7 @@ export class ConnectionStore {
       transitions: this.keepTransitions ? this.trans.subarray(toff, toff + tcount * TRANSITION_FIELDS) : null,
       transitionsDropped: v.getUint16(o + 114, true),
       lost: this.lost.get(i) ?? [],
+      mptcp: this.mptcp.get(i) ?? null,
     };
   }
 
@@ -221,5 +227,6 @@ export function toRecord(c: Connection): ConnectionRecord {
     lost: c.lost(),
     vantage: c.vantage,
     synNotAnswered: synNotAnswered(c),
+    mptcp: c.mptcp(),
   };
 }

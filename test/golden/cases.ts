@@ -10,7 +10,7 @@ import { join } from 'node:path';
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const GOLDEN = join(ROOT, 'test', 'golden');
 
-export type GoldenSet = 'tcpdump' | 'tshark-frames' | 'tshark-conv' | 'tshark-analysis' | 'reports' | 'markdown';
+export type GoldenSet = 'tcpdump' | 'tshark-frames' | 'tshark-conv' | 'tshark-analysis' | 'tshark-mptcp' | 'reports' | 'markdown';
 
 /** What each set holds for a capture, and which test reads it. */
 export const SETS: Record<GoldenSet, { files: (capture: string) => string[]; readBy: string }> = {
@@ -22,6 +22,8 @@ export const SETS: Record<GoldenSet, { files: (capture: string) => string[]; rea
   'tshark-conv': { files: (c) => [`tshark-conv/${flat(c)}.txt`], readBy: 'test/conversations.test.ts' },
   // The tcp.analysis.* flags of every flagged frame: one entry of tshark-analysis.json.
   'tshark-analysis': { files: () => ['tshark-analysis.json'], readBy: 'test/analysis.test.ts' },
+  // tshark's MPTCP connection (mptcp.stream) of each TCP connection (tcp.stream) with MPTCP options.
+  'tshark-mptcp': { files: (c) => [`tshark-mptcp/${flat(c)}.txt`], readBy: 'test/mptcp.test.ts' },
   // tcpstate's own text, JSON and Zeek conn.log.
   reports: { files: (c) => ['txt', 'json', 'zeek.txt'].map((x) => `reports/${base(c)}.${x}`), readBy: 'test/reports.test.ts' },
   // tcpstate's own `analyze -f markdown`.
@@ -52,7 +54,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { capture: 'captures/handshake-ack-lost.pcap', sets: TOOLS },
   { capture: 'captures/ipv6.pcap', sets: TOOLS },
   { capture: 'captures/mixed.pcap', sets: [...TOOLS, 'reports', 'markdown'] },
-  { capture: 'captures/mptcp.pcap', sets: TOOLS },
+  { capture: 'captures/mptcp.pcap', sets: [...TOOLS, 'tshark-mptcp'] },
   { capture: 'captures/nanosecond.pcap', sets: TOOLS },
   { capture: 'captures/normal-traffic.pcap', sets: [...TOOLS, 'markdown'] },
   { capture: 'captures/pcapng.pcapng', sets: TOOLS },

@@ -22,3 +22,8 @@ mkdir -p test/golden/tshark-conv
 for f in $(ls captures/*.pcap captures/*.pcapng captures/zeek/*.pcap* | sort); do
   tshark -r "$f" $TSHARK_OPTS -q -z conv,tcp 2>/dev/null > "test/golden/tshark-conv/$(echo "$f" | sed 's|/|__|g').txt"
 done
+# MPTCP: which MPTCP connection (mptcp.stream) tshark gives each TCP connection (tcp.stream) that carries MPTCP options.
+mkdir -p test/golden/tshark-mptcp
+for f in captures/mptcp*.pcap; do
+  tshark -r "$f" -T fields -e tcp.stream -e mptcp.stream 2>/dev/null | awk 'NF == 2' | sort -un > "test/golden/tshark-mptcp/$(echo "$f" | sed 's|/|__|g').txt"
+done

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze, renderJson, renderText } from '../src/index.js';
+import { casesIn, flat, readGolden, ROOT } from './golden/cases.js';
+import { conns } from './helpers/build.js';
+
+/**
+ * MPTCP subflows grouped into their MPTCP connections, on the kernel's own MPTCP (captures/mptcp.pcap,
+ * made by captures/make/make-mptcp.sh): against tshark's mptcp.stream, and against the tokens the
+ * server's kernel showed (`ss -Mti`), which a joining subflow names.
+ */
+describe('MPTCP connections', () => {
+  it.each(casesIn('tshark-mptcp'))('%s: subflows grouped as tshark groups them', async (capture) => {
+    const r = await analyze([join(ROOT, capture)]);
+    // tshark numbers TCP and MPTCP streams from 0 in order of first packet; tcpstate's ids and MPTCP connections from 1, in the same order.
+    const pairs = readGolden(`tshark-mptcp/${flat(capture)}.txt`).trim().split('\n').map((l) => l.split('\t').map(Number) as [number, number]);
+    expect(pairs.length).toBeGreaterThan(0);
+    for (const [tcp, mptcp] of pairs) expect(r.mptcp.get(tcp + 1)?.connection, `tcp.stream ${tcp}`).toBe(mptcp + 1);
+    expect(r.mptcp.size).toBe(pairs.length);
+  });
+
+  it('names each MPTCP connection by the token its server held, and numbers its subflows in order', async () => {
+    const r = await analyze([join(ROOT, 'captures', 'mptcp.pcap')]);
+    const truth = JSON.parse(readFileSync(join(ROOT, 'captures', 'mptcp.truth.json'), 'utf8')) as { mptcp: { serverTokens: string[] } };
+    const tokens = [...new Set([...r.mptcp.values()].map((s) => s.token))].sort();
+    expect(tokens).toEqual([...truth.mptcp.serverTokens].sort());
+    expect([...r.mptcp].map(([id, s]) => [id, s.connection, s.subflow])).toEqual([[1, 1, 1], [2, 1, 2], [3, 2, 1], [4, 2, 2]]);
+    // The second subflow of each comes from the client's second address.
+    expect(conns(r).map((c) => c.client.a0 >>> 0 === 0x0a4f0101)).toEqual([false, true, false, true]);
+    const json = [...renderJson(r)].join('');
+    expect(json).toContain(`"mptcp":{"connection":1,"subflow":2,"token":"${r.mptcp.get(2)!.token}"}`);
+    const text = [...renderText(r)].join('');
+    expect(text).toContain(`  2  token ${r.mptcp.get(3)!.token}  subflows 3, 4\n`);
+  });
+
+  it('gives no connection of a capture without MPTCP an MPTCP place', async () => {
+    const r = await analyze([join(ROOT, 'captures', 'mixed.pcap')]);
+    expect(r.mptcp.size).toBe(0);
+    expect([...renderText(r)].join('')).not.toContain('MPTCP');
+  });
+});
