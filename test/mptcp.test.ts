@@ -40,3 +40,14 @@ describe('MPTCP connections', () => {
     expect([...renderText(r)].join('')).not.toContain('MPTCP');
   });
 });
+
+describe('MPTCP resets', () => {
+  it('says when the subflows were reset because the MPTCP connection was aborted (MP_FASTCLOSE)', async () => {
+    const r = await analyze([join(ROOT, 'captures', 'mptcp.pcap')]);
+    const reset = r.findings.find((f) => f.kind === 'reset')!;
+    // The second MPTCP connection: its client closed with SO_LINGER 0, and the kernel reset both its subflows with MP_FASTCLOSE.
+    expect(reset.connections).toEqual([3, 4]);
+    expect(reset.counts.mptcpFastClose).toBe(2);
+    expect(reset.summary).toContain('2 were MPTCP subflows reset by an MP_FASTCLOSE (the MPTCP connection was aborted, all its subflows with it)');
+  });
+});

@@ -3,8 +3,9 @@ import {
 } from './linktypes.js';
 import { linkLayer, NEXT_ETHERNET, NEXT_IP } from './links.js';
 import { NotDecoded } from './reasons.js';
-import { DecodedPacket, Encap, TH_SYN } from './segment.js';
+import { DecodedPacket, Encap, TH_RST, TH_SYN } from './segment.js';
 import { i32, le32, u16, u32 } from './words.js';
+import { readMptcp, scanMptcp } from './mptcp.js';
 
 const ETH_IPV4 = 0x0800;
 const ETH_IPV6 = 0x86dd;
@@ -333,8 +334,13 @@ function tcp(d: Uint8Array, o: number, segLen: number, out: DecodedPacket): bool
   out.urgent = u16(d, o + 18);
   out.payloadLen = segLen - hl;
   // The state machine needs options only from SYNs (window scale); others are read on request.
-  if (out.flags & TH_SYN) decodeTcpOptions(d, out);
-  else out.optionsDecoded = false;
+  if (out.flags & TH_SYN) {
+    decodeTcpOptions(d, out);
+  } else {
+    out.optionsDecoded = false;
+    // A reset's MPTCP option says whether it aborted the MPTCP connection (MP_FASTCLOSE) or the subflow alone (MP_TCPRST).
+    if ((out.flags & TH_RST) !== 0) scanMptcp(d, out);
+  }
   return true;
 }
 
@@ -374,16 +380,7 @@ export function decodeTcpOptions(d: Uint8Array, out: DecodedPacket): void {
       case 3: if (len === 3) out.wscale = d[p + 2]!; break;
       case 4: out.sackPermitted = true; break;
       case 5: out.sackBlocks = (len - 2) >> 3; break;
-      case 30:
-        // MPTCP: a key (MP_CAPABLE with one) or the token of the connection a subflow joins (MP_JOIN SYN).
-        if (len >= 4 && (d[p + 2]! >> 4) <= 1) {
-          out.mptcpSubtype = d[p + 2]! >> 4;
-          out.mptcpVersion = d[p + 2]! & 0xf;
-          out.mptcpKeyHi = len >= 8 ? i32(d, p + 4) : 0;
-          out.mptcpKeyLo = len >= 12 ? i32(d, p + 8) : 0;
-          if (out.mptcpSubtype === 0 && len < 12) out.mptcpSubtype = 2;
-        }
-        break;
+      case 30: readMptcp(d, p, len, out); break;
       case 8:
         if (len === 10) {
           out.hasTimestamp = true;

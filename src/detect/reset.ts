@@ -2,6 +2,7 @@ import { STATE_NAMES } from '../tcp/state.js';
 import type { Connection } from '../tcp/connection.js';
 import type { Endpoint } from '../tcp/endpoint.js';
 import { seqDiff } from '../tcp/seq.js';
+import { MPTCP_FASTCLOSE, MPTCP_TCPRST } from '../tcp/layout.js';
 import { peerOf, refused, sideName, synchronized } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
@@ -42,6 +43,10 @@ export class ResetDetector {
       a.bump('unacknowledgedBytes', unacked);
     }
     if (r.finSent) a.bump('afterOwnFin');
+    // An MPTCP subflow's reset: the whole MPTCP connection aborted (MP_FASTCLOSE), or the subflow alone (MP_TCPRST).
+    const mptcp = c.mptcp();
+    if (mptcp !== null && (mptcp.flags & MPTCP_FASTCLOSE) !== 0) a.bump('mptcpFastClose');
+    else if (mptcp !== null && (mptcp.flags & MPTCP_TCPRST) !== 0) a.bump('mptcpTcpRst');
     a.bump('clientBytes', c.client.payloadBytes);
     a.bump('serverBytes', c.server.payloadBytes);
     a.takeEvidence(this.evidence, c, [Slot.Rst, r.side === 0 ? Slot.FinClient : Slot.FinServer, Slot.Syn], this.config.evidence, 2);

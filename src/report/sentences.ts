@@ -99,8 +99,12 @@ export function findingSentence(f: Finding, ctx: SentenceContext): string {
       const window = outOfWindow > 0 ? `; ${num(outOfWindow)} RST${outOfWindow === 1 ? ' was' : 's were'} outside the receiver's window and ignored` : '; the RST was in window';
       const lost = k('withUnacknowledgedData') > 0 ? `; ${num(k('unacknowledgedBytes'))} bytes were still unacknowledged (discarded)` : '';
       const afterFin = k('afterOwnFin') > 0 ? `; ${n === 1 ? 'it came' : `${num(k('afterOwnFin'))} came`} after the ${who}'s own FIN (data arrived after it closed)` : '';
+      const fastClose = k('mptcpFastClose');
+      const tcpRst = k('mptcpTcpRst');
+      const mptcp = (fastClose > 0 ? `; ${n === 1 ? 'it was' : `${num(fastClose)} were`} MPTCP subflows reset by an MP_FASTCLOSE (the MPTCP connection was aborted, all its subflows with it)` : '') +
+        (tcpRst > 0 ? `; ${n === 1 ? 'it carried' : `${num(tcpRst)} carried`} MP_TCPRST (that subflow alone was reset)` : '');
       return `The ${who} ${n === 1 ? `reset a connection with ${at}` : `reset ${plural(n, 'connection')} with ${at}`} ` +
-        `in ${stateText} (client/server) ${data}${window}${lost}${afterFin}.`;
+        `in ${stateText} (client/server) ${data}${window}${lost}${afterFin}${mptcp}.`;
     }
     case 'close_wait_leak': {
       const where = who === 'server' ? at : `clients of ${at}`;

@@ -184,6 +184,9 @@ export const MPTCP_CAPABLE = 1;
 export const MPTCP_KEY = 2;
 export const MPTCP_JOIN = 4;
 export const MPTCP_V0 = 8;
+/** CI.mptcp: a reset of the subflow carried MP_FASTCLOSE (the whole MPTCP connection aborted), or MP_TCPRST (this subflow alone). */
+export const MPTCP_FASTCLOSE = 16;
+export const MPTCP_TCPRST = 32;
 
 /** Lost segments listed per connection at most (more are counted in lostLen past it). */
 export const LOST_ENTRIES = 8;

@@ -4,13 +4,22 @@
  * MP_JOIN SYN names (SHA-256 in version 1, SHA-1 in version 0, the hash's first 32 bits).
  */
 import { createHash } from 'node:crypto';
-import { type DecodedPacket, TH_ACK } from '../decode/segment.js';
-import { CI, MPTCP_CAPABLE, MPTCP_JOIN, MPTCP_KEY, MPTCP_V0 } from './layout.js';
+import { MPTCP_SUB_CAPABLE, MPTCP_SUB_FASTCLOSE, MPTCP_SUB_JOIN, MPTCP_SUB_TCPRST } from '../decode/mptcp.js';
+import { type DecodedPacket, TH_ACK, TH_RST } from '../decode/segment.js';
+import { CI, MPTCP_CAPABLE, MPTCP_FASTCLOSE, MPTCP_JOIN, MPTCP_KEY, MPTCP_TCPRST, MPTCP_V0 } from './layout.js';
 
-/** What a SYN's MPTCP option says of the subflow: it offers MPTCP, the server's key, or the token of the connection it joins. */
-export function mptcpHandshake(i: Int32Array, ci: number, p: DecodedPacket, fromClient: boolean): void {
+/**
+ * What the MPTCP option of a SYN or RST says of the subflow: it offers MPTCP, the server's key, the
+ * token of the connection it joins, or that a reset aborted the MPTCP connection or the subflow.
+ */
+export function mptcpSegment(i: Int32Array, ci: number, p: DecodedPacket, fromClient: boolean): void {
   const sub = p.mptcpSubtype;
-  if (sub === 1) {
+  if ((p.flags & TH_RST) !== 0) {
+    if (sub === MPTCP_SUB_FASTCLOSE) i[ci + CI.mptcp]! |= MPTCP_FASTCLOSE;
+    else if (sub === MPTCP_SUB_TCPRST) i[ci + CI.mptcp]! |= MPTCP_TCPRST;
+    return;
+  }
+  if (sub === MPTCP_SUB_JOIN) {
     if (fromClient && (p.flags & TH_ACK) === 0) {
       i[ci + CI.mptcp]! |= MPTCP_JOIN;
       i[ci + CI.mptcpKeyHi] = p.mptcpKeyHi;
@@ -19,7 +28,7 @@ export function mptcpHandshake(i: Int32Array, ci: number, p: DecodedPacket, from
   }
   if (fromClient) {
     i[ci + CI.mptcp]! |= MPTCP_CAPABLE | (p.mptcpVersion === 0 ? MPTCP_V0 : 0);
-  } else if (sub === 0 && (p.flags & TH_ACK) !== 0) {
+  } else if (sub === MPTCP_SUB_CAPABLE && (p.flags & TH_ACK) !== 0) {
     i[ci + CI.mptcp]! |= MPTCP_KEY;
     i[ci + CI.mptcpKeyHi] = p.mptcpKeyHi;
     i[ci + CI.mptcpKeyLo] = p.mptcpKeyLo;

@@ -5,7 +5,7 @@ import {
   CF, CF_FINALIZED, CF_LINGERING, CF_REWRITTEN, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EF, EI, EVIDENCE_SLOTS, Rows,
 } from './layout.js';
 import { TcpMachine, type TimerHost } from './machine.js';
-import { mptcpHandshake } from './mptcp.js';
+import { mptcpSegment } from './mptcp.js';
 import { TcpState } from './state.js';
 import { TimerQueue } from './timers.js';
 import { TupleIndex } from './tuples.js';
@@ -165,7 +165,7 @@ export class ConnectionTable implements TimerHost {
     i[s + EI.packets]!++;
     f[sf + EF.payloadBytes]! += p.payloadLen;
     f[sf + EF.wireBytes]! += p.wireLen;
-    if ((p.flags & TH_SYN) !== 0 && p.mptcpSubtype >= 0) mptcpHandshake(i, ci, p, fromClient);
+    if ((p.flags & (TH_SYN | TH_RST)) !== 0 && p.mptcpSubtype >= 0) mptcpSegment(i, ci, p, fromClient);
     this.analysis = analyzeSegment(i, f, ci, cf, s, sf, r, rf, p, ts);
     this.machine.segment(ci, cf, s, sf, r, rf, p, packet, sec, nsec);
     if ((i[ci + CI.flags]! & CF_LINGERING) === 0 && this.isFullyClosed(slot)) this.schedule(slot, TIMER_LINGER, 0, sec, nsec);
