@@ -46,7 +46,7 @@ export class TcpdumpFormatter {
     if (!tcp && p.reason !== NotDecoded.TruncatedTcp && p.reason !== NotDecoded.BadTcpHeader) return null;
     // A zero IPv4 total length (a segment captured before TSO split it): tcpstate reads it, tcpdump refuses it.
     // The tunnels it came through as tcpdump shows them; one it does not open, not at all (a report's evidence line then shows the segment alone).
-    const prefix = linkPrefix(d, p, linkType) + (p.encap !== 0 ? tunnelPrefix(d, p) ?? '' : '');
+    const prefix = linkPrefix(d, p, linkType) + (p.encap !== 0 ? tunnelPrefix(d, p, this.explicit) ?? '' : '');
     if (p.ipVersion === 4 && u16(d, p.ipOffset + 2) < p.ipHeaderLen) {
       return `${timeOfDay(sec, nsec)} ${prefix}IP bad-len ${u16(d, p.ipOffset + 2)}`;
     }

@@ -13,9 +13,10 @@ const ETH_TEB = 0x6558;
 
 /**
  * The outer headers' text, ending where the segment's `IP` begins; null for a tunnel tcpdump does
- * not open (GTP-U, Teredo, ERSPAN, FabricPath), whose segments it does not print as TCP.
+ * not open (GTP-U, Teredo, ERSPAN, FabricPath), whose segments it does not print as TCP. VXLAN's
+ * header ends its own line, as tcpdump writes it, unless `oneLine` (a report's evidence line): then ": ".
  */
-export function tunnelPrefix(d: Uint8Array, p: DecodedPacket): string | null {
+export function tunnelPrefix(d: Uint8Array, p: DecodedPacket, oneLine = false): string | null {
   const first = p.encap & 0xf;
   if (first === Encap.Pppoe) return p.encapDepth === 1 ? pppoe(d, p) : null;
   if (first === Encap.FabricPath) return null;
@@ -57,7 +58,7 @@ export function tunnelPrefix(d: Uint8Array, p: DecodedPacket): string | null {
       const h = q + 8;
       if (sport === 4789 || dport === 4789) {
         if (d[h] !== 0x08) return null;
-        out += `${ip} ${src}.${sport} > ${dst}.${dport}: VXLAN, flags [I] (0x08), vni ${u32(d, h + 4) >>> 8}\n`;
+        out += `${ip} ${src}.${sport} > ${dst}.${dport}: VXLAN, flags [I] (0x08), vni ${u32(d, h + 4) >>> 8}${oneLine ? ': ' : '\n'}`;
         o = ethernetPayload(d, h + 8, p);
       } else if (sport === 6081 || dport === 6081) {
         if (d[h]! >> 6 !== 0) return null;

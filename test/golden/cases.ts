@@ -75,6 +75,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { capture: 'captures/two-points-client.pcap', sets: TOOLS },
   { capture: 'captures/two-points-server.pcap', sets: TOOLS },
   { capture: 'captures/vlan.pcap', sets: TOOLS },
+  { capture: 'captures/vxlan.pcap', sets: TOOLS },
   { capture: 'captures/zeek/Teredo.pcap', sets: TOOLS },
   { capture: 'captures/zeek/cisco-fabric-path.pcap', sets: TOOLS },
   { capture: 'captures/zeek/concurrent-range-requests.pcap', sets: TOOLS },
