@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, renderJson, renderText } from '../src/index.js';
@@ -49,5 +50,13 @@ describe('MPTCP resets', () => {
     expect(reset.connections).toEqual([3, 4]);
     expect(reset.counts.mptcpFastClose).toBe(2);
     expect(reset.summary).toContain('2 were MPTCP subflows reset by an MP_FASTCLOSE (the MPTCP connection was aborted, all its subflows with it)');
+  });
+});
+
+describe('MPTCP version 0 (RFC 6824)', () => {
+  it('takes the token of a version 0 connection from the SHA-1 of the server key (test/fixtures/make-mptcp-options.mjs)', async () => {
+    const r = await analyze([join(ROOT, 'test', 'fixtures', 'mptcp-options.pcap')]);
+    const key = Buffer.from([0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01]);
+    expect(r.mptcp.get(1)).toEqual({ connection: 1, subflow: 1, token: createHash('sha1').update(key).digest('hex').slice(0, 8) });
   });
 });

@@ -59,17 +59,20 @@ export function mptcpOption(d: Uint8Array, o: number, len: number, flags: number
       if (f & DSS_F) text += ' fin';
       let p = o + 4;
       let left = len - 4;
+      // tcpdump names a field before it finds it missing.
       if (f & DSS_A) {
         const n = f & DSS_a ? 8 : 4;
+        text += ' ack ';
         if (left < n) return bad();
-        text += ` ack ${n === 8 ? u64(d, p) : u32(d, p)}`;
+        text += `${n === 8 ? u64(d, p) : u32(d, p)}`;
         p += n;
         left -= n;
       }
       if (f & DSS_M) {
         const n = f & DSS_m ? 8 : 4;
+        text += ' seq ';
         if (left < n) return bad();
-        text += ` seq ${n === 8 ? u64(d, p) : u32(d, p)}`;
+        text += `${n === 8 ? u64(d, p) : u32(d, p)}`;
         p += n;
         left -= n;
         if (left < 4) return bad();

@@ -119,6 +119,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { capture: 'captures/zeek/wikipedia.pcap', sets: TOOLS },
   { capture: 'test/fixtures/edge-cases.pcap', sets: ['tcpdump'] },
   { capture: 'test/fixtures/ipv6-ext.pcap', sets: ['tcpdump'] },
+  { capture: 'test/fixtures/mptcp-options.pcap', sets: ['tcpdump'] },
   { capture: 'test/fixtures/tunnels.pcap', sets: ['tcpdump'] },
   { capture: 'test/fixtures/link-arcnet-linux.pcap', sets: ['tcpdump'] },
   { capture: 'test/fixtures/link-c-hdlc.pcap', sets: ['tcpdump'] },
