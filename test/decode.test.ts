@@ -256,7 +256,7 @@ describe('link types tcpdump reads (test/fixtures/make-link-types.mjs)', () => {
     ['ipoib', 'IPOIB', 2, {}],
     ['arcnet-linux', 'ARCNET_LINUX', 3, {}],
     ['ieee802-11', 'IEEE802_11', 2, { 'wlan-management-or-control': 1, 'wlan-protected': 1, 'wlan-null-data': 1 }],
-    ['radiotap', 'IEEE802_11_RADIO', 2, { 'wlan-management-or-control': 1, 'wlan-protected': 1 }],
+    ['radiotap', 'IEEE802_11_RADIO', 4, { 'wlan-management-or-control': 1, 'wlan-protected': 1 }],
     ['nflog', 'NFLOG', 2, { 'bad-link-header-NFLOG': 1 }],
     ['pktap', 'PKTAP', 2, {}],
   ];

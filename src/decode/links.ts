@@ -119,11 +119,11 @@ export function linkLayer(d: Uint8Array, start: number, linkType: number, out: D
       return o;
     }
     case LINKTYPE_IEEE802_11_RADIOTAP: {
-      if (start + 4 > end) return fail(out, NotDecoded.TruncatedLink, 0);
-      return wlan(d, start + le16(d, start + 2), out);
+      if (start + 8 > end) return fail(out, NotDecoded.TruncatedLink, 0);
+      return wlan(d, start + le16(d, start + 2), out, radiotapDataPad(d, start, end));
     }
     case LINKTYPE_IEEE802_11:
-      return wlan(d, start, out);
+      return wlan(d, start, out, false);
     case LINKTYPE_NFLOG: {
       // Family, version, resource id, then TLVs (length and type in the capturing host's order, little-endian here) padded to 4 bytes.
       if (start + 4 > end) return fail(out, NotDecoded.TruncatedLink, 0);
@@ -151,8 +151,20 @@ function ppp(proto: number, o: number, out: DecodedPacket): number {
   return o;
 }
 
+/** Whether the radiotap header at `start` has the Flags field with DATAPAD: the 802.11 header is padded to 4 bytes. */
+function radiotapDataPad(d: Uint8Array, start: number, end: number): boolean {
+  const present = d[start + 4]!;
+  if ((present & 0x02) === 0) return false;
+  let o = start + 8;
+  // Extended presence bitmaps come before the fields.
+  for (let w = start + 4; o + 4 <= end && (d[w + 3]! & 0x80) !== 0; w = o, o += 4);
+  // TSFT, when present, is 8 bytes aligned to 8 from the header's start, and Flags follows it.
+  if (present & 0x01) o = start + Math.ceil((o - start) / 8) * 8 + 8;
+  return o < end && (d[o]! & 0x20) !== 0;
+}
+
 /** An 802.11 frame at `o`: a data frame's payload after its header and LLC/SNAP, with the ethertype SNAP names. */
-function wlan(d: Uint8Array, o: number, out: DecodedPacket): number {
+function wlan(d: Uint8Array, o: number, out: DecodedPacket, dataPad: boolean): number {
   if (o + 24 > out.end) return fail(out, NotDecoded.TruncatedLink, 0);
   const fc0 = d[o]!;
   const fc1 = d[o + 1]!;
@@ -168,7 +180,7 @@ function wlan(d: Uint8Array, o: number, out: DecodedPacket): number {
     // HT control with QoS data and the order bit.
     if (fc1 & 0x80) h += 4;
   }
-  const p = o + h;
+  const p = o + (dataPad ? (h + 3) & ~3 : h);
   if (p + 8 > out.end) return fail(out, NotDecoded.TruncatedLink, 0);
   if (d[p] !== 0xaa || d[p + 1] !== 0xaa || d[p + 2] !== 0x03) return fail(out, NotDecoded.Wlan, WlanDetail.NotSnap);
   out.linkNext = u16(d, p + 6);

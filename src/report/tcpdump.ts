@@ -1,5 +1,6 @@
 import { type DecodedPacket, NotDecoded, TH_ACK, TH_FIN, TH_RST, TH_SYN, TH_URG } from '../decode/index.js';
-import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_PPP_HDLC } from '../decode/linktypes.js';
+import { LINKTYPE_ETHERNET, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_LINUX_SLL2, LINKTYPE_PPP_HDLC } from '../decode/linktypes.js';
+import { radiotapText } from './radiotap.js';
 import { ipv4ToString, ipv6ToString } from './format.js';
 import { mptcpOption } from './mptcp.js';
 import { tunnelPrefix } from './tunnels.js';
@@ -261,6 +262,7 @@ function linkPrefix(d: Uint8Array, p: DecodedPacket, linkType: number): string {
   const s = p.frameStart;
   // PPP in HDLC framing names its protocol first (Cisco HDLC, the other framing of this link type, does not).
   if (linkType === LINKTYPE_PPP_HDLC) return d[s] === 0xff ? (p.ipVersion === 6 ? 'IP6: ' : 'IP: ') : '';
+  if (linkType === LINKTYPE_IEEE802_11_RADIOTAP) return radiotapText(d, s, p.end);
   if (linkType === LINKTYPE_LINUX_SLL2) {
     const ifindex = u32(d, s + 4);
     // The capture does not name its interfaces; loopback is index 1 on every Linux host.
