@@ -70,31 +70,9 @@ stop_captures() {
 # truth NAME NOTE: what the kernel believes, read from ss in every namespace.
 truth() {
   local name=$1 note=${2:-} unowned=${3:-}
-  python3 - "$OUT/$name.truth.json" "$name" "$note" "$(uname -r)" "$unowned" \
+  python3 "$HERE/truth.py" "$OUT/$name.truth.json" "$name" captures/make/make-captures.sh "$(uname -r)" "$note" "$unowned" "" \
     "client=$(ip netns exec $C ss -tanH | base64 -w0)" \
-    "server=$(ip netns exec $S ss -tanH | base64 -w0)" <<'PY'
-import base64, json, sys
-out, name, note, kernel, unowned = sys.argv[1:6]
-hosts = {}
-for arg in sys.argv[6:]:
-    host, b64 = arg.split("=", 1)
-    rows = []
-    for line in base64.b64decode(b64).decode().splitlines():
-        f = line.split()
-        if len(f) >= 5:
-            rows.append({"state": f[0], "local": f[3], "peer": f[4]})
-    hosts[host] = {"ss": rows}
-doc = {"scenario": name, "made_by": "captures/make/make-captures.sh", "kernel": kernel,
-       "hosts": hosts}
-if note:
-    doc["note"] = note
-if unowned:
-    # Addresses no namespace owns (spoofed sources): no host's ss can speak for them.
-    doc["unowned"] = [unowned]
-with open(out, "w") as fh:
-    json.dump(doc, fh, indent=2)
-    fh.write("\n")
-PY
+    "server=$(ip netns exec $S ss -tanH | base64 -w0)"
 }
 
 # scenario NAME SCENARIO SERVER-ADDR SECONDS CAPTURE-NS CAPTURE-TOOL-ARGS...

@@ -63,17 +63,16 @@ s.listen(4)
 for conn in range(2):
     c, _ = s.accept()
     for k in range(3 if conn == 0 else 1):
-        # The server's MPTCP sockets with their tokens (the token a joining subflow names), once the request came.
-        if k == 0:
-            time.sleep(0.3)
-            seen.append(subprocess.run(["ss", "-Mtin"], capture_output=True, text=True).stdout)
-            open(sys.argv[1], "w").write("\n".join(seen))
         n = 0
         while n < 3000:
             d = c.recv(100000)
             if not d:
                 break
             n += len(d)
+        # The server's MPTCP sockets with their tokens (the token a joining subflow names), once the first request came.
+        if k == 0:
+            seen.append(subprocess.run(["ss", "-Mtin"], capture_output=True, text=True).stdout)
+            open(sys.argv[1], "w").write("\n".join(seen))
         c.sendall(b"y" * 20000)
     if conn == 0:
         time.sleep(0.5)
@@ -119,25 +118,10 @@ for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
 for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 mergecap -F pcap -w "$OUT/mptcp.pcap" "$WORK/mptc-c1.pcap" "$WORK/mptc-c2.pcap"
 
-python3 - "$OUT/mptcp.truth.json" "$(uname -r)" "$WORK/tokens.txt" "$WORK/server-tokens.txt" \
-  "client=$(ip netns exec $C ss -tanH | base64 -w0)" "server=$(ip netns exec $S ss -tanH | base64 -w0)" <<'PY'
-import base64, json, re, sys
-out, kernel, tokens_file, server_tokens_file = sys.argv[1:5]
-hosts = {}
-for arg in sys.argv[5:]:
-    host, b64 = arg.split("=", 1)
-    rows = []
-    for line in base64.b64decode(b64).decode().splitlines():
-        f = line.split()
-        if len(f) >= 5:
-            rows.append({"state": f[0], "local": f[3], "peer": f[4]})
-    hosts[host] = {"ss": rows}
-tokens = lambda f: sorted(set(re.findall(r"\btoken:([0-9a-f]{8})\b", open(f).read())))
-doc = {"scenario": "mptcp", "made_by": "captures/make/make-mptcp.sh", "kernel": kernel, "hosts": hosts,
-       "note": "two MPTCP connections, the first with a second subflow from 10.79.1.1 and an orderly close, the second aborted by the client (SO_LINGER 0)",
-       "mptcp": {"clientTokens": tokens(tokens_file), "serverTokens": tokens(server_tokens_file)}}
-with open(out, "w") as fh:
-    json.dump(doc, fh, indent=2)
-    fh.write("\n")
-PY
+# The MPTCP connections' tokens, as ss -Mti showed them in each namespace.
+tokens() { grep -o 'token:[0-9a-f]\{8\}\b' "$1" | cut -d: -f2 | sort -u | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().split()))'; }
+python3 "$HERE/truth.py" "$OUT/mptcp.truth.json" mptcp captures/make/make-mptcp.sh "$(uname -r)" \
+  "two MPTCP connections, the first with a second subflow from 10.79.1.1 and an orderly close, the second aborted by the client (SO_LINGER 0)" "" \
+  "{\"mptcp\": {\"clientTokens\": $(tokens "$WORK/tokens.txt"), \"serverTokens\": $(tokens "$WORK/server-tokens.txt")}}" \
+  "client=$(ip netns exec $C ss -tanH | base64 -w0)" "server=$(ip netns exec $S ss -tanH | base64 -w0)"
 echo "wrote $OUT/mptcp.pcap"

@@ -71,23 +71,7 @@ wait $SP || true
 sleep 0.5
 kill -INT $TD 2>/dev/null || true
 wait $TD 2>/dev/null || true
-python3 - "$OUT/vxlan.truth.json" "$(uname -r)" \
-  "client=$(ip netns exec $C ss -tanH | base64 -w0)" "server=$(ip netns exec $S ss -tanH | base64 -w0)" <<'PY'
-import base64, json, sys
-out, kernel = sys.argv[1:3]
-hosts = {}
-for arg in sys.argv[3:]:
-    host, b64 = arg.split("=", 1)
-    rows = []
-    for line in base64.b64decode(b64).decode().splitlines():
-        f = line.split()
-        if len(f) >= 5:
-            rows.append({"state": f[0], "local": f[3], "peer": f[4]})
-    hosts[host] = {"ss": rows}
-doc = {"scenario": "vxlan", "made_by": "captures/make/make-vxlan.sh", "kernel": kernel, "hosts": hosts,
-       "note": "TCP over the kernel's VXLAN (VNI 42), captured on the underlay: one request and answer, the client closing first, then a refused connection"}
-with open(out, "w") as fh:
-    json.dump(doc, fh, indent=2)
-    fh.write("\n")
-PY
+python3 "$HERE/truth.py" "$OUT/vxlan.truth.json" vxlan captures/make/make-vxlan.sh "$(uname -r)" \
+  "TCP over the kernel's VXLAN (VNI 42), captured on the underlay: one request and answer, the client closing first, then a refused connection" "" "" \
+  "client=$(ip netns exec $C ss -tanH | base64 -w0)" "server=$(ip netns exec $S ss -tanH | base64 -w0)"
 echo "wrote $OUT/vxlan.pcap"
