@@ -11,7 +11,7 @@ import {
 } from './linktypes.js';
 import { NotDecoded, WlanDetail } from './reasons.js';
 import type { DecodedPacket } from './segment.js';
-import { le16, u16, u32 } from './words.js';
+import { le16, le32, u16, u32 } from './words.js';
 
 /** linkNext: an Ethernet frame follows the link header (Juniper). */
 export const NEXT_ETHERNET = 0x10000;
@@ -49,7 +49,7 @@ export function linkLayer(d: Uint8Array, start: number, linkType: number, out: D
     case LINKTYPE_LOOP: {
       if (start + 4 > end) return fail(out, NotDecoded.TruncatedLink, 0);
       // NULL stores the family in the capturing host's byte order, LOOP in network order.
-      let family = linkType === LINKTYPE_LOOP ? u32(d, start) : (d[start]! | (d[start + 1]! << 8) | (d[start + 2]! << 16) | (d[start + 3]! << 24)) >>> 0;
+      let family = linkType === LINKTYPE_LOOP ? u32(d, start) : le32(d, start);
       if (family > 0xffff) family = u32(d, start);
       // AF_INET6 is 10 on Linux, 24 on NetBSD/OpenBSD, 28 on FreeBSD, 30 on macOS.
       if (family === 2) out.linkNext = ETH_IPV4;

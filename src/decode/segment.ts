@@ -57,8 +57,8 @@ export class DecodedPacket {
   /** The option fields below belong to this segment (always for a SYN, else after decodeTcpOptions). */
   optionsDecoded = false;
   /**
-   * An MPTCP option of a SYN (RFC 8684): its subtype (-1: none; 0 MP_CAPABLE, 1 MP_JOIN), the
-   * MP_CAPABLE version, and the key it carries (MP_CAPABLE) or the token (MP_JOIN, in keyHi).
+   * The MPTCP option of a SYN or RST (RFC 8684; decode/mptcp.ts): its subtype (MPTCP_SUB_*, -1 for
+   * none), the MP_CAPABLE version, and the key it carries (MP_CAPABLE) or the token (MP_JOIN, in keyHi).
    */
   mptcpSubtype = -1;
   mptcpVersion = 0;
