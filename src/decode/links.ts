@@ -21,8 +21,8 @@ export const NEXT_IP = 0x10001;
 const ETH_IPV4 = 0x0800;
 const ETH_IPV6 = 0x86dd;
 
-/** PPP protocol numbers (RFC 1661 and the IANA registry) as the ethertypes of the same payloads. */
-function pppToEthertype(proto: number): number {
+/** PPP protocol numbers (RFC 1661 and the IANA registry) as the ethertypes of the same payloads; -1 for others. */
+export function pppToEthertype(proto: number): number {
   switch (proto) {
     case 0x0021: return ETH_IPV4;
     case 0x0057: return ETH_IPV6;

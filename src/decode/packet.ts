@@ -1,7 +1,7 @@
 import {
   DLT_RAW_BSD, DLT_RAW_OPENBSD, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_PKTAP, LINKTYPE_RAW,
 } from './linktypes.js';
-import { linkLayer, NEXT_ETHERNET, NEXT_IP } from './links.js';
+import { linkLayer, NEXT_ETHERNET, NEXT_IP, pppToEthertype } from './links.js';
 import { NotDecoded } from './reasons.js';
 import { DecodedPacket, Encap, TH_RST, TH_SYN } from './segment.js';
 import { i32, le32, u16, u32 } from './words.js';
@@ -280,12 +280,12 @@ function gre(d: Uint8Array, p: number, end: number, origLen: number, out: Decode
   }
 }
 
+/** A PPP frame (in PPPoE or GRE): its protocol, as the link layers' PPP is read (decode/links.ts). */
 function ppp(d: Uint8Array, p: number, origLen: number, out: DecodedPacket): boolean {
   if (p + 2 > out.end) return fail(out, NotDecoded.TruncatedLink, 0);
   const proto = u16(d, p);
-  if (proto === 0x0021) return ipv4(d, p + 2, origLen, out);
-  if (proto === 0x0057) return ipv6(d, p + 2, origLen, out);
-  return fail(out, NotDecoded.OtherEthertype, proto);
+  const type = pppToEthertype(proto);
+  return type < 0 ? fail(out, NotDecoded.PppProtocol, proto) : etherType(d, p + 2, type, origLen, out);
 }
 
 /** GTP-U (3GPP TS 29.281): a G-PDU's header, its optional fields and extension headers, then IP. */
