@@ -100,13 +100,13 @@ describe('--max-connections', () => {
     const r = await analyzeSegs(segs, { maxConnections: 2, maxRows: 2, keep: 'all' });
     const { renderText, renderJson, renderMarkdown, renderHtml } = await import('../src/report/index.js');
     const text = [...renderText(r, {})].join('');
-    expect(text).toContain('Limits       1 connections evicted while still open, the least recently active when the table was full (--max-connections 2); ' +
-      'their last states count as their end states; 1 connections after the first 2 summarised (--max-rows)');
+    expect(text).toContain('Limits       1 connection evicted while still open, the least recently active when the table was full (--max-connections 2); ' +
+      'their last states count as their end states; 1 connection after the first 2 summarised (--max-rows)');
     const json = JSON.parse([...renderJson(r)].join(''));
     expect(json.summary.limits).toEqual({ maxConnections: 2, idleTimeout: DEFAULT_LIMITS.idleTimeout, peakLive: 2, evictedIdle: 0, evictedFull: 1, maxRows: 2, summarised: 1 });
     expect(json.connections.map((c: { id: number; evicted?: string }) => [c.id, c.evicted ?? null])).toEqual([[1, 'full'], [2, null]]);
-    expect([...renderMarkdown(r)].join('')).toContain('| Limits | 1 connections evicted');
-    expect([...renderHtml(r)].join('')).toContain('1 connections evicted while still open');
+    expect([...renderMarkdown(r)].join('')).toContain('| Limits | 1 connection evicted');
+    expect([...renderHtml(r)].join('')).toContain('1 connection evicted while still open');
   });
 
   it('says nothing when the limits did nothing', async () => {

@@ -4,6 +4,7 @@ import type { Precision } from '../capture/index.js';
 import { precisionDigits } from '../capture/index.js';
 import { type ConnectionRecord, type EndpointRecord, STATE_NAMES } from '../tcp/index.js';
 import type { InputReport, LimitsSummary, Report } from './model.js';
+import { plural } from './sentences.js';
 
 /** `EN10MB`, or `IEEE802 (not decoded)`: a capture's link types as the report's first line names them. */
 export function linkTypesText(i: InputReport): string {
@@ -135,10 +136,10 @@ export function limitsNote(l: LimitsSummary): string | null {
     const full = `the least recently active when the table was full (--max-connections ${l.maxConnections})`;
     const idle = `after ${l.idleTimeout} s without a packet (--idle-timeout)`;
     const why = l.evictedIdle === 0 ? `, ${full}` : l.evictedFull === 0 ? ` ${idle}` : `: ${l.evictedFull} ${full}, ${l.evictedIdle} ${idle}`;
-    parts.push(`${evicted} connections evicted while still open${why}; their last states count as their end states`);
+    parts.push(`${plural(evicted, 'connection')} evicted while still open${why}; their last states count as their end states`);
   }
   if (l.summarised > 0) {
-    parts.push(`${l.summarised} connections after the first ${l.maxRows} summarised (--max-rows): counted in every total, end state and finding, without a row of their own`);
+    parts.push(`${plural(l.summarised, 'connection')} after the first ${l.maxRows} summarised (--max-rows): counted in every total, end state and finding, without a row of their own`);
   }
   return parts.length ? `${parts.join('; ')}.` : null;
 }
@@ -213,5 +214,5 @@ export function capturePointText(report: Report): string {
   const others = [[p.nearClient, 'near the client'], [p.nearServer, 'near the server'], [p.between, 'in between']]
     .filter(([n, name]) => (n as number) > 0 && name !== place).map(([n, name]) => `${n} ${name}`);
   return `${place} (${said} of ${known} handshakes that tell${others.length ? `; ${others.join(', ')}` : ''}` +
-    `${p.unknown ? `; ${p.unknown} connections tell nothing` : ''})`;
+    `${p.unknown ? `; ${plural(p.unknown, 'connection tells', 'connections tell')} nothing` : ''})`;
 }
