@@ -150,14 +150,17 @@ function options(d: Uint8Array, p: number, hdrEnd: number, captured: number, rel
   let text = '';
   let sep = '';
   let hlen = hdrEnd - p;
+  // What a truncation mark names: once an MPTCP option has been printed, tcpdump's printer is still
+  // set to "mptcp" for the rest of the options (print-mptcp.c sets it and nothing sets it back).
+  let trunc = ' [|tcp]';
   while (hlen > 0) {
     text += sep;
     // Reading the kind or the length past the capture is tcpdump's plain truncation.
-    if (p >= captured) return { text, end: ' [|tcp]' };
+    if (p >= captured) return { text, end: trunc };
     const opt = d[p++]!;
     let len = 1;
     if (opt !== 0 && opt !== 1) {
-      if (p >= captured) return { text, end: ' [|tcp]' };
+      if (p >= captured) return { text, end: trunc };
       len = d[p++]!;
       if (len < 2 || len > hlen) return { text, end: `[bad opt]${sep ? ']' : ''}` };
       hlen--;
@@ -165,7 +168,7 @@ function options(d: Uint8Array, p: number, hdrEnd: number, captured: number, rel
     hlen--;
     text += OPTION_NAMES[opt] ?? `unknown-${opt}`;
     // LENCHECK: the data must lie within the header (else [bad opt]) and within the capture (else truncated).
-    const check = (n: number): string => (n > hlen ? `[bad opt]${sep ? ']' : ''}` : p + n > captured ? ` [|tcp]${sep ? '>' : ''}` : '');
+    const check = (n: number): string => (n > hlen ? `[bad opt]${sep ? ']' : ''}` : p + n > captured ? `${trunc}${sep ? '>' : ''}` : '');
     let datalen = 0;
     let stop = '';
     switch (opt) {
@@ -207,6 +210,7 @@ function options(d: Uint8Array, p: number, hdrEnd: number, captured: number, rel
         stop = check(datalen);
         if (stop) break;
         const m = mptcpOption(d, p - 2, len, flags);
+        trunc = ' [|mptcp]';
         text += m.text;
         if (m.bad) stop = `[bad opt]${sep ? ']' : ''}`;
         break;

@@ -124,6 +124,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { capture: 'test/fixtures/ipv6-ext.pcap', sets: ['tcpdump'] },
   { capture: 'test/fixtures/mptcp-options.pcap', sets: ['tcpdump'] },
   { capture: 'test/fixtures/tunnels.pcap', sets: ['tcpdump'] },
+  { capture: 'test/fixtures/truncations.pcap', sets: ['tcpdump'] },
   { capture: 'test/fixtures/link-arcnet-linux.pcap', sets: ['tcpdump'] },
   { capture: 'test/fixtures/link-c-hdlc.pcap', sets: ['tcpdump'] },
   { capture: 'test/fixtures/link-ieee802-11.pcap', sets: ['tcpdump'] },
