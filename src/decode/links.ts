@@ -120,7 +120,13 @@ export function linkLayer(d: Uint8Array, start: number, linkType: number, out: D
     }
     case LINKTYPE_IEEE802_11_RADIOTAP: {
       if (start + 8 > end) return fail(out, NotDecoded.TruncatedLink, 0);
-      return wlan(d, start + le16(d, start + 2), out, radiotapDataPad(d, start, end));
+      const hdrEnd = start + le16(d, start + 2);
+      // The presence bitmaps (bit 31: another follows) must end inside the header: tcpdump reads no frame past them otherwise.
+      let fields = start + 8;
+      while (fields <= hdrEnd && fields <= end && (d[fields - 1]! & 0x80) !== 0) fields += 4;
+      if (fields > hdrEnd) return fail(out, NotDecoded.BadLinkHeader, linkType);
+      if (fields > end) return fail(out, NotDecoded.TruncatedLink, 0);
+      return wlan(d, hdrEnd, out, radiotapDataPad(d, start, fields, end));
     }
     case LINKTYPE_IEEE802_11:
       return wlan(d, start, out, false);
@@ -151,13 +157,14 @@ function ppp(proto: number, o: number, out: DecodedPacket): number {
   return o;
 }
 
-/** Whether the radiotap header at `start` has the Flags field with DATAPAD: the 802.11 header is padded to 4 bytes. */
-function radiotapDataPad(d: Uint8Array, start: number, end: number): boolean {
+/**
+ * Whether the radiotap header at `start`, its fields from `fields` on, has the Flags field with
+ * DATAPAD: the 802.11 header is padded to 4 bytes.
+ */
+function radiotapDataPad(d: Uint8Array, start: number, fields: number, end: number): boolean {
   const present = d[start + 4]!;
   if ((present & 0x02) === 0) return false;
-  let o = start + 8;
-  // Extended presence bitmaps come before the fields.
-  for (let w = start + 4; o + 4 <= end && (d[w + 3]! & 0x80) !== 0; w = o, o += 4);
+  let o = fields;
   // TSFT, when present, is 8 bytes aligned to 8 from the header's start, and Flags follows it.
   if (present & 0x01) o = start + Math.ceil((o - start) / 8) * 8 + 8;
   return o < end && (d[o]! & 0x20) !== 0;

@@ -135,6 +135,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { capture: 'test/fixtures/link-ppp.pcap', sets: ['tcpdump'] },
   { capture: 'test/fixtures/link-ppp-serial.pcap', sets: ['tcpdump'] },
   { capture: 'test/fixtures/link-radiotap.pcap', sets: ['tcpdump'] },
+  { capture: 'test/fixtures/radiotap-fields.pcap', sets: ['tcpdump'] },
 ];
 
 /** The captures a set holds, in the table's order. */
