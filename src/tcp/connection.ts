@@ -53,12 +53,12 @@ export class Connection {
   readonly client: Endpoint;
   readonly server: Endpoint;
   /** Where the connection table keeps it. */
-  readonly slot: number;
-  private readonly ib: number;
-  private readonly fb: number;
+  slot: number;
+  private ib: number;
+  private fb: number;
   /**
    * packet (0 for a timer), sec, nsec, packTransition(...); repeated. The array is kept when the
-   * slot is reused: its first `transitionLen` entries are this connection's.
+   * view moves or the slot is reused: its first `transitionLen` entries are this connection's.
    */
   readonly transitions: number[] = [];
 
@@ -69,6 +69,16 @@ export class Connection {
     this.fb = slot * CONN_FLOATS;
     this.client = new Endpoint(rows, slot, 0);
     this.server = new Endpoint(rows, slot, 1);
+  }
+
+  /** Shows the connection in `slot` from now on (one view handed on for every connection, kept warm in the cache). */
+  at(slot: number): this {
+    this.slot = slot;
+    this.ib = slot * CONN_INTS;
+    this.fb = slot * CONN_FLOATS;
+    this.client.at(slot);
+    this.server.at(slot);
+    return this;
   }
 
   get id(): number { return this.rows.f[this.fb + CF.id]!; }

@@ -5,17 +5,23 @@ import type { TcpState } from './state.js';
 
 /**
  * One side of a connection as the stages after the connection table read it: a view of its part
- * of the table's rows (layout.ts). The object belongs to its table slot for good; what it shows
- * changes when the slot holds the next connection, so copy what you keep.
+ * of the table's rows (layout.ts). What it shows changes when its connection's view is moved to
+ * another slot (Connection.at), or the slot holds the next connection, so copy what you keep.
  */
 export class Endpoint {
   /** Offsets of this side's integers and doubles in the rows. */
-  readonly ib: number;
-  readonly fb: number;
+  ib: number;
+  fb: number;
 
   constructor(private readonly rows: Rows, slot: number, readonly side: 0 | 1) {
     this.ib = slot * CONN_INTS + endpointInts(side);
     this.fb = slot * CONN_FLOATS + endpointFloats(side);
+  }
+
+  /** Shows this side of the connection in `slot`. */
+  at(slot: number): void {
+    this.ib = slot * CONN_INTS + endpointInts(this.side);
+    this.fb = slot * CONN_FLOATS + endpointFloats(this.side);
   }
   get state(): TcpState { return this.rows.i[this.ib + EI.state]! as TcpState; }
   set state(v: TcpState) { this.rows.i[this.ib + EI.state] = v; }

@@ -33,9 +33,8 @@ export interface TableLimits {
 }
 
 /**
- * A live connection takes a row of CONN_INTS integers and CONN_FLOATS doubles (about 0.6 KB), and
- * its slot keeps two small view objects: 50,000 keep the million-SYN flood of the README well under
- * 400 MiB of RSS. Three hours of silence is longer than Linux's whole keep-alive schedule (7,200 s,
+ * A live connection takes a row of CONN_INTS integers and CONN_FLOATS doubles (about 1.6 KB): 50,000
+ * keep the million-SYN flood of the README well under 400 MiB of RSS. Three hours of silence is longer than Linux's whole keep-alive schedule (7,200 s,
  * then 9 probes 75 s apart): a kept-alive connection, or one a pool holds idle for an hour, is never
  * split in two by the timeout.
  */
@@ -56,13 +55,20 @@ const NONE = -1;
  * when its TIME_WAIT expires or, closed without one, after lingering 2MSL so that stray
  * late segments still find it; memory is bounded by live connections, not capture length.
  * Connections are rows of typed arrays (layout.ts) in numbered slots; a finished connection's
- * slot, and its view objects, go to the next connection.
+ * slot goes to the next connection.
  */
 export class ConnectionTable implements TimerHost {
   readonly rows = new Rows();
   private readonly index = new TupleIndex({ stride: CONN_INTS, first: CLIENT + EI.a0, second: SERVER + EI.a0 });
-  /** The view of each slot (made once per slot, for good). */
-  private readonly views: Connection[] = [];
+  /**
+   * The view every connection is handed on through, moved to its slot: a view per slot would be
+   * cold in the cache by the time its connection finishes (tens of thousands live at once).
+   */
+  private readonly handing: Connection;
+  /** The view of each slot, made when print or show first asks for it. */
+  private readonly views: (Connection | undefined)[] = [];
+  /** Slots handed out so far; freed ones are given again first. */
+  private slots = 0;
   private readonly freeSlots: number[] = [];
   private readonly machine: TcpMachine;
   /** Whether connections are handed on with their transitions (reports that list them need them; counts do not). */
@@ -94,6 +100,7 @@ export class ConnectionTable implements TimerHost {
   constructor(mslSeconds: number, private readonly sink: ConnectionSink, recordTransitions = true, limits: TableLimits = DEFAULT_LIMITS,
     private readonly ids: IdSource = { next: 1 }, readonly partition = 0) {
     this.machine = new TcpMachine(this.rows, this);
+    this.handing = new Connection(this.rows, 0, partition);
     this.lru = new LruList(this.rows, CONN_INTS, CI.lruPrev, CI.lruNext);
     this.record = recordTransitions;
     this.maxLive = Math.max(1, Math.floor(limits.maxConnections));
@@ -105,7 +112,7 @@ export class ConnectionTable implements TimerHost {
 
   /** The connection the last segment went to. */
   get current(): Connection | null {
-    return this.currentSlot === NONE ? null : this.views[this.currentSlot]!;
+    return this.currentSlot === NONE ? null : this.view(this.currentSlot);
   }
 
   /** The first packet of the connection in `slot` whose states may still be rewritten (Infinity: none). */
@@ -118,9 +125,9 @@ export class ConnectionTable implements TimerHost {
     this.machine.transitions(c, out);
   }
 
-  /** The view of the connection in `slot`. */
+  /** The view of the connection in `slot` (its own, for good: unlike the one connections are handed on through). */
   view(slot: number): Connection {
-    return this.views[slot]!;
+    return (this.views[slot] ??= new Connection(this.rows, slot, this.partition));
   }
 
   /**
@@ -189,7 +196,7 @@ export class ConnectionTable implements TimerHost {
    */
   private handOn(slot: number, now: number, quiet = now): void {
     this.machine.decide(slot, quiet);
-    const c = this.views[slot]!;
+    const c = this.handing.at(slot);
     // Its transitions when reports list them, and when what was seen at a packet is no longer its history
     // (read from the row, which decide() has just read, rather than through the view, which is cold).
     if (this.record || (this.rows.i[slot * CONN_INTS + CI.flags]! & CF_REWRITTEN) !== 0) {
@@ -320,9 +327,8 @@ export class ConnectionTable implements TimerHost {
     if (this.freeSlots.length > 0) {
       slot = this.freeSlots.pop()!;
     } else {
-      slot = this.views.length;
+      slot = this.slots++;
       this.rows.ensure(slot + 1);
-      this.views.push(new Connection(this.rows, slot, this.partition));
     }
     const i = this.rows.i;
     const f = this.rows.f;
@@ -366,7 +372,7 @@ export class ConnectionTable implements TimerHost {
     this.index.insert(slot, hash);
     this.lru.append(slot);
     this.live++;
-    this.sink.started?.(this.views[slot]!);
+    this.sink.started?.(this.handing.at(slot));
     return slot;
   }
 
