@@ -241,6 +241,22 @@ export class Rows {
   f = new Float64Array(0);
   capacity = 0;
 
+  /**
+   * Room for `slots` connections from the start. The arrays are zero pages the system maps only as
+   * rows are first written, so what is reserved and never used costs no memory, and the table
+   * never holds two copies of its rows while it grows.
+   */
+  reserve(slots: number): void {
+    if (slots <= this.capacity) return;
+    const i = new Int32Array(slots * CONN_INTS);
+    i.set(this.i);
+    const f = new Float64Array(slots * CONN_FLOATS);
+    f.set(this.f);
+    this.i = i;
+    this.f = f;
+    this.capacity = slots;
+  }
+
   /** Room for at least `slots` connections: the rows are copied into arrays twice as large. */
   ensure(slots: number): void {
     if (slots <= this.capacity) return;

@@ -40,6 +40,9 @@ export interface TableLimits {
  */
 export const DEFAULT_LIMITS: Readonly<TableLimits> = Object.freeze({ maxConnections: 50_000, idleTimeout: 10_800 });
 
+/** Slots a partition's rows are made with, at most (more only as they fill): 6 MB of rows for each, mapped only as used. */
+const RESERVED_SLOTS = 4096;
+
 const TIMER_TIME_WAIT_CLIENT = 0;
 const TIMER_TIME_WAIT_SERVER = 1;
 const TIMER_LINGER = 2;
@@ -104,6 +107,7 @@ export class ConnectionTable implements TimerHost {
     this.lru = new LruList(this.rows, CONN_INTS, CI.lruPrev, CI.lruNext);
     this.record = recordTransitions;
     this.maxLive = Math.max(1, Math.floor(limits.maxConnections));
+    this.rows.reserve(Math.min(this.maxLive, RESERVED_SLOTS));
     this.idle = limits.idleTimeout > 0 ? limits.idleTimeout : Infinity;
     this.msl2 = 2 * mslSeconds;
     this.msl2Sec = Math.floor(this.msl2);
