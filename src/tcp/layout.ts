@@ -243,8 +243,8 @@ export class Rows {
 
   /**
    * Room for `slots` connections from the start. The arrays are zero pages the system maps only as
-   * rows are first written, so what is reserved and never used costs no memory, and the table
-   * never holds two copies of its rows while it grows.
+   * rows are first written, so what is reserved and never used costs no memory, and a table that
+   * stays within it never holds two copies of its rows while growing (ensure() copies past it).
    */
   reserve(slots: number): void {
     if (slots <= this.capacity) return;
