@@ -26,13 +26,12 @@ export function* renderZeek(report: Report): Generator<string> {
 }
 
 function zeekRow(r: ZeekRecord): string {
+  const orig = zeekOrigAddr(r);
+  const resp = zeekRespAddr(r);
   // Zeek leaves duration and sizes unset for a connection without any duration (a lone packet).
-  const timed = r.duration > 0;
-  return [
-    r.ts.toFixed(6), zeekUid(r), zeekOrigAddr(r), r.origPort, zeekRespAddr(r), r.respPort, 'tcp', '-',
-    timed ? r.duration.toFixed(6) : '-', timed ? r.origBytes : '-', timed ? r.respBytes : '-', r.connState, '-', '-', 0,
-    r.history || '-', r.origPkts, r.origIpBytes, r.respPkts, r.respIpBytes, '-',
-  ].join('\t');
+  const sizes = r.duration > 0 ? `${r.duration.toFixed(6)}\t${r.origBytes}\t${r.respBytes}` : '-\t-\t-';
+  return `${r.ts.toFixed(6)}\t${zeekUid(r, orig, resp)}\t${orig}\t${r.origPort}\t${resp}\t${r.respPort}\ttcp\t-\t${sizes}\t${r.connState}\t-\t-\t0\t` +
+    `${r.history || '-'}\t${r.origPkts}\t${r.origIpBytes}\t${r.respPkts}\t${r.respIpBytes}\t-`;
 }
 
 function logTime(sec: number): string {
@@ -82,13 +81,11 @@ export function zeekRespAddr(r: ZeekRecord): string {
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-/** A stable Zeek-style uid ("C" and 17 base-62 characters) from the record's tuple and start time. */
-export function zeekUid(r: ZeekRecord): string {
-  const key = `${zeekOrigAddr(r)}|${r.origPort}|${zeekRespAddr(r)}|${r.respPort}`;
-  const ts = r.ts;
+/** A stable Zeek-style uid ("C" and 17 base-62 characters) from the record's tuple and start time (`orig` and `resp`: its addresses as text, when made already). */
+export function zeekUid(r: ZeekRecord, orig = zeekOrigAddr(r), resp = zeekRespAddr(r)): string {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
-  const s = `${key}|${ts}`;
+  const s = `${orig}|${r.origPort}|${resp}|${r.respPort}|${r.ts}`;
   for (let i = 0; i < s.length; i++) {
     h1 = Math.imul(h1 ^ s.charCodeAt(i), 0x01000193);
     h2 = Math.imul(h2 ^ s.charCodeAt(i), 0x5bd1e995);

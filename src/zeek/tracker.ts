@@ -293,9 +293,26 @@ export class ZeekTrackers {
   }
 }
 
-/** Records from several partitions as one list: the `limit` with the lowest first packets, in that order. */
+/**
+ * Records from several partitions as one list: the `limit` with the lowest first packets, in that
+ * order. Each list is in that order already (finish() sorts its own), so they are merged, not sorted
+ * again; no two records share a first packet.
+ */
 export function mergeZeekRecords(lists: readonly ZeekRecord[][], limit: number): ZeekRecord[] {
-  const kept = new Lowest<ZeekRecord>(limit, (r) => r.firstPacket);
-  for (const list of lists) for (const r of list) if (kept.admits(r.firstPacket)) kept.add(r);
-  return kept.sorted();
+  const at = lists.map(() => 0);
+  const out: ZeekRecord[] = [];
+  while (out.length < limit) {
+    let best = -1;
+    let lowest = Infinity;
+    for (let k = 0; k < lists.length; k++) {
+      const r = lists[k]![at[k]!];
+      if (r !== undefined && r.firstPacket < lowest) {
+        best = k;
+        lowest = r.firstPacket;
+      }
+    }
+    if (best < 0) break;
+    out.push(lists[best]![at[best]!++]!);
+  }
+  return out;
 }
