@@ -66,7 +66,7 @@ def encapsulate(frame):
         sport = 49152 + (sum(frame[26:38]) & 0x3FFF)
         payload = geneve + frame
         body = struct.pack("!HHHH", sport, GENEVE_PORT, 8 + len(payload), 0) + payload
-    return PEER + OTHER_TUNNEL_MAC + b"\x08\x00" + outer_ip(len(body)) + body
+    return PEER + OWN_TUNNEL_MAC + b"\x08\x00" + outer_ip(len(body)) + body
 
 
 def decapsulate(frame):
@@ -95,7 +95,7 @@ plain = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL)
 plain.bind((plain_if, 0))
 tunnel = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
 tunnel.bind((tunnel_if, 0))
-OTHER_TUNNEL_MAC = tunnel.getsockname()[4]
+OWN_TUNNEL_MAC = tunnel.getsockname()[4]
 deadline = time.monotonic() + float(seconds)
 while True:
     left = deadline - time.monotonic()
