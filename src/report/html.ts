@@ -40,6 +40,7 @@ export function* renderHtml(report: Report): Generator<string> {
   const kinds = findingKindsById(report.findings);
   const s = report.summary;
   const limits = limitsNote(s.limits);
+  const noTcp = noTcpSentence(report);
   const data = {
     title: `tcpstate: ${report.inputs.map((i) => i.file).join(', ')}`,
     facts: [
@@ -47,7 +48,7 @@ export function* renderHtml(report: Report): Generator<string> {
       ...(s.firstTs && s.lastTs ? [['Time', `${isoTimestamp(s.firstTs.sec, s.firstTs.nsec, p)} to ${isoTimestamp(s.lastTs.sec, s.lastTs.nsec, p)} ` +
         `(${duration(s.firstTs.sec, s.firstTs.nsec, s.lastTs.sec, s.lastTs.nsec, p)} s)`]] : []),
       ['Packets', `${s.packets}: ${s.tcpPackets} TCP`],
-      ...(noTcpSentence(report) ? [['No TCP', noTcpSentence(report)!]] : []),
+      ...(noTcp ? [['No TCP', noTcp]] : []),
       ['Connections', `${s.connections}: ${s.abnormal} did not end normally, ${s.openAtEnd} still open at the end`],
       ['Captured', capturePointText(report)],
       ...(limits ? [['Limits', limits]] : []),

@@ -8,7 +8,7 @@
  * skipped whole. The first field it cannot size or does not print ends the text with `[bit N]`, and
  * one cut by the header's length with `[|802.11_radio]`.
  */
-import { le16 } from '../decode/words.js';
+import { le16, le32 } from '../decode/words.js';
 
 /** Size and alignment of the fields of the radiotap namespace in bit order, through VHT (bit 21); 0 for one tcpdump does not print. */
 const FIELDS: [number, number][] = [
@@ -25,7 +25,7 @@ export function radiotapText(d: Uint8Array, start: number, end: number): string 
   const limit = Math.min(start + le16(d, start + 2), end);
   // The bitmaps, then the fields after the last of them.
   let fields = start + 8;
-  while (fields <= limit && (u32(d, fields - 4) & (1 << EXT)) !== 0) fields += 4;
+  while (fields <= limit && (le32(d, fields - 4) & (1 << EXT)) !== 0) fields += 4;
   if (fields > limit) return ' [|802.11_radio]';
   let o = fields;
   const align = (a: number) => start + Math.ceil((o - start) / a) * a;
@@ -33,7 +33,7 @@ export function radiotapText(d: Uint8Array, start: number, end: number): string 
   let vendor = false;
   let base = 0;
   for (let w = start + 4; w < fields; w += 4) {
-    const present = u32(d, w);
+    const present = le32(d, w);
     if (!vendor) {
       for (let bit = 0; bit < NAMESPACE_RADIOTAP; bit++) {
         if ((present & (1 << bit)) === 0) continue;
@@ -62,17 +62,11 @@ export function radiotapText(d: Uint8Array, start: number, end: number): string 
   return out;
 }
 
-function u32(d: Uint8Array, o: number): number {
-  return (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
-}
-
 function field(d: Uint8Array, o: number, bit: number, present: number): string {
   const s8 = (v: number) => (v << 24) >> 24;
   switch (bit) {
     case 0: {
-      const lo = (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
-      const hi = (d[o + 4]! | (d[o + 5]! << 8) | (d[o + 6]! << 16) | (d[o + 7]! << 24)) >>> 0;
-      return `${(BigInt(hi) << 32n) | BigInt(lo)}us tsft `;
+      return `${(BigInt(le32(d, o + 4)) << 32n) | BigInt(le32(d, o))}us tsft `;
     }
     case 1: {
       const f = d[o]!;
@@ -94,7 +88,7 @@ function field(d: Uint8Array, o: number, bit: number, present: number): string {
     case 11: return `antenna ${d[o]} `;
     case 12: return `${d[o]}dB signal `;
     case 13: return `${d[o]}dB noise `;
-    case 18: return channel(le16(d, o + 4), u32(d, o), present);
+    case 18: return channel(le16(d, o + 4), le32(d, o), present);
     case 19: return mcs(d[o]!, d[o + 1]!, d[o + 2]!);
     case 21: return vht(d, o);
     default: return '';

@@ -1,5 +1,6 @@
 import { type DecodedPacket, NotDecoded, TH_ACK, TH_FIN, TH_RST, TH_SYN, TH_URG } from '../decode/index.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_LINUX_SLL2, LINKTYPE_PPP_HDLC } from '../decode/linktypes.js';
+import { u16, u32 } from '../decode/words.js';
 import { radiotapText } from './radiotap.js';
 import { ipv4ToString, ipv6ToString } from './format.js';
 import { mptcpOption } from './mptcp.js';
@@ -328,14 +329,6 @@ function compareAddr(p: DecodedPacket): number {
     if (a[i] !== b[i]) return (a[i]! >>> 0) < (b[i]! >>> 0) ? -1 : 1;
   }
   return 0;
-}
-
-function u16(d: Uint8Array, o: number): number {
-  return (d[o]! << 8) | d[o + 1]!;
-}
-
-function u32(d: Uint8Array, o: number): number {
-  return ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
 }
 
 function hex2(b: number): string {
