@@ -6,7 +6,7 @@ import {
   JOURNAL_ENTRIES, LOST_ENTRIES, PENDING_ENTRIES, PENDING_FLOATS, PENDING_INTS, type Rows,
 } from './layout.js';
 import { seqAdd, seqGe, seqGt, seqLt } from './seq.js';
-import { TcpEvent, TcpState, Why } from './state.js';
+import { EVENT_NAMES, STATE_COUNT, TcpEvent, TcpState, Why } from './state.js';
 import { Vantage, vantageOf } from './vantage.js';
 
 export interface TimerHost {
@@ -74,10 +74,8 @@ const ARRIVAL_FLAGS = EF_FIN_ACKED | EF_PEER_FIN_SEEN | EF_ACCEPTED_RST;
  * integers (`ci`) and doubles (`cf`), an endpoint by the offsets of its own (`e`, `ef`).
  */
 export class TcpMachine {
-  /** Scratch for order() and stateIf(): no allocation per packet or per connection. */
+  /** Scratch for order(): no allocation per packet or per connection. */
   private readonly sorted = new Int32Array(JOURNAL_ENTRIES);
-  private readonly keepInts = new Int32Array(EI.SIZE);
-  private readonly keepFloats = new Float64Array(EF.SIZE);
   /** While replay() takes a journal again: timers are set once, at its end. */
   private replaying = false;
 
@@ -86,7 +84,7 @@ export class TcpMachine {
   // ---------------------------------------------------------------- the transitions
 
   /** SEND: what a segment this endpoint sends does to its state (RFC 9293 section 3.3.2, figure 5). */
-  private onSend(state: TcpState, e: TcpEvent): TcpState {
+  private static onSend(state: TcpState, e: TcpEvent): TcpState {
     switch (state) {
       case TcpState.CLOSED:
         // CLOSED --active OPEN / snd SYN--> SYN_SENT
@@ -132,7 +130,7 @@ export class TcpMachine {
   }
 
   /** SEGMENT ARRIVES: what a segment this endpoint receives does to its state (RFC 9293 section 3.10.7). */
-  private onArrive(state: TcpState, e: TcpEvent): TcpState {
+  private static onArrive(state: TcpState, e: TcpEvent): TcpState {
     switch (state) {
       case TcpState.SYN_SENT:
         // SYN_SENT --rcv SYN,ACK / snd ACK--> ESTABLISHED
@@ -183,14 +181,25 @@ export class TcpMachine {
   }
 
   /** The state `e` leads to from `state`: sends, timers and inferences by onSend, arrivals by onArrive. */
-  private next(state: TcpState, e: TcpEvent): TcpState {
+  private static arc(state: TcpState, e: TcpEvent): TcpState {
     switch (e) {
       case TcpEvent.RcvSyn: case TcpEvent.RcvSynAck: case TcpEvent.RcvAckOfSyn: case TcpEvent.RcvFin: case TcpEvent.RcvFinAndAckOfFin:
       case TcpEvent.RcvAckOfFin: case TcpEvent.RcvRst: case TcpEvent.Timeout2Msl:
-        return this.onArrive(state, e);
+        return TcpMachine.onArrive(state, e);
       default:
-        return this.onSend(state, e);
+        return TcpMachine.onSend(state, e);
     }
+  }
+
+  /** arc() of every state and event, at (state << 5) | event: one load per event taken, rather than two switches. */
+  private static readonly arcs = (() => {
+    const t = new Uint8Array(STATE_COUNT << 5);
+    for (let s = 0; s < STATE_COUNT; s++) for (let e = 0; e < EVENT_NAMES.length; e++) t[(s << 5) | e] = TcpMachine.arc(s, e);
+    return t;
+  })();
+
+  private next(state: TcpState, e: TcpEvent): TcpState {
+    return TcpMachine.arcs[(state << 5) | e]! as TcpState;
   }
 
   // ---------------------------------------------------------------- the journal
@@ -236,11 +245,9 @@ export class TcpMachine {
     const now = sec + nsec * 1e-9;
     if (from >= TcpState.FIN_WAIT_1) addDwell(f, ef, from, now - f[ef + EF.stateSince]!);
     f[ef + EF.stateSince] = now;
-    const slot = ci / CONN_INTS;
-    const side = ep === ci + CI.SIZE ? 0 : 1;
     // A replay sets the timer once, for the state it ends in (replay()).
     if (this.replaying) return;
-    if (to === TcpState.TIME_WAIT) this.timers.startTimeWait(slot, side, sec, nsec);
+    if (to === TcpState.TIME_WAIT) this.timers.startTimeWait(ci / CONN_INTS, ep === ci + CI.SIZE ? 0 : 1, sec, nsec);
     else i[ep + EI.timerGen]!++;
   }
 
@@ -1023,20 +1030,33 @@ export class TcpMachine {
   private stateIf(ci: number, cf: number, ep: number, ef: number, k: number, status: Status): TcpState {
     const i = this.rows.i;
     const f = this.rows.f;
-    const keepInts = this.keepInts;
-    const keepFloats = this.keepFloats;
-    for (let q = 0; q < EI.SIZE; q++) keepInts[q] = i[ep + q]!;
-    for (let q = 0; q < EF.SIZE; q++) keepFloats[q] = f[ef + q]!;
+    // What replay() and take() write, kept to be put back.
+    const state = i[ep + EI.state]!;
+    const visited = i[ep + EI.visited]!;
+    const flags = i[ep + EI.flags]!;
+    const timerGen = i[ep + EI.timerGen]!;
+    const since = f[ef + EF.stateSince]!;
+    const finWait1 = f[ef + EF.finWait1Seconds]!;
+    const finWait2 = f[ef + EF.finWait2Seconds]!;
+    const closeWait = f[ef + EF.closeWaitSeconds]!;
+    const lastAck = f[ef + EF.lastAckSeconds]!;
+    const connFlags = i[ci + CI.flags]!;
     const was = this.status(ep, k);
-    const flags = i[ci + CI.flags]!;
     this.setStatus(ep, k, status);
     this.replay(ci, cf, ep, ef);
-    const state = i[ep + EI.state]! as TcpState;
-    for (let q = 0; q < EI.SIZE; q++) i[ep + q] = keepInts[q]!;
-    for (let q = 0; q < EF.SIZE; q++) f[ef + q] = keepFloats[q]!;
+    const other = i[ep + EI.state]! as TcpState;
+    i[ep + EI.state] = state;
+    i[ep + EI.visited] = visited;
+    i[ep + EI.flags] = flags;
+    i[ep + EI.timerGen] = timerGen;
+    f[ef + EF.stateSince] = since;
+    f[ef + EF.finWait1Seconds] = finWait1;
+    f[ef + EF.finWait2Seconds] = finWait2;
+    f[ef + EF.closeWaitSeconds] = closeWait;
+    f[ef + EF.lastAckSeconds] = lastAck;
     this.setStatus(ep, k, was);
-    i[ci + CI.flags] = flags;
-    return state;
+    i[ci + CI.flags] = connFlags;
+    return other;
   }
 
   /**

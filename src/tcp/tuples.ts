@@ -72,6 +72,11 @@ export class TupleIndex {
     this.size++;
   }
 
+  /** Loads what remove(slot) reads first (see ConnectionTable's warm()); returns it. */
+  warm(slot: number): number {
+    return this.at[2 * (this.slotHash[slot]! & this.mask)]!;
+  }
+
   /** Takes `slot` out (its tuple is found no more). */
   remove(slot: number): void {
     const at = this.at;
