@@ -46,11 +46,15 @@ describe('end states equal the kernel truth', () => {
       const matched = new Set<object>();
       const got: string[] = [];
       const want: string[] = [];
+      // A four-tuple used again: the sockets ss lists are the last connection's; the earlier ones had none left.
+      const last = new Map<string, number>();
+      for (const c of conns(report)) last.set(`${endpointToString(c.family, c.client)} ${endpointToString(c.family, c.server)}`, c.id);
       for (const c of conns(report)) {
         const client = endpointToString(c.family, c.client);
         const server = endpointToString(c.family, c.server);
-        const kc = sockets.find((s) => s.local === client && s.peer === server);
-        const ks = sockets.find((s) => s.local === server && s.peer === client);
+        const current = last.get(`${client} ${server}`) === c.id;
+        const kc = current ? sockets.find((s) => s.local === client && s.peer === server) : undefined;
+        const ks = current ? sockets.find((s) => s.local === server && s.peer === client) : undefined;
         if (kc) matched.add(kc);
         if (ks) matched.add(ks);
         const unowned = (e: string) => (truth.unowned ?? []).some((prefix) => e.startsWith(prefix));
@@ -69,4 +73,15 @@ describe('end states equal the kernel truth', () => {
       expect(sockets.filter((s) => !matched.has(s))).toEqual([]);
     });
   }
+});
+
+describe('what a four-tuple used again proves', () => {
+  it('port-reuse.pcap: each new SYN from the client port shows that the last connection\'s final ACK reached the client', async () => {
+    // The server closed each first; the client's LAST_ACK ended with the server's ACK, which nothing after it
+    // acknowledges. A socket in LAST_ACK still holds the four-tuple: the client's next SYN on it shows it was closed.
+    const cs = conns(await analyze([join(DIR, 'port-reuse.pcap')]));
+    expect(cs.map((c) => `${STATE_NAMES[c.client.state]}${c.client.possibleStates.length ? '?' : ''} / ${STATE_NAMES[c.server.state]}`))
+      .toEqual(['CLOSED / CLOSED', 'CLOSED / CLOSED', 'CLOSED / TIME_WAIT']);
+    expect(cs.map((c) => c.client.port)).toEqual([45001, 45001, 45001]);
+  });
 });

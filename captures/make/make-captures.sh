@@ -143,6 +143,8 @@ run() {
                                 scenario $NAME crossing-fins-lost 10.77.0.2 3 $C "${TD[@]}"
   NAME=data-lost-reset;      want "$@" && NOTE="captured at the server; after one exchange nft inside the server drops the client's segments with data (IP length over 52); the client's data is retransmitted, then it aborts with SO_LINGER 0: its RST (sequence past the lost data) draws a challenge ACK, answered with a second RST that the server accepts" \
                                 scenario $NAME data-lost-reset 10.77.0.2 3 $S tcpdump --immediate-mode -U -n -i tcps-s
+  NAME=port-reuse;           want "$@" && NOTE="three requests from one client port (45001), each 20 ms after the one before closed; the server closes first, so the client ends each in LAST_ACK, then CLOSED, and the server's TIME_WAIT is taken by the next SYN" \
+                                scenario $NAME port-reuse 10.77.0.2 1.5 $C "${TD[@]}"
   NAME=two-points;           want "$@" && two_points
   NAME=two-interfaces;       want "$@" && two_interfaces
   NAME=vlan;                 want "$@" && vlan

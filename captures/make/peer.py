@@ -247,6 +247,12 @@ def server(scenario, addr, port):
         drop_in(f"tcp dport {port} ip length > 52 drop")
         c.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + b"d" * 100)
         kept.append(c)
+    elif scenario == "port-reuse":
+        for _ in range(3):
+            c, _ = ls.accept()
+            c.recv(4096)
+            c.sendall(b"HTTP/1.0 200 OK\r\nConnection: close\r\n\r\n" + b"r" * 200)
+            c.close()            # the server closes first: TIME_WAIT here, until the client's next SYN on the tuple
     elif scenario == "two-points":
         c, _ = ls.accept()
         c.recv(4096)
@@ -550,6 +556,15 @@ def client(scenario, addr, port):
                           f"tcp sport {port} tcp flags & fin == fin quota until 60 bytes accept",
                           f"tcp sport {port} drop")
         kept.append(c)
+    elif scenario == "port-reuse":
+        # Three requests from one source port, each begun 20 ms after the one before closed: a socket
+        # holds its four-tuple until it is closed, so each new SYN shows the last one's final ACK arrived.
+        for _ in range(3):
+            c = connect(addr, port, sport=45001)
+            c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            read_all(c)
+            c.close()            # LAST_ACK, then CLOSED with the server's ACK
+            time.sleep(0.02)
     elif scenario == "data-lost-reset":
         c = connect(addr, port)
         c.sendall(b"GET / HTTP/1.0\r\n\r\n")

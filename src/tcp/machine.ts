@@ -501,19 +501,7 @@ export class TcpMachine {
         if (!(f & TH_RST) && this.sentLater(ci, cf, s, sf, j, now)) refute = true;
       }
       if (confirm) {
-        // Refuted before: it came after the segment that showed it had not, and by this one (the path
-        // keeps a sender's segments in order). Pending: it is in the history already, where it stands,
-        // unless it came with a later copy.
-        if (st === Status.Refuted) {
-          this.moveAfterProof(s, sf, j, k);
-          changed = true;
-        } else if (acknowledged(e) && (i[pi + 2]! & COPIES) > 1) {
-          this.moveToCopy(s, sf, j, k);
-          changed = true;
-        }
-        this.setStatus(s, k, Status.Certain);
-        this.settleCopies(ci, cf, s, j, k, false, i[pi + 2]! & COPIES);
-        i[pi] = -1;
+        if (this.confirm(ci, cf, s, sf, j, k, st)) changed = true;
       } else if (refute && st !== Status.Refuted) {
         this.list(ci, cf, s, sf, j, k);
         this.showsLost(ci, cf, s, k, packet);
@@ -528,6 +516,31 @@ export class TcpMachine {
       }
     }
     if (changed) this.replay(ci, cf, s, sf);
+  }
+
+  /**
+   * Pending arrival j (journal entry k, now `st`) at `s` arrived, as the wire has just shown; returns
+   * whether its place in the history moved (the endpoint is then to be replayed).
+   */
+  private confirm(ci: number, cf: number, s: number, sf: number, j: number, k: number, st: Status): boolean {
+    const i = this.rows.i;
+    const pi = s + EI.pending + j * PENDING_INTS;
+    const copies = i[pi + 2]! & COPIES;
+    let moved = false;
+    // Refuted before: it came after the segment that showed it had not, and by this one (the path
+    // keeps a sender's segments in order). Pending: it is in the history already, where it stands,
+    // unless it came with a later copy.
+    if (st === Status.Refuted) {
+      this.moveAfterProof(s, sf, j, k);
+      moved = true;
+    } else if (acknowledged(this.eventAt(s, k)) && copies > 1) {
+      this.moveToCopy(s, sf, j, k);
+      moved = true;
+    }
+    this.setStatus(s, k, Status.Certain);
+    this.settleCopies(ci, cf, s, j, k, false, copies);
+    i[pi] = -1;
+    return moved;
   }
 
   /**
@@ -922,8 +935,25 @@ export class TcpMachine {
     if (this.rows.i[ep + EI.state] === TcpState.TIME_WAIT) this.record(ci, ep, ef, TcpEvent.Timeout2Msl, Status.Certain, 0, sec, nsec);
   }
 
-  /** A new SYN on the tuple at packet `packet`: a side in TIME_WAIT leaves it (RFC 6191). */
-  reuse(ci: number, cf: number, packet: number, sec: number, nsec: number): void {
+  /**
+   * A new SYN on the tuple at packet `packet`, sent by the side at `s` (`sf`): a side in TIME_WAIT
+   * leaves it (RFC 6191).
+   */
+  reuse(ci: number, cf: number, s: number, sf: number, packet: number, sec: number, nsec: number): void {
+    const i = this.rows.i;
+    // Its sender held no socket on the four-tuple but a closed or a TIME_WAIT one: a socket in any
+    // other state keeps the tuple, and no new connection can be opened on it. So every arrival its
+    // history was waiting on to close it came; a reset alone is left to decide(), since without it
+    // the side may have been in TIME_WAIT all the same.
+    if ((i[s + EI.flags]! & EF_HAS_PENDING) !== 0) {
+      let moved = false;
+      for (let j = 0; j < PENDING_ENTRIES; j++) {
+        const k = i[s + EI.pending + j * PENDING_INTS]!;
+        if (k < 0 || this.status(s, k) !== Status.Pending || this.eventAt(s, k) === TcpEvent.RcvRst) continue;
+        if (this.confirm(ci, cf, s, sf, j, k, Status.Pending)) moved = true;
+      }
+      if (moved) this.replay(ci, cf, s, sf);
+    }
     for (let side = 0; side < 2; side++) {
       const ep = ci + CI.SIZE + side * EI.SIZE;
       if (this.rows.i[ep + EI.state] === TcpState.TIME_WAIT) {

@@ -148,7 +148,8 @@ export class ConnectionTable implements TimerHost {
       // closed or in TIME_WAIT (RFC 9293 section 3.10.7.4, RFC 6191). A SYN on a live connection
       // is a retransmission or an anomaly of that connection.
       this.warm(slot);
-      this.machine.reuse(slot * CONN_INTS, slot * CONN_FLOATS, packet, sec, nsec);
+      this.machine.reuse(slot * CONN_INTS, slot * CONN_FLOATS, slot * CONN_INTS + (fromClient ? CLIENT : SERVER),
+        slot * CONN_FLOATS + (fromClient ? CLIENT_F : SERVER_F), packet, sec, nsec);
       this.finish(slot, this.endTime(slot), sec + nsec * 1e-9);
       slot = NONE;
     }

@@ -51,6 +51,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { capture: 'captures/fin-zero-window.pcap', sets: TOOLS },
   { capture: 'captures/final-ack-dropped.pcap', sets: TOOLS },
   { capture: 'captures/geneve.pcap', sets: TOOLS },
+  { capture: 'captures/port-reuse.pcap', sets: TOOLS },
   { capture: 'captures/gre.pcap', sets: TOOLS },
   { capture: 'captures/half-open.pcap', sets: TOOLS },
   { capture: 'captures/handshake-ack-lost.pcap', sets: TOOLS },
