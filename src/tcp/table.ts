@@ -368,16 +368,9 @@ export class ConnectionTable implements TimerHost {
     const f = this.rows.f;
     const ci = slot * CONN_INTS;
     const cf = slot * CONN_FLOATS;
-    // Zero what is read before it is written: the journals and lost copies are read only below their
-    // counts, and a pending arrival's fields only once open() has marked its entry free and pend() has filled it.
-    for (let k = ci, end = ci + CI.SIZE + EI.pending; k < end; k++) i[k] = 0;
-    for (let k = ci + CI.SIZE + EI.SIZE, end = k + EI.pending; k < end; k++) i[k] = 0;
-    for (let k = cf, end = cf + CF.lost; k < end; k++) f[k] = 0;
-    for (let k = cf + CF.SIZE, end = k + EF.pending; k < end; k++) f[k] = 0;
-    for (let k = cf + CF.SIZE + EF.SIZE, end = k + EF.pending; k < end; k++) f[k] = 0;
-    for (let k = ci + CI.evidence, end = k + EVIDENCE_SLOTS; k < end; k++) i[k] = NONE;
-    i[ci + CLIENT + EI.wscale] = i[ci + SERVER + EI.wscale] = -1;
-    i[ci + CLIENT + EI.waWindow] = i[ci + SERVER + EI.waWindow] = -1;
+    // The blank row, in one copy each (memory-speed, where a loop of stores costs a nanosecond each).
+    i.set(BLANK_INTS, ci);
+    f.set(BLANK_FLOATS, cf);
     i[ci + CI.family] = p.ipVersion === 6 ? 6 : 4;
     i[ci + CI.encap] = p.encap;
     f[cf + CF.id] = id;
@@ -421,6 +414,12 @@ export class ConnectionTable implements TimerHost {
     this.freeSlots.push(slot);
   }
 }
+
+/** What a new connection's row holds before its first packet: zeros, no evidence, window scale and Wireshark's window unknown. */
+const BLANK_INTS = new Int32Array(CONN_INTS);
+const BLANK_FLOATS = new Float64Array(CONN_FLOATS);
+BLANK_INTS.fill(NONE, CI.evidence, CI.evidence + EVIDENCE_SLOTS);
+for (const side of [CLIENT, SERVER]) BLANK_INTS[side + EI.wscale] = BLANK_INTS[side + EI.waWindow] = -1;
 
 /**
  * Which side is the server when the handshake was not captured: a port below 1024
