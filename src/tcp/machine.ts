@@ -191,15 +191,15 @@ export class TcpMachine {
     }
   }
 
-  /** arc() of every state and event, at (state << 5) | event: one load per event taken, rather than two switches. */
-  private static readonly arcs = (() => {
+  /** arc() of every state and event, at (state << 5) | event (ARCS). */
+  static arcs(): Uint8Array {
     const t = new Uint8Array(STATE_COUNT << 5);
     for (let s = 0; s < STATE_COUNT; s++) for (let e = 0; e < EVENT_NAMES.length; e++) t[(s << 5) | e] = TcpMachine.arc(s, e);
     return t;
-  })();
+  }
 
   private next(state: TcpState, e: TcpEvent): TcpState {
-    return TcpMachine.arcs[(state << 5) | e]! as TcpState;
+    return ARCS[(state << 5) | e]! as TcpState;
   }
 
   // ---------------------------------------------------------------- the journal
@@ -394,12 +394,15 @@ export class TcpMachine {
     // The handshake's round trips: its SYN,ACK, and the client's first ACK.
     if ((f & TH_SYN) !== 0 || (was & EF_ACK_SENT) === 0) this.handshakeTiming(ci, cf, s, p, now);
 
+    // Most segments are data and ACKs between established sides with nothing in question: none of
+    // the three below has anything to do with them, and they are told apart here, without the calls.
+    const control = (f & (TH_SYN | TH_FIN | TH_RST)) !== 0;
     // What the segment shows of the arrivals still in question at its sender.
-    this.evidence(ci, cf, s, sf, p, packet, sec, nsec);
+    if ((flags & EF_HAS_PENDING) !== 0) this.evidence(ci, cf, s, sf, p, packet, sec, nsec);
     // The segment leaving its sender: certain.
-    this.send(ci, cf, s, sf, r, rf, p, packet, sec, nsec);
+    if (control || i[s + EI.state] === TcpState.SYN_SENT || (i[r + EI.flags]! & EF_FIN_SENT) !== 0) this.send(ci, cf, s, sf, r, rf, p, packet, sec, nsec);
     // The segment reaching its receiver: Pending.
-    this.arrive(ci, cf, r, rf, p, packet, sec, nsec);
+    if (control || i[r + EI.state] !== TcpState.ESTABLISHED) this.arrive(ci, cf, r, rf, p, packet, sec, nsec);
   }
 
   /** A window advertised at `now`: the zero-window stall it begins or ends. */
@@ -458,12 +461,10 @@ export class TcpMachine {
   /**
    * The segment `p` sent by `s` as evidence about the arrivals still in question at `s`: an ACK that
    * covers one shows it arrived; one sent after it could have arrived that does not, or the same
-   * segment asked for again, shows it had not (yet).
+   * segment asked for again, shows it had not (yet). Called for a sender with EF_HAS_PENDING only.
    */
   private evidence(ci: number, cf: number, s: number, sf: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
     const i = this.rows.i;
-    // Nothing in question at the sender: most segments.
-    if ((i[s + EI.flags]! & EF_HAS_PENDING) === 0) return;
     if (i[s + EI.pending]! < 0 && i[s + EI.pending + PENDING_INTS]! < 0) {
       i[s + EI.flags]! &= ~EF_HAS_PENDING;
       return;
@@ -615,12 +616,14 @@ export class TcpMachine {
     i[ep + EI.journal + 2 * k + 1] = i[ep + EI.pending + j * PENDING_INTS + 3]!;
   }
 
+  /**
+   * The segment leaving `s` for `r`. Not called for data and ACKs from a synchronized side with no
+   * FIN of the receiver's to acknowledge again: they have nothing to note.
+   */
   private send(ci: number, cf: number, s: number, sf: number, r: number, rf: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
     const i = this.rows.i;
     const f = p.flags;
     const state = i[s + EI.state]! as TcpState;
-    // Data and ACKs from a synchronized side, with no FIN of the receiver's to acknowledge again: nothing to note.
-    if ((f & (TH_SYN | TH_FIN | TH_RST)) === 0 && state !== TcpState.SYN_SENT && (i[r + EI.flags]! & EF_FIN_SENT) === 0) return;
     const now = sec + nsec * 1e-9;
     if (f & TH_RST) {
       i[s + EI.flags]! |= EF_SENT_RST;
@@ -725,14 +728,13 @@ export class TcpMachine {
   /**
    * The segment reaching `r` (sent by `s`): the event it would be (RFC 9293 section 3.10.7), taken
    * as Pending, or nothing when it would change nothing, is a copy of an arrival already in
-   * question, or `r` would not accept it.
+   * question, or `r` would not accept it. Not called for data and ACKs reaching an established
+   * side: they change nothing.
    */
   private arrive(ci: number, cf: number, r: number, rf: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
     const i = this.rows.i;
     const f = p.flags;
     const state = i[r + EI.state]! as TcpState;
-    // Data and ACKs reaching an established side change nothing: most segments.
-    if ((f & (TH_SYN | TH_FIN | TH_RST)) === 0 && state === TcpState.ESTABLISHED) return;
     if (f & TH_RST) {
       if (this.rstAcceptable(r, p)) {
         // An RST is never a copy of another: one the wire showed was not taken leaves the question to this one.
@@ -1210,6 +1212,9 @@ export class TcpMachine {
     return dropped;
   }
 }
+
+/** Every arc of the two switches, by state and event: one load per event taken, rather than two switches. */
+const ARCS = TcpMachine.arcs();
 
 /** Time spent in a closing state the side (doubles at `ef`) has just left, or is in when the capture ends. */
 export function addDwell(f: Float64Array, ef: number, state: TcpState, seconds: number): void {
