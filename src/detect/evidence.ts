@@ -209,8 +209,10 @@ export class EvidenceStore {
     m[mo + M_STATES] = clientBefore | (clientAfter << 4) | (serverBefore << 8) | (serverAfter << 12) | (setsBase ? 1 << 16 : 0) |
       (fromClient ? 1 << 17 : 0) | ((p.flags & TH_ACK) !== 0 ? 1 << 18 : 0);
     m[mo + M_FILE] = file;
-    m[mo + M_OFFSET_LO] = dataOffset % TWO_32;
-    m[mo + M_OFFSET_HI] = Math.floor(dataOffset / TWO_32);
+    // The low word by ToUint32 and the high one by an exact division: no floating-point remainder per packet.
+    const lo = dataOffset >>> 0;
+    m[mo + M_OFFSET_LO] = lo;
+    m[mo + M_OFFSET_HI] = (dataOffset - lo) / TWO_32;
     return i;
   }
 

@@ -184,10 +184,15 @@ export class ConnectionTable implements TimerHost {
     if ((i[ci + CI.flags]! & CF_LINGERING) === 0 && this.isFullyClosed(slot)) this.schedule(slot, TIMER_LINGER, 0, sec, nsec);
   }
 
-  /** Live connections, least recently active first. */
+  /**
+   * The slots of the live connections, in slot order: the rows walked in the order they lie in
+   * memory, rather than by the list of live connections, which at the end of a capture would be a
+   * cache miss per connection, one after the other. A slot is free once finished (or cleared).
+   */
   liveSlots(): number[] {
     const live: number[] = [];
-    for (let s = this.lru.head; s !== NONE; s = this.lru.after(s)) live.push(s);
+    const i = this.rows.i;
+    for (let s = 0; s < this.slots; s++) if ((i[s * CONN_INTS + CI.flags]! & CF_FINALIZED) === 0) live.push(s);
     return live;
   }
 
@@ -245,6 +250,7 @@ export class ConnectionTable implements TimerHost {
   clear(): void {
     for (const s of this.liveSlots()) {
       this.index.remove(s);
+      this.rows.i[s * CONN_INTS + CI.flags]! |= CF_FINALIZED;
       this.freeSlots.push(s);
     }
     this.lru.clear();
