@@ -234,8 +234,8 @@ export class ConnectionTable implements TimerHost {
     const f = this.rows.f;
     let a = 0;
     for (let k = slot * CONN_INTS, end = k + CONN_INTS; k < end; k += 16) a |= i[k]!;
-    let b = 0;
-    for (let k = slot * CONN_FLOATS, end = k + CONN_FLOATS; k < end; k += 8) b += f[k]!;
+    // Or-ed in as integers: sums of doubles would wait for one another, a cycle or four each.
+    for (let k = slot * CONN_FLOATS, end = k + CONN_FLOATS; k < end; k += 8) a |= f[k]!;
     // Its neighbours in the list of live connections, whose links its removal rewrites.
     const prev = i[slot * CONN_INTS + CI.lruPrev]!;
     const next = i[slot * CONN_INTS + CI.lruNext]!;
@@ -243,7 +243,7 @@ export class ConnectionTable implements TimerHost {
     if (next !== NONE) a |= i[next * CONN_INTS + CI.lruPrev]!;
     // And its place in the tuple index.
     a |= this.index.warm(slot);
-    this.warmed = a + b;
+    this.warmed = a;
   }
 
   /** Empties the table (after the end of the capture). */
