@@ -150,7 +150,7 @@ export class ConnectionTable implements TimerHost {
       this.warm(slot);
       this.machine.reuse(slot * CONN_INTS, slot * CONN_FLOATS, slot * CONN_INTS + (fromClient ? CLIENT : SERVER),
         slot * CONN_FLOATS + (fromClient ? CLIENT_F : SERVER_F), packet, sec, nsec);
-      this.finish(slot, this.endTime(slot), sec + nsec * 1e-9);
+      this.leave(slot, this.endTime(slot), sec + nsec * 1e-9);
       slot = NONE;
     }
     if (slot === NONE) {
@@ -412,6 +412,11 @@ export class ConnectionTable implements TimerHost {
   /** The connection in `slot` leaves the table at `now`; nothing more of it came until `quiet`. */
   private finish(slot: number, now: number, quiet = now): void {
     this.warm(slot);
+    this.leave(slot, now, quiet);
+  }
+
+  /** finish() of a row warm() has loaded already. */
+  private leave(slot: number, now: number, quiet: number): void {
     this.index.remove(slot);
     this.lru.remove(slot);
     this.rows.i[slot * CONN_INTS + CI.flags]! |= CF_FINALIZED;
