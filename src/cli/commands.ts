@@ -54,6 +54,8 @@ export interface AnalyzeCliOptions extends ReadOptions, ThresholdOptions {
 export async function analyzeCommand(io: CliIo, captures: string[], opts: AnalyzeCliOptions): Promise<number> {
   const keepAll = opts.format === 'json' || opts.format === 'markdown' || opts.format === 'html' || opts.all;
   const zeek = opts.zeek || opts.format === 'zeek' ? { ignoreChecksums: !opts.zeekChecksums } : false;
+  // A conn.log is Zeek's records alone: no finding has a place in it, so none is looked for.
+  const detects = opts.findings && opts.format !== 'zeek';
   const config = thresholdsOrSay(io, opts);
   if (config === null) return 2;
   const progress = showProgress(io.stderr, opts.quiet) ? new Progress(io.stderr, totalBytes(captures)) : null;
@@ -61,7 +63,7 @@ export async function analyzeCommand(io: CliIo, captures: string[], opts: Analyz
   try {
     report = await analyze(captures, {
       msl: opts.msl, keep: keepAll ? 'all' : 'notable', transitions: opts.transitions || opts.format === 'html', notableLimit: opts.limit, zeek,
-      detect: opts.findings ? config : false, ...limitsOf(opts), reader: opts.reader, threads: opts.threads,
+      detect: detects ? config : false, ...limitsOf(opts), reader: opts.reader, threads: opts.threads,
       // The page holds HTML_MAX_ROWS rows at most: rows past them would only take memory.
       maxRows: opts.format === 'html' ? Math.min(opts.maxRows, HTML_MAX_ROWS) : opts.maxRows,
       onProgress: progress ? (packets, bytes) => progress.update(packets, bytes) : null,
