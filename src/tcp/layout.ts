@@ -1,3 +1,5 @@
+import { TcpState } from './state.js';
+
 /**
  * Where each fact of a live connection lies in the connection table's typed arrays. A connection
  * is a row of CONN_INTS 32-bit integers and CONN_FLOATS doubles, both endpoints included: the
@@ -235,6 +237,24 @@ export function endpointFloats(side: number): number {
   return CF.SIZE + side * EF.SIZE;
 }
 
+/**
+ * A row as a connection begins: zeros (both sides CLOSED, every count and time 0), but for what
+ * means "none" or "not known yet": no evidence packet, no pending arrival, no other possible
+ * state, window scale and Wireshark's window unknown, no zero window, no round trip measured.
+ */
+const BLANK_INTS = new Int32Array(CONN_INTS);
+const BLANK_FLOATS = new Float64Array(CONN_FLOATS);
+BLANK_INTS.fill(-1, CI.evidence, CI.evidence + EVIDENCE_SLOTS);
+for (let side = 0; side < 2; side++) {
+  const ep = endpointInts(side);
+  BLANK_INTS[ep + EI.visited] = 1 << TcpState.CLOSED;
+  BLANK_INTS[ep + EI.alternatives] = 0xff;
+  BLANK_INTS[ep + EI.wscale] = BLANK_INTS[ep + EI.waWindow] = -1;
+  for (let j = 0; j < PENDING_ENTRIES; j++) BLANK_INTS[ep + EI.pending + j * PENDING_INTS] = -1;
+  BLANK_FLOATS[endpointFloats(side) + EF.zeroWindowSince] = -1;
+}
+BLANK_FLOATS[CF.serverRtt] = BLANK_FLOATS[CF.clientRtt] = -1;
+
 /** The typed arrays of a table's rows; replaced (never resized in place) when the table grows, so views read them through this. */
 export class Rows {
   i = new Int32Array(0);
@@ -255,6 +275,12 @@ export class Rows {
     this.i = i;
     this.f = f;
     this.capacity = slots;
+  }
+
+  /** Makes the row in `slot` blank (BLANK_INTS, BLANK_FLOATS), one memory copy per array. */
+  blank(slot: number): void {
+    this.i.set(BLANK_INTS, slot * CONN_INTS);
+    this.f.set(BLANK_FLOATS, slot * CONN_FLOATS);
   }
 
   /** Room for at least `slots` connections: the rows are copied into arrays twice as large. */

@@ -74,8 +74,10 @@ const ARRIVAL_FLAGS = EF_FIN_ACKED | EF_PEER_FIN_SEEN | EF_ACCEPTED_RST;
  * integers (`ci`) and doubles (`cf`), an endpoint by the offsets of its own (`e`, `ef`).
  */
 export class TcpMachine {
-  /** Scratch for order(): no allocation per packet or per connection. */
+  /** Scratch for order() and stateIf(): no allocation per packet or per connection. */
   private readonly sorted = new Int32Array(JOURNAL_ENTRIES);
+  private readonly keepInts = new Int32Array(EI.SIZE);
+  private readonly keepFloats = new Float64Array(EF.SIZE);
   /** While replay() takes a journal again: timers are set once, at its end. */
   private replaying = false;
 
@@ -331,20 +333,11 @@ export class TcpMachine {
   // ---------------------------------------------------------------- a new connection
 
   /**
-   * A connection begins with packet `p` (sent by the client when `fromClient`): its endpoints are
-   * made, and what the first packet proves about what came before the capture is written as inferences.
+   * A connection begins with packet `p`, in a blank row (Rows.blank: both sides CLOSED, nothing
+   * pending): what the first packet proves about what came before the capture is written as inferences.
    */
   open(ci: number, cf: number, p: DecodedPacket, packet: number, sec: number, nsec: number): void {
     const i = this.rows.i;
-    for (let side = 0; side < 2; side++) {
-      const ep = ci + CI.SIZE + side * EI.SIZE;
-      i[ep + EI.state] = TcpState.CLOSED;
-      i[ep + EI.visited] = 1 << TcpState.CLOSED;
-      i[ep + EI.alternatives] = 0xff;
-      for (let j = 0; j < PENDING_ENTRIES; j++) i[ep + EI.pending + j * PENDING_INTS] = -1;
-      this.rows.f[cf + CF.SIZE + side * EF.SIZE + EF.zeroWindowSince] = -1;
-    }
-    this.rows.f[cf + CF.serverRtt] = this.rows.f[cf + CF.clientRtt] = -1;
     const cl = ci + CI.SIZE;
     const sv = cl + EI.SIZE;
     const clf = cf + CF.SIZE;
@@ -1062,33 +1055,20 @@ export class TcpMachine {
   private stateIf(ci: number, cf: number, ep: number, ef: number, k: number, status: Status): TcpState {
     const i = this.rows.i;
     const f = this.rows.f;
-    // What replay() and take() write, kept to be put back.
-    const state = i[ep + EI.state]!;
-    const visited = i[ep + EI.visited]!;
-    const flags = i[ep + EI.flags]!;
-    const timerGen = i[ep + EI.timerGen]!;
-    const since = f[ef + EF.stateSince]!;
-    const finWait1 = f[ef + EF.finWait1Seconds]!;
-    const finWait2 = f[ef + EF.finWait2Seconds]!;
-    const closeWait = f[ef + EF.closeWaitSeconds]!;
-    const lastAck = f[ef + EF.lastAckSeconds]!;
-    const connFlags = i[ci + CI.flags]!;
+    const keepInts = this.keepInts;
+    const keepFloats = this.keepFloats;
+    for (let q = 0; q < EI.SIZE; q++) keepInts[q] = i[ep + q]!;
+    for (let q = 0; q < EF.SIZE; q++) keepFloats[q] = f[ef + q]!;
     const was = this.status(ep, k);
+    const flags = i[ci + CI.flags]!;
     this.setStatus(ep, k, status);
     this.replay(ci, cf, ep, ef);
-    const other = i[ep + EI.state]! as TcpState;
-    i[ep + EI.state] = state;
-    i[ep + EI.visited] = visited;
-    i[ep + EI.flags] = flags;
-    i[ep + EI.timerGen] = timerGen;
-    f[ef + EF.stateSince] = since;
-    f[ef + EF.finWait1Seconds] = finWait1;
-    f[ef + EF.finWait2Seconds] = finWait2;
-    f[ef + EF.closeWaitSeconds] = closeWait;
-    f[ef + EF.lastAckSeconds] = lastAck;
+    const state = i[ep + EI.state]! as TcpState;
+    for (let q = 0; q < EI.SIZE; q++) i[ep + q] = keepInts[q]!;
+    for (let q = 0; q < EF.SIZE; q++) f[ef + q] = keepFloats[q]!;
     this.setStatus(ep, k, was);
-    i[ci + CI.flags] = connFlags;
-    return other;
+    i[ci + CI.flags] = flags;
+    return state;
   }
 
   /**

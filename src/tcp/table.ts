@@ -2,7 +2,7 @@ import { type DecodedPacket, TH_ACK, TH_RST, TH_SYN } from '../decode/segment.js
 import { Connection, Eviction } from './connection.js';
 import { analyzeSegment } from './analysis.js';
 import {
-  CF, CF_FINALIZED, CF_LINGERING, CF_REWRITTEN, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EF, EI, EVIDENCE_SLOTS, Rows,
+  CF, CF_FINALIZED, CF_LINGERING, CF_REWRITTEN, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EF, EI, Rows,
 } from './layout.js';
 import { TcpMachine, type TimerHost } from './machine.js';
 import { mptcpSegment } from './mptcp.js';
@@ -374,9 +374,8 @@ export class ConnectionTable implements TimerHost {
     const f = this.rows.f;
     const ci = slot * CONN_INTS;
     const cf = slot * CONN_FLOATS;
-    // The blank row, one memory copy per array (measured 0.98 times the time of the loops of stores it replaced).
-    i.set(BLANK_INTS, ci);
-    f.set(BLANK_FLOATS, cf);
+    // Copied whole rather than zeroed by loops of stores: 0.98 times their time, measured.
+    this.rows.blank(slot);
     i[ci + CI.family] = p.ipVersion === 6 ? 6 : 4;
     i[ci + CI.encap] = p.encap;
     f[cf + CF.id] = id;
@@ -425,12 +424,6 @@ export class ConnectionTable implements TimerHost {
     this.freeSlots.push(slot);
   }
 }
-
-/** What a new connection's row holds before its first packet: zeros, no evidence, window scale and Wireshark's window unknown. */
-const BLANK_INTS = new Int32Array(CONN_INTS);
-const BLANK_FLOATS = new Float64Array(CONN_FLOATS);
-BLANK_INTS.fill(NONE, CI.evidence, CI.evidence + EVIDENCE_SLOTS);
-for (const side of [CLIENT, SERVER]) BLANK_INTS[side + EI.wscale] = BLANK_INTS[side + EI.waWindow] = -1;
 
 /**
  * Which side is the server when the handshake was not captured: a port below 1024

@@ -23,6 +23,7 @@ export class Wire {
 
   constructor() {
     this.rows.ensure(1);
+    this.rows.blank(0);
     this.machine = new TcpMachine(this.rows, { startTimeWait: (_slot, side, sec, nsec) => this.timeWait.push({ side, at: sec + nsec * 1e-9 }) });
     this.conn = new Connection(this.rows, 0);
   }
