@@ -79,8 +79,7 @@ function ipv6Packet(ext: Buffer = Buffer.alloc(0), firstNext = 6): Buffer {
   return Buffer.concat([b, ext, tcp]);
 }
 
-function decode(data: Buffer, linkType: number): DecodedPacket {
-  const p = new DecodedPacket();
+function decode(data: Buffer, linkType: number, p = new DecodedPacket()): DecodedPacket {
   decodePacket(data, 0, data.length, data.length, linkType, p);
   return p;
 }
@@ -147,9 +146,13 @@ describe('decoding built packets', () => {
       .toEqual([1460, true, true, 5, 6, 7, 1, false]);
   });
 
-  it('options of other segments are read on request', () => {
+  it('options of other segments are read on request, but for timestamps where stacks put them (NOP, NOP, TS)', () => {
     const opts = [1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 8];
     const d = decode(ipv4Packet({ t: 0, from: 'c', flags: '.', seq: 7, ack: 1, options: opts }), 228);
+    expect([d.optionsDecoded, d.hasTimestamp, d.tsVal, d.tsEcr]).toEqual([false, true, 9, 8]);
+    // Elsewhere in the options (SACK first, then TS), and after a segment that had them: none until the whole walk.
+    const sackFirst = [1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 8];
+    decode(ipv4Packet({ t: 0, from: 'c', flags: '.', seq: 7, ack: 1, options: sackFirst }), 228, d);
     expect([d.optionsDecoded, d.hasTimestamp]).toEqual([false, false]);
     const data = ipv4Packet({ t: 0, from: 'c', flags: '.', seq: 7, ack: 1, options: opts });
     decodePacket(data, 0, data.length, data.length, 228, d);

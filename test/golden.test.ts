@@ -23,7 +23,7 @@ describe('golden cases', () => {
   });
 
   it('the tshark JSON goldens hold exactly their cases', () => {
-    for (const [set, file] of [['tshark-frames', 'tshark.json'], ['tshark-analysis', 'tshark-analysis.json']] as [GoldenSet, string][]) {
+    for (const [set, file] of [['tshark-frames', 'tshark.json'], ['tshark-analysis', 'tshark-analysis.json'], ['tshark-irtt', 'tshark-irtt.json']] as [GoldenSet, string][]) {
       const files = Object.keys((JSON.parse(readFileSync(join(GOLDEN, file), 'utf8')) as { files: object }).files);
       expect(files.sort(), file).toEqual(casesIn(set).sort());
     }
@@ -35,7 +35,7 @@ describe('golden cases', () => {
     expect(captures.length).toBeGreaterThan(70);
     for (const c of captures) {
       const sets = GOLDEN_CASES.find((g) => g.capture === c)?.sets ?? [];
-      expect(sets, c).toEqual(expect.arrayContaining(['tcpdump', 'tshark-frames', 'tshark-conv', 'tshark-analysis']));
+      expect(sets, c).toEqual(expect.arrayContaining(['tcpdump', 'tshark-frames', 'tshark-conv', 'tshark-analysis', 'tshark-irtt']));
     }
   });
 });

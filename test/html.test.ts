@@ -49,7 +49,7 @@ describe.skipIf(!CHROMIUM)('the HTML report in a real browser (headless Chromium
     await tab.locator('#connections th', { hasText: /^id$/ }).click();
     expect(await firstId()).toBe('1');
     await tab.locator('#connections th', { hasText: /^retx$/ }).click();
-    expect(Number(await tab.locator('#connections tbody tr:first-child td:nth-child(9)').textContent())).toBe(0);
+    expect(Number(await tab.locator('#connections tbody tr:first-child td:nth-child(11)').textContent())).toBe(0);
     await tab.locator('#filter').fill('10.77.0.1');
     expect(await tab.locator('#count').textContent()).toBe(`3 of ${report.summary.connections} connections`);
     await tab.locator('#connections tbody tr').first().click();

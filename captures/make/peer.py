@@ -261,6 +261,55 @@ def server(scenario, addr, port):
         c.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + b"t" * 200)
         read_all(c)              # the client closes first; its FIN arrives the second time
         c.close()
+    elif scenario == "delayed":
+        # Three requests, one after the other: each answered 150 ms after it arrived, 60,000 bytes,
+        # and kept open.
+        for _ in range(3):
+            c, _ = ls.accept()
+            c.recv(4096)
+            time.sleep(0.15)
+            body = b"HTTP/1.0 200 OK\r\n\r\n"
+            c.sendall(body + b"s" * (60000 - len(body)))
+            kept.append(c)
+    elif scenario in ("rto-backoff", "slow-handshake"):
+        # rto-backoff: after the answer the relay drops everything from the client; slow-handshake:
+        # the relay dropped each client's first SYN. Both keep the connections open.
+        for _ in range(1 if scenario == "rto-backoff" else 2):
+            c, _ = ls.accept()
+            c.recv(4096)
+            c.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + b"a" * 200)
+            kept.append(c)
+    elif scenario == "lossy":
+        # Twenty HTTP/1.0-style answers of 30,000 bytes, the server closing first.
+        ls.settimeout(20)
+        for _ in range(20):
+            c, _ = ls.accept()
+            c.recv(4096)
+            body = b"HTTP/1.0 200 OK\r\nConnection: close\r\n\r\n"
+            c.sendall(body + b"l" * (30000 - len(body)))
+            c.close()
+    elif scenario == "middlebox-rst":
+        # Two connections, each sent a line every 0.2 s. A is reset by the relay (a forged RST toward
+        # the client); this server goes on sending on it until the client's RST ends it here. B is
+        # aborted by this server (SO_LINGER 0) 2.4 s after it was accepted.
+        a, _ = ls.accept()
+        b, _ = ls.accept()
+        abort_b = time.time() + 2.4
+        live = {"A": a, "B": b}
+        for i in range(25):
+            if time.time() >= abort_b and "B" in live:
+                log("aborting B")
+                linger0(b)
+                b.close()
+                del live["B"]
+            for name, c in list(live.items()):
+                try:
+                    c.sendall(b"tick %s %d\r\n" % (name.encode(), i))
+                except OSError as e:
+                    log("send", name, e)     # A: the client's kernel reset it
+                    del live[name]
+            time.sleep(0.2)
+        kept.extend([a, b])
     else:
         raise SystemExit(f"unknown scenario {scenario}")
     log("holding")
@@ -580,6 +629,54 @@ def client(scenario, addr, port):
         c.recv(4096)
         time.sleep(0.1)
         c.close()                 # active close; the first FIN is lost at the server, retransmitted
+    elif scenario == "delayed":
+        for _ in range(3):
+            c = connect(addr, port)
+            c.sendall(b"GET /slow HTTP/1.0\r\n\r\n")
+            got = 0
+            while got < 60000:
+                b = c.recv(65536)
+                if not b:
+                    break
+                got += len(b)
+            kept.append(c)        # both keep it open (ESTABLISHED)
+            time.sleep(0.2)
+    elif scenario == "rto-backoff":
+        c = connect(addr, port)
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")     # 18 bytes: the relay passes these, drops what follows
+        c.recv(4096)
+        time.sleep(0.5)
+        c.sendall(b"p" * 100)    # lost: retransmitted with exponential backoff
+        kept.append(c)
+    elif scenario == "slow-handshake":
+        for _ in range(2):
+            c = connect(addr, port)   # the first SYN is dropped by the relay: ~1 s
+            c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            c.recv(4096)
+            kept.append(c)
+            time.sleep(0.2)
+    elif scenario == "lossy":
+        for _ in range(20):
+            c = connect(addr, port)
+            c.sendall(b"GET /30k HTTP/1.0\r\n\r\n")
+            read_all(c)
+            c.close()
+            time.sleep(0.05)
+    elif scenario == "middlebox-rst":
+        import select
+        a = connect(addr, port, sport=41001)
+        b = connect(addr, port, sport=41002)
+        live = {a: "A", b: "B"}
+        end = time.time() + 4.5
+        while live and time.time() < end:
+            ready, _, _ = select.select(list(live), [], [], 0.5)
+            for c in ready:
+                try:
+                    if not c.recv(4096):
+                        log(live.pop(c), "EOF")
+                except OSError as e:
+                    log(live.pop(c), "recv:", e)
+        kept.extend([a, b])
     else:
         raise SystemExit(f"unknown scenario {scenario}")
     log("holding")

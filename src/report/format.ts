@@ -2,7 +2,7 @@ import { Why } from '../tcp/state.js';
 export { addrToString, endpointToString, ipv4ToString, ipv6ToString } from '../decode/address.js';
 import type { Precision } from '../capture/index.js';
 import { precisionDigits } from '../capture/index.js';
-import { type ConnectionRecord, type EndpointRecord, STATE_NAMES } from '../tcp/index.js';
+import { type ConnectionRecord, type ConnectionTiming, type EndpointRecord, STATE_NAMES } from '../tcp/index.js';
 import type { InputReport, LimitsSummary, Report } from './model.js';
 import { plural } from './sentences.js';
 
@@ -72,6 +72,36 @@ export function isoTimestamp(sec: number, nsec: number, precision: Precision): s
   const digits = precisionDigits(precision);
   if (digits === 0) return `${base}Z`;
   return `${base}.${String(nsec).padStart(9, '0').slice(0, digits)}Z`;
+}
+
+/** A time for a person to read: 40.8 ms, 0.021 ms, 1.98 s. */
+export function shortSeconds(v: number): string {
+  if (v < 0.001) return `${(v * 1e3).toFixed(3)} ms`;
+  if (v < 1) return `${(v * 1e3).toFixed(1)} ms`;
+  return `${v.toFixed(2)} s`;
+}
+
+/** Stalls this long or longer are named in a connection's notes. */
+const STALL_NOTED = 1;
+
+/** A connection's timing as short notes (text, Markdown and HTML tables): round trip, first byte, timeouts, long stalls. */
+export function timingNotes(t: ConnectionTiming): string[] {
+  const out: string[] = [];
+  if (t.rtt) out.push(`rtt ${shortSeconds(t.rtt.p50)}`);
+  if (t.firstByte !== null) out.push(`first byte ${shortSeconds(t.firstByte)}`);
+  for (const [side, r] of [['client', t.rto[0]], ['server', t.rto[1]]] as const) {
+    if (r.count) out.push(`${side} ${r.count} ${r.count === 1 ? 'RTO' : 'RTOs'}${r.backoff > 1 ? ` (${r.backoff} in a row)` : ''}`);
+  }
+  const st = t.stalled;
+  for (const [cause, v] of [['zero window', st.zeroWindow], ['window full', st.windowFull], ['application', st.application]] as const) {
+    if (v >= STALL_NOTED) out.push(`stalled ${shortSeconds(v)} (${cause})`);
+  }
+  return out;
+}
+
+/** Digits after the point of the seconds a connection's timing is printed in: microseconds at least (a round trip of seconds is rare). */
+export function timingDigits(precision: Precision): number {
+  return Math.max(6, precisionDigits(precision));
 }
 
 /** Seconds between two timestamps, printed with the capture's precision. */

@@ -2,7 +2,7 @@ import type { Report } from './model.js';
 import {
   type ConnectionRecord, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
 } from '../tcp/index.js';
-import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, stateCell, uncertainNotes } from './format.js';
+import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, stateCell, timingNotes, uncertainNotes } from './format.js';
 
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -61,13 +61,15 @@ export function* renderHtml(report: Report): Generator<string> {
     timeline: timeline(report),
     states: STATE_NAMES,
     matrix: report.matrix,
-    columns: ['id', 'client', 'server', 'client state', 'server state', 'packets', 'bytes', 'duration s', 'retx', 'notes'],
+    columns: ['id', 'client', 'server', 'client state', 'server state', 'packets', 'bytes', 'duration s', 'rtt ms', 'first byte ms', 'retx', 'notes'],
     rows: rows.map((c) => [
       c.id, endpointToString(c.family, c.client), endpointToString(c.family, c.server), stateCell(c.client), stateCell(c.server),
       c.client.packets + c.server.packets, c.client.payloadBytes + c.server.payloadBytes,
       Number(duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)),
+      c.timing.rtt ? Number((c.timing.rtt.p50 * 1e3).toFixed(3)) : null, c.timing.firstByte !== null ? Number((c.timing.firstByte * 1e3).toFixed(3)) : null,
       c.client.analysis.retransmissions + c.server.analysis.retransmissions,
-      [...(c.normalEnd ? [] : ['abnormal']), ...(kinds.get(c.id) ?? []), ...(c.evicted ? [evictionNote(c.evicted)!] : [])].join(', '),
+      [...(c.normalEnd ? [] : ['abnormal']), ...(kinds.get(c.id) ?? []), ...(c.evicted ? [evictionNote(c.evicted)!] : []),
+        ...timingNotes(c.timing).filter((n) => !n.startsWith('rtt ') && !n.startsWith('first byte '))].join(', '),
     ]),
     totalConnections: total,
     ladders: Object.fromEntries(rows.filter((c, i) => c.transitions && c.transitions.length && (i < MAX_LADDERS || kinds.has(c.id)))

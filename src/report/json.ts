@@ -4,9 +4,10 @@ import { zeekMatcher, zeekUid } from './zeek.js';
 import type { ZeekRecord } from '../zeek/index.js';
 import {
   EVENT_NAMES, EVICTION_NAMES, STATE_COUNT, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
-  type ConnectionRecord, type EndpointRecord, type SegmentAnalysis,
+  type ConnectionRecord, type ConnectionTiming, type EndpointRecord, type RtoCount, type SegmentAnalysis,
 } from '../tcp/index.js';
-import { addrToString, duration, isoTimestamp, possibleStateNames, whySentence } from './format.js';
+import type { Precision } from '../capture/index.js';
+import { addrToString, duration, isoTimestamp, possibleStateNames, timingDigits, whySentence } from './format.js';
 import { VANTAGE_KEYS } from '../tcp/vantage.js';
 
 export const JSON_SCHEMA = 'tcpstate.report/1';
@@ -91,7 +92,7 @@ export function connectionJson(c: ConnectionRecord, report: Report, zeek?: ZeekR
     `"ipVersion":${c.family},"roleInferred":${c.roleInferred},"stateInferred":${c.stateInferred},` +
     `"endedNormally":${c.normalEnd},"firstPacket":${c.firstPacket},"lastPacket":${c.lastPacket},` +
     `"start":"${isoTimestamp(c.startSec, c.startNsec, p)}","end":"${isoTimestamp(c.endSec, c.endNsec, p)}",` +
-    `"duration":${duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)}`;
+    `"duration":${duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)},"timing":${timingJson(c.timing, p)}`;
   if (c.vantage) line += `,"capturePoint":"${VANTAGE_KEYS[c.vantage]}"`;
   if (c.evicted) line += `,"evicted":"${EVICTION_NAMES[c.evicted]}"`;
   if (c.encap) line += `,"encapsulation":[${encapNames(c.encap).map((n) => `"${n}"`).join(',')}]`;
@@ -115,6 +116,32 @@ export function connectionJson(c: ConnectionRecord, report: Report, zeek?: ZeekR
     if (c.transitionsDropped) line += `,"transitionsDropped":${c.transitionsDropped}`;
   }
   return `${line}}`;
+}
+
+/**
+ * `{...}` of where the connection's time went, in seconds: what the capture does not show is left
+ * out (no handshake seen, no round trip sampled), and so are stalls and timeouts there were none of.
+ */
+function timingJson(t: ConnectionTiming, p: Precision): string {
+  const d = timingDigits(p);
+  const x = (v: number) => v.toFixed(d);
+  let out = '';
+  if (t.handshakeRtt !== null) out += `,"handshakeRtt":${x(t.handshakeRtt)}`;
+  if (t.serverRtt !== null) out += `,"serverRtt":${x(t.serverRtt)}`;
+  if (t.clientRtt !== null) out += `,"clientRtt":${x(t.clientRtt)}`;
+  if (t.rtt) out += `,"rtt":{"min":${x(t.rtt.min)},"p50":${x(t.rtt.p50)},"max":${x(t.rtt.max)},"samples":${t.rtt.samples}}`;
+  if (t.firstByte !== null) out += `,"firstByte":${x(t.firstByte)}`;
+  out += `,"maxIdle":${x(t.maxIdle)}`;
+  const [cl, sv] = t.rto;
+  if (cl.count || sv.count) {
+    const side = (name: string, r: RtoCount) => (r.count ? `"${name}":{"count":${r.count},"backoff":${r.backoff}}` : '');
+    out += `,"retransmissionTimeouts":{${[side('client', cl), side('server', sv)].filter(Boolean).join(',')}}`;
+  }
+  const st = t.stalled;
+  if (st.zeroWindow || st.windowFull || st.application) {
+    out += `,"stalled":{"zeroWindow":${x(st.zeroWindow)},"windowFull":${x(st.windowFull)},"application":${x(st.application)}}`;
+  }
+  return `{${out.slice(1)}}`;
 }
 
 /** The tunnels of a packed encapsulation, outermost first. */

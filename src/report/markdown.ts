@@ -1,7 +1,7 @@
 import type { Report, ReportFinding } from './model.js';
 import { type ConnectionRecord, STATE_NAMES } from '../tcp/index.js';
 import { Lowest } from '../lowest.js';
-import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, printable, stateCell, uncertainNotes, usedStates } from './format.js';
+import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, printable, stateCell, timingNotes, uncertainNotes, usedStates } from './format.js';
 import { groupDigits } from '../digits.js';
 
 /** Connections shown per finding, and in the table of connections with the most problems. */
@@ -115,7 +115,7 @@ function* connectionTable(rows: ConnectionRecord[], report: Report, kinds: Map<n
   yield '|---:|---|---|---|---|---:|---:|---:|---:|---|\n';
   for (const c of rows) {
     const notes = [...(c.normalEnd ? [] : ['abnormal']), ...(kinds?.get(c.id) ?? []), ...(c.roleInferred ? ['roles inferred'] : []),
-      ...(c.evicted ? [evictionNote(c.evicted)!] : [])];
+      ...(c.evicted ? [evictionNote(c.evicted)!] : []), ...timingNotes(c.timing)];
     yield `| ${c.id} | ${code(endpointToString(c.family, c.client))} | ${code(endpointToString(c.family, c.server))} | ` +
       `${stateCell(c.client)} | ${stateCell(c.server)} | ${c.client.packets}/${c.server.packets} | ` +
       `${c.client.payloadBytes}/${c.server.payloadBytes} | ${duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)} s | ` +

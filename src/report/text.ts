@@ -1,6 +1,6 @@
 import type { Report } from './model.js';
 import { type ConnectionRecord, type SegmentAnalysis, STATE_NAMES } from '../tcp/index.js';
-import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, printable, stateCell, uncertainNotes, usedStates } from './format.js';
+import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, printable, stateCell, timingNotes, uncertainNotes, usedStates } from './format.js';
 import { groupDigits } from '../digits.js';
 
 /** Wireshark's analysis counts in the table's notes, client/server: `retx 3/0`. */
@@ -157,6 +157,7 @@ function* table(report: Report, all: boolean): Generator<string> {
       const y = b[name];
       if (x || y) notes.push(`${label} ${x}/${y}`);
     }
+    notes.push(...timingNotes(c.timing));
     lines.push([
       String(c.id), endpointToString(c.family, c.client), endpointToString(c.family, c.server),
       stateCell(c.client), stateCell(c.server),

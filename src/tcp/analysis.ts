@@ -1,5 +1,5 @@
 import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/segment.js';
-import { CF, CI, EF, EF_ISS_KNOWN, EF_SYN_ACK_SENT, EI } from './layout.js';
+import { CF, EF, EI, sinceStart } from './layout.js';
 import { seqGt, seqLe, seqLt } from './seq.js';
 
 /** What Wireshark's TCP analysis says of one segment (its tcp.analysis.* flags), one bit each. */
@@ -25,12 +25,13 @@ const FAST_RETRANSMISSION_WINDOW = 0.02;
 /**
  * Wireshark's TCP sequence analysis (epan/dissectors/packet-tcp.c, tcp_analyze_sequence_number,
  * as in Wireshark 4.0), applied to the segment `p` sent by side `s` to side `r` (integer offsets
- * s, r and double offsets sf, rf in the rows `i`, `fl`; the connection's at ci, cf) at time `ts`.
+ * s, r and double offsets sf, rf in the rows `i`, `fl`; the connection's at ci, cf) at time `ts`
+ * (sec.nsec).
  * Returns the segment's analysis flags and counts them on the sender. Wireshark keeps 0 as "not
  * yet known" for sequence numbers; so does this, so that the two agree packet for packet.
  */
 export function analyzeSegment(i: Int32Array, fl: Float64Array, ci: number, cf: number, s: number, sf: number, r: number, rf: number,
-  p: DecodedPacket, ts: number): number {
+  p: DecodedPacket, ts: number, sec: number, nsec: number): number {
   const seq = p.seq;
   const ack = p.ack;
   const len = p.payloadLen;
@@ -40,9 +41,12 @@ export function analyzeSegment(i: Int32Array, fl: Float64Array, ci: number, cf: 
   let a = 0;
   const sNext = i[s + EI.waNextSeq]!;
 
-  if (fl[cf + CF.irtt] === 0 && (f & (TH_SYN | TH_ACK)) === TH_ACK && s === ci + CI.SIZE && (i[r + EI.flags]! & EF_SYN_ACK_SENT) !== 0 &&
-      (i[s + EI.flags]! & EF_ISS_KNOWN) !== 0) {
-    fl[cf + CF.irtt] = ts - (fl[cf + CF.startSec]! + i[ci + CI.startNsec]! * 1e-9);
+  // Wireshark's initial RTT: from the most recent SYN, either way, to the first acknowledging segment
+  // that is no SYN; to the nanosecond (from whole seconds and nanoseconds: an epoch double is not).
+  if ((f & (TH_SYN | TH_ACK)) === TH_SYN) {
+    fl[cf + CF.lastSynAt] = sinceStart(i, fl, ci, cf, sec, nsec);
+  } else if (fl[cf + CF.irtt] === 0 && (f & (TH_SYN | TH_ACK)) === TH_ACK && fl[cf + CF.lastSynAt]! >= 0) {
+    fl[cf + CF.irtt] = sinceStart(i, fl, ci, cf, sec, nsec) - fl[cf + CF.lastSynAt]!;
   }
 
   if (len === 1 && seq === sNext && i[r + EI.waWindow] === 0) {

@@ -1,8 +1,9 @@
 import { Endpoint } from './endpoint.js';
 import {
-  CF, CF_FINALIZED, CF_LINGERING, CF_REL_BASE_KNOWN, CF_REWRITTEN, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EI,
-  EF_FIN_SENT, EF_SENT_RST, LOST_ENTRIES, type Rows,
+  CF, CF_FINALIZED, CF_LINGERING, CF_REL_BASE_KNOWN, CF_REWRITTEN, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EF, EI,
+  EF_FIN_SENT, EF_SENT_DATA, EF_SENT_RST, LOST_ENTRIES, type Rows,
 } from './layout.js';
+import { type ConnectionTiming, rttMedian } from './timing.js';
 import type { MptcpFacts } from './mptcp.js';
 import { TcpState } from './state.js';
 
@@ -114,6 +115,35 @@ export class Connection {
   /** The segments proved lost between the capture point and the side they were sent to, in packet order. */
   /** Where the capture was taken, as this connection's handshake shows it (Vantage; set as it leaves the table). */
   get vantage(): number { return this.rows.i[this.ib + CI.vantage]!; }
+
+  /** Where its time went (tcp/timing.ts). */
+  timing(): ConnectionTiming {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    const ci = this.ib;
+    const cf = this.fb;
+    const known = (v: number) => (v >= 0 ? v : null);
+    const irtt = f[cf + CF.irtt]!;
+    const n = i[ci + CI.rttCount]!;
+    const cl = this.client.fb;
+    const sv = this.server.fb;
+    const data = EF_SENT_DATA;
+    const firstByte = (i[this.client.ib + EI.flags]! & data) !== 0 && (i[this.server.ib + EI.flags]! & data) !== 0 &&
+      f[sv + EF.firstDataAt]! >= f[cl + EF.firstDataAt]! ? f[sv + EF.firstDataAt]! - f[cl + EF.firstDataAt]! : null;
+    return {
+      handshakeRtt: irtt > 0 ? irtt : null,
+      serverRtt: known(f[cf + CF.serverRtt]!),
+      clientRtt: known(f[cf + CF.clientRtt]!),
+      rtt: n > 0 ? { min: f[cf + CF.rttMin]!, p50: rttMedian(i, ci)!, max: f[cf + CF.rttMax]!, samples: n } : null,
+      firstByte,
+      maxIdle: f[cf + CF.maxIdle]!,
+      rto: [
+        { count: i[this.client.ib + EI.rtoCount]!, backoff: i[this.client.ib + EI.rtoBackoff]! },
+        { count: i[this.server.ib + EI.rtoCount]!, backoff: i[this.server.ib + EI.rtoBackoff]! },
+      ],
+      stalled: { zeroWindow: f[cf + CF.stallZeroWindow]!, windowFull: f[cf + CF.stallWindowFull]!, application: f[cf + CF.stallApplication]! },
+    };
+  }
 
   lost(): LostSegment[] {
     const out: LostSegment[] = [];

@@ -5,7 +5,7 @@ export { ConnectionTable, type ConnectionSink, DEFAULT_LIMITS, type IdSource, ty
 export { tupleHash, tupleHashOf } from './tuples.js';
 export { Connections, MAX_PARTITIONS, partitionCount, partitionLimits, partitionOf } from './connections.js';
 export { ConnectionStore, RECORD_BYTES, toRecord } from './store.js';
-export type { ConnectionRecord, EndpointRecord, SegmentAnalysis } from './record.js';
+export type { ConnectionRecord, ConnectionTiming, EndpointRecord, RtoCount, SegmentAnalysis } from './record.js';
 export { ANALYSIS_FIELDS } from './record.js';
 export { EVENT_NAMES, STATE_COUNT, STATE_NAMES, type StateName, Side, TcpEvent, TcpState } from './state.js';
 export { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './seq.js';

@@ -34,6 +34,11 @@ export const enum EI {
   waWindow,
   waDupAcks,
   waLastFlags,
+  /** The segment being timed for a round-trip sample (timing.ts): the sequence number its ACK must reach, and its TSval. */
+  timedEnd,
+  timedTsval,
+  /** Retransmission timeouts in a row, with no new ACK from the peer between them (the backoff). */
+  rtoRun,
   /** Every state visited, one bit per TcpState. */
   visited,
   /** Entries in the journal (machine.ts), and whether it overflowed (its events are then final when made). */
@@ -55,6 +60,11 @@ export const enum EI {
   synRetransmits,
   finRetransmits,
   rstIgnored,
+  /** Retransmission timeouts: all of them, and the longest run (rtoRun). */
+  rtoCount,
+  rtoBackoff,
+  /** The MSS its SYN offered (-1: no SYN captured, or none offered). */
+  mss,
   peerFinSeq,
   /** Bumped to cancel a pending TIME_WAIT expiry. */
   timerGen,
@@ -91,6 +101,10 @@ export const enum EF {
   wireBytes,
   waNextSeqTime,
   waLastAckTime,
+  /** When the segment being timed (EI.timedEnd) was captured. */
+  timedAt,
+  /** When its first payload byte was captured, in seconds since the connection's first packet (with EF_SENT_DATA). */
+  firstDataAt,
   /** When the current state was entered, and the time spent in the closing states it left. */
   stateSince,
   unansweredPacket,
@@ -134,6 +148,11 @@ export const EF_REFUSED_SEGMENT = 1 << 15;
 export const EF_HAS_PENDING = 1 << 16;
 /** Its advertised window is zero now (EF.zeroWindowSince holds since when). */
 export const EF_ZERO_WINDOW = 1 << 17;
+/** Its SYN was captured: its window scale and MSS are known (or known to be absent). */
+export const EF_SYN_CAPTURED = 1 << 9;
+/** A segment it sent is being timed (EI.timedEnd), and with its TSval (the ACK must echo it) rather than by Karn's rule alone. */
+export const EF_TIMED = 1 << 10;
+export const EF_TIMED_TS = 1 << 11;
 
 /** How many evidence packets a connection can hold (see detect/evidence.ts for what each slot is). */
 export const EVIDENCE_SLOTS = 12;
@@ -176,8 +195,17 @@ export const enum CI {
   mptcp,
   mptcpKeyHi,
   mptcpKeyLo,
+  /**
+   * Round-trip samples (timing.ts): how many were taken; every rttStride-th of them is kept, in
+   * microseconds, RTT_KEPT at most (rttKept of them), so that a long connection keeps samples spread over all of it.
+   */
+  rttCount,
+  rttStride,
+  rttKept,
+  rtt,
   /** EVIDENCE_SLOTS indices into the evidence store, -1 for none. */
-  evidence,
+  // RTT_KEPT entries before it (enum members take literals only).
+  evidence = rtt + 8,
   SIZE = evidence + EVIDENCE_SLOTS,
 }
 
@@ -190,6 +218,9 @@ export const MPTCP_V0 = 8;
 export const MPTCP_FASTCLOSE = 16;
 export const MPTCP_TCPRST = 32;
 
+/** Round-trip samples a connection keeps at most (CI.rtt). */
+export const RTT_KEPT = 8;
+
 /** Lost segments listed per connection at most (more are counted in lostLen past it). */
 export const LOST_ENTRIES = 8;
 
@@ -200,13 +231,26 @@ export const enum CF {
   lastPacket,
   startSec,
   endSec,
-  /** Handshake round trip (first SYN to the ACK that completes it), in seconds; 0 until known. */
+  /**
+   * Wireshark's tcp.analysis.initial_rtt, in seconds (0 until known): from the most recent SYN to the
+   * first segment after it that acknowledges and is no SYN (the ACK that completes the handshake, or a refusal).
+   */
   irtt,
   /** At the capture point: the SYN to the first SYN,ACK (the server's side of the path), and that SYN,ACK to the client's ACK of it; -1 until known. */
   serverRtt,
   clientRtt,
-  /** When the first SYN,ACK was seen (for clientRtt). */
+  /** When the last SYN (no ACK) was seen, in seconds since the first packet (for irtt); -1: none. */
+  lastSynAt,
+  /** When the first SYN,ACK was seen, in seconds since the first packet (for clientRtt); -1: more than one; -2: none yet. */
   synAckAt,
+  /** The longest time between two packets of the connection, and the time spent stalled, by cause (timing.ts). */
+  maxIdle,
+  stallZeroWindow,
+  stallWindowFull,
+  stallApplication,
+  /** The smallest and largest round-trip samples (CI.rtt), in seconds. */
+  rttMin,
+  rttMax,
   /** The copies above: packet numbers, then the packets that proved them lost (LOST_ENTRIES each). */
   // 2 × LOST_ENTRIES.
   lost,
@@ -238,9 +282,18 @@ export function endpointFloats(side: number): number {
 }
 
 /**
+ * Seconds from the connection's first packet to sec.nsec, from the whole seconds and nanoseconds
+ * (an epoch time as one double is only good to a quarter of a microsecond).
+ */
+export function sinceStart(i: Int32Array, f: Float64Array, ci: number, cf: number, sec: number, nsec: number): number {
+  return (sec - f[cf + CF.startSec]!) + (nsec - i[ci + CI.startNsec]!) * 1e-9;
+}
+
+/**
  * A row as a connection begins: zeros (both sides CLOSED, every count and time 0), but for what
  * means "none" or "not known yet": no evidence packet, no pending arrival, no other possible
- * state, window scale and Wireshark's window unknown, no zero window, no round trip measured.
+ * state, window scale, MSS and Wireshark's window unknown, no zero window, no round trip measured
+ * and no SYN,ACK seen, every round-trip sample kept (a stride of one).
  */
 const BLANK_INTS = new Int32Array(CONN_INTS);
 const BLANK_FLOATS = new Float64Array(CONN_FLOATS);
@@ -249,11 +302,14 @@ for (let side = 0; side < 2; side++) {
   const ep = endpointInts(side);
   BLANK_INTS[ep + EI.visited] = 1 << TcpState.CLOSED;
   BLANK_INTS[ep + EI.alternatives] = 0xff;
-  BLANK_INTS[ep + EI.wscale] = BLANK_INTS[ep + EI.waWindow] = -1;
+  BLANK_INTS[ep + EI.wscale] = BLANK_INTS[ep + EI.waWindow] = BLANK_INTS[ep + EI.mss] = -1;
   for (let j = 0; j < PENDING_ENTRIES; j++) BLANK_INTS[ep + EI.pending + j * PENDING_INTS] = -1;
   BLANK_FLOATS[endpointFloats(side) + EF.zeroWindowSince] = -1;
 }
 BLANK_FLOATS[CF.serverRtt] = BLANK_FLOATS[CF.clientRtt] = -1;
+BLANK_FLOATS[CF.synAckAt] = -2;
+BLANK_FLOATS[CF.lastSynAt] = -1;
+BLANK_INTS[CI.rttStride] = 1;
 
 /** The typed arrays of a table's rows; replaced (never resized in place) when the table grows, so views read them through this. */
 export class Rows {
@@ -300,6 +356,7 @@ export class Rows {
 
 // The enums above take literals only: they must agree with the constants they are sized by.
 if (EI.journal - EI.pending !== PENDING_ENTRIES * PENDING_INTS || EI.SIZE - EI.journal !== 2 * JOURNAL_ENTRIES ||
-    EF.journal - EF.pending !== PENDING_ENTRIES * PENDING_FLOATS || EF.SIZE - EF.journal !== 3 * JOURNAL_ENTRIES || CF.SIZE - CF.lost !== 2 * LOST_ENTRIES) {
+    EF.journal - EF.pending !== PENDING_ENTRIES * PENDING_FLOATS || EF.SIZE - EF.journal !== 3 * JOURNAL_ENTRIES || CF.SIZE - CF.lost !== 2 * LOST_ENTRIES ||
+    CI.evidence - CI.rtt !== RTT_KEPT) {
   throw new Error('layout.ts: the row sizes disagree with their constants');
 }

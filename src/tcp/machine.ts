@@ -3,7 +3,7 @@ import { type Connection, packTransition } from './connection.js';
 import {
   CF, CF_REWRITTEN, CI, CONN_FLOATS, CONN_INTS, EF, EF_ACCEPTED_RST, EF_ACK_SENT, EF_FIN_ACKED, EF_FIN_SENT, EF_HAS_PENDING, EF_ISS_KNOWN, EF_JOURNAL_FULL,
   EF_PEER_FIN_SEEN, EF_PEER_SYN_SEEN, EF_REFUSED_SEGMENT, EF_SENT_DATA, EF_SENT_RST, EF_SEQ_SEEN, EF_SYN_ACK_SENT, EF_ZERO_WINDOW, EI,
-  JOURNAL_ENTRIES, LOST_ENTRIES, PENDING_ENTRIES, PENDING_FLOATS, PENDING_INTS, type Rows,
+  JOURNAL_ENTRIES, LOST_ENTRIES, PENDING_ENTRIES, PENDING_FLOATS, PENDING_INTS, type Rows, sinceStart,
 } from './layout.js';
 import { seqAdd, seqGe, seqGt, seqLt } from './seq.js';
 import { EVENT_NAMES, STATE_COUNT, TcpEvent, TcpState, Why } from './state.js';
@@ -385,7 +385,7 @@ export class TcpMachine {
     if ((f & (TH_SYN | TH_FIN | TH_RST)) === 0 && (f & TH_ACK) !== 0 && (p.window === 0 || (flags & EF_ZERO_WINDOW) !== 0)) this.zeroWindow(s, sf, p.window, now);
     if (syn && p.wscale >= 0) i[s + EI.wscale] = p.wscale;
     // The handshake's round trips: its SYN,ACK, and the client's first ACK.
-    if ((f & TH_SYN) !== 0 || (was & EF_ACK_SENT) === 0) this.handshakeTiming(ci, cf, s, p, now);
+    if ((f & TH_SYN) !== 0 || (was & EF_ACK_SENT) === 0) this.handshakeTiming(ci, cf, s, p, sec, nsec);
 
     // Most segments are data and ACKs between established sides with nothing in question: none of
     // the three below has anything to do with them, and they are told apart here, without the calls.
@@ -413,24 +413,26 @@ export class TcpMachine {
   }
 
   /** RTTs at the capture point from the handshake: SYN → SYN,ACK (the server's side), SYN,ACK → ACK (the client's). */
-  private handshakeTiming(ci: number, cf: number, s: number, p: DecodedPacket, now: number): void {
+  private handshakeTiming(ci: number, cf: number, s: number, p: DecodedPacket, sec: number, nsec: number): void {
     const f = this.rows.f;
     const fl = p.flags;
     if ((fl & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && s !== ci + CI.SIZE) {
-      if (f[cf + CF.synAckAt] !== 0) {
+      if (f[cf + CF.synAckAt] !== -2) {
         // A SYN,ACK again: which one the client's ACK answers is ambiguous, so it measures nothing (Karn's rule).
         f[cf + CF.synAckAt] = -1;
         return;
       }
-      f[cf + CF.synAckAt] = now;
+      // From the whole seconds and nanoseconds, not from epoch doubles, so that it is exact to the nanosecond.
+      const since = sinceStart(this.rows.i, this.rows.f, ci, cf, sec, nsec);
+      f[cf + CF.synAckAt] = since;
       // Only an answer to the one SYN there was measures the server's side.
       const cl = ci + CI.SIZE;
       if ((this.rows.i[cl + EI.flags]! & EF_SEQ_SEEN) !== 0 && this.rows.i[cl + EI.synRetransmits] === 0 && f[cf + CF.firstPacket]! > 0) {
-        f[cf + CF.serverRtt] = now - (f[cf + CF.startSec]! + this.rows.i[ci + CI.startNsec]! * 1e-9);
+        f[cf + CF.serverRtt] = since;
         this.locate(ci, cf);
       }
-    } else if ((fl & (TH_SYN | TH_ACK)) === TH_ACK && s === ci + CI.SIZE && f[cf + CF.clientRtt]! < 0 && f[cf + CF.synAckAt]! > 0) {
-      f[cf + CF.clientRtt] = now - f[cf + CF.synAckAt]!;
+    } else if ((fl & (TH_SYN | TH_ACK)) === TH_ACK && s === ci + CI.SIZE && f[cf + CF.clientRtt]! < 0 && f[cf + CF.synAckAt]! >= 0) {
+      f[cf + CF.clientRtt] = sinceStart(this.rows.i, this.rows.f, ci, cf, sec, nsec) - f[cf + CF.synAckAt]!;
       this.locate(ci, cf);
     }
   }

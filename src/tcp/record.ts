@@ -1,6 +1,9 @@
 import type { Connection, Eviction, LostSegment } from './connection.js';
 import { TcpState } from './state.js';
 import type { MptcpFacts } from './mptcp.js';
+import type { ConnectionTiming } from './timing.js';
+
+export type { ConnectionTiming, RtoCount } from './timing.js';
 
 /** One side of a finished connection, as reports see it. Addresses stay numeric until rendered. */
 export interface EndpointRecord {
@@ -60,6 +63,7 @@ export interface ConnectionRecord {
   synNotAnswered: boolean;
   /** Its MPTCP facts (tcp/mptcp.ts) when it is a subflow of an MPTCP connection, else null. */
   mptcp: MptcpFacts | null;
+  timing: ConnectionTiming;
 }
 
 /** The client sent a SYN and the server no SYN,ACK (whether the port listens is then another connection's fact). */

@@ -1,5 +1,5 @@
 import { type Connection, endedNormally, type Eviction, type LostSegment, TRANSITION_FIELDS } from './connection.js';
-import { type ConnectionRecord, type EndpointRecord, endpointRecord, type SegmentAnalysis, synNotAnswered } from './record.js';
+import { type ConnectionRecord, type ConnectionTiming, type EndpointRecord, endpointRecord, type SegmentAnalysis, synNotAnswered } from './record.js';
 import type { TcpState } from './state.js';
 import type { MptcpFacts } from './mptcp.js';
 
@@ -8,7 +8,7 @@ import type { MptcpFacts } from './mptcp.js';
  * millions of connections keeps RECORD_BYTES each (plus 32 bytes per transition when
  * transitions are kept) instead of a graph of objects.
  */
-export const RECORD_BYTES = 144;
+export const RECORD_BYTES = 248;
 const CHUNK_SHIFT = 16;
 const CHUNK_RECORDS = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = CHUNK_RECORDS - 1;
@@ -124,6 +124,39 @@ export class ConnectionStore {
     v.setUint8(o + 141, sv.alternatives & 0xff);
     v.setUint8(o + 142, cl.why);
     v.setUint8(o + 143, sv.why);
+    const t = c.timing();
+    v.setFloat64(o + 144, t.handshakeRtt ?? -1, true);
+    v.setFloat64(o + 152, t.serverRtt ?? -1, true);
+    v.setFloat64(o + 160, t.clientRtt ?? -1, true);
+    v.setFloat64(o + 168, t.rtt?.min ?? -1, true);
+    v.setFloat64(o + 176, t.rtt?.p50 ?? -1, true);
+    v.setFloat64(o + 184, t.rtt?.max ?? -1, true);
+    v.setFloat64(o + 192, t.firstByte ?? -1, true);
+    v.setFloat64(o + 200, t.maxIdle, true);
+    v.setFloat64(o + 208, t.stalled.zeroWindow, true);
+    v.setFloat64(o + 216, t.stalled.windowFull, true);
+    v.setFloat64(o + 224, t.stalled.application, true);
+    v.setUint32(o + 232, t.rtt?.samples ?? 0, true);
+    v.setUint32(o + 236, t.rto[0].count, true);
+    v.setUint32(o + 240, t.rto[1].count, true);
+    v.setUint16(o + 244, Math.min(t.rto[0].backoff, 0xffff), true);
+    v.setUint16(o + 246, Math.min(t.rto[1].backoff, 0xffff), true);
+  }
+
+  private timing(v: DataView, o: number): ConnectionTiming {
+    const known = (at: number) => {
+      const x = v.getFloat64(o + at, true);
+      return x >= 0 ? x : null;
+    };
+    const samples = v.getUint32(o + 232, true);
+    return {
+      handshakeRtt: known(144), serverRtt: known(152), clientRtt: known(160),
+      rtt: samples > 0 ? { min: v.getFloat64(o + 168, true), p50: v.getFloat64(o + 176, true), max: v.getFloat64(o + 184, true), samples } : null,
+      firstByte: known(192),
+      maxIdle: v.getFloat64(o + 200, true),
+      rto: [{ count: v.getUint32(o + 236, true), backoff: v.getUint16(o + 244, true) }, { count: v.getUint32(o + 240, true), backoff: v.getUint16(o + 246, true) }],
+      stalled: { zeroWindow: v.getFloat64(o + 208, true), windowFull: v.getFloat64(o + 216, true), application: v.getFloat64(o + 224, true) },
+    };
   }
 
   private analysis(v: DataView, o: number, side: number): SegmentAnalysis {
@@ -177,6 +210,7 @@ export class ConnectionStore {
       transitionsDropped: v.getUint16(o + 114, true),
       lost: this.lost.get(i) ?? [],
       mptcp: this.mptcp.get(i) ?? null,
+      timing: this.timing(v, o),
     };
   }
 
@@ -228,5 +262,6 @@ export function toRecord(c: Connection): ConnectionRecord {
     vantage: c.vantage,
     synNotAnswered: synNotAnswered(c),
     mptcp: c.mptcp(),
+    timing: c.timing(),
   };
 }

@@ -1,6 +1,7 @@
 import { type DecodedPacket, TH_ACK, TH_RST, TH_SYN } from '../decode/segment.js';
 import { Connection, Eviction } from './connection.js';
 import { analyzeSegment } from './analysis.js';
+import { timeSegment } from './timing.js';
 import {
   CF, CF_FINALIZED, CF_LINGERING, CF_REWRITTEN, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EF, EI, Rows,
 } from './layout.js';
@@ -164,6 +165,7 @@ export class ConnectionTable implements TimerHost {
     const f = this.rows.f;
     const ci = slot * CONN_INTS;
     const cf = slot * CONN_FLOATS;
+    const gap = f[cf + CF.lastPacket]! > 0 ? (sec - f[cf + CF.endSec]!) + (nsec - i[ci + CI.endNsec]!) * 1e-9 : 0;
     f[cf + CF.lastPacket] = packet;
     f[cf + CF.endSec] = sec;
     i[ci + CI.endNsec] = nsec;
@@ -179,7 +181,9 @@ export class ConnectionTable implements TimerHost {
     f[sf + EF.payloadBytes]! += p.payloadLen;
     f[sf + EF.wireBytes]! += p.wireLen;
     if ((p.flags & (TH_SYN | TH_RST)) !== 0 && p.mptcpSubtype >= 0) mptcpSegment(i, ci, p, fromClient);
-    this.analysis = analyzeSegment(i, f, ci, cf, s, sf, r, rf, p, ts);
+    const a = analyzeSegment(i, f, ci, cf, s, sf, r, rf, p, ts, sec, nsec);
+    this.analysis = a;
+    timeSegment(this.rows, ci, cf, s, sf, r, rf, p, a, sec, nsec, gap);
     this.machine.segment(ci, cf, s, sf, r, rf, p, packet, sec, nsec);
     if ((i[ci + CI.flags]! & CF_LINGERING) === 0 && this.isFullyClosed(slot)) this.schedule(slot, TIMER_LINGER, 0, sec, nsec);
   }

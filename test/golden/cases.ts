@@ -10,7 +10,7 @@ import { join } from 'node:path';
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const GOLDEN = join(ROOT, 'test', 'golden');
 
-export type GoldenSet = 'tcpdump' | 'tshark-frames' | 'tshark-conv' | 'tshark-analysis' | 'tshark-mptcp' | 'reports' | 'markdown';
+export type GoldenSet = 'tcpdump' | 'tshark-frames' | 'tshark-conv' | 'tshark-analysis' | 'tshark-irtt' | 'tshark-mptcp' | 'reports' | 'markdown';
 
 /** What each set holds for a capture, and which test reads it. */
 export const SETS: Record<GoldenSet, { files: (capture: string) => string[]; readBy: string }> = {
@@ -22,6 +22,8 @@ export const SETS: Record<GoldenSet, { files: (capture: string) => string[]; rea
   'tshark-conv': { files: (c) => [`tshark-conv/${flat(c)}.txt`], readBy: 'test/conversations.test.ts' },
   // The tcp.analysis.* flags of every flagged frame: one entry of tshark-analysis.json.
   'tshark-analysis': { files: () => ['tshark-analysis.json'], readBy: 'test/analysis.test.ts' },
+  // Each TCP stream's tcp.analysis.initial_rtt, by its first frame: one entry of tshark-irtt.json.
+  'tshark-irtt': { files: () => ['tshark-irtt.json'], readBy: 'test/timing.test.ts' },
   // tshark's MPTCP connection (mptcp.stream) of each TCP connection (tcp.stream) with MPTCP options.
   'tshark-mptcp': { files: (c) => [`tshark-mptcp/${flat(c)}.txt`], readBy: 'test/mptcp.test.ts' },
   // tcpstate's own text, JSON and Zeek conn.log.
@@ -30,8 +32,8 @@ export const SETS: Record<GoldenSet, { files: (capture: string) => string[]; rea
   markdown: { files: (c) => [`markdown/${base(c)}.md`], readBy: 'test/reports.test.ts' },
 };
 
-/** The four sets the real tools made, which every capture of the repository has. */
-const TOOLS: readonly GoldenSet[] = ['tcpdump', 'tshark-frames', 'tshark-conv', 'tshark-analysis'];
+/** The sets the real tools made, which every capture of the repository has. */
+const TOOLS: readonly GoldenSet[] = ['tcpdump', 'tshark-frames', 'tshark-conv', 'tshark-analysis', 'tshark-irtt'];
 
 export interface GoldenCase {
   /** From the repository's root. */
@@ -80,6 +82,11 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { capture: 'captures/two-points-server.pcap', sets: TOOLS },
   { capture: 'captures/vlan.pcap', sets: TOOLS },
   { capture: 'captures/vxlan.pcap', sets: TOOLS },
+  { capture: 'captures/delayed.pcap', sets: TOOLS },
+  { capture: 'captures/lossy.pcap', sets: TOOLS },
+  { capture: 'captures/middlebox-rst.pcap', sets: TOOLS },
+  { capture: 'captures/rto-backoff.pcap', sets: TOOLS },
+  { capture: 'captures/slow-handshake.pcap', sets: TOOLS },
   { capture: 'captures/zeek/Teredo.pcap', sets: TOOLS },
   { capture: 'captures/zeek/cisco-fabric-path.pcap', sets: TOOLS },
   { capture: 'captures/zeek/concurrent-range-requests.pcap', sets: TOOLS },

@@ -59,7 +59,7 @@ export class Wire {
     i[CI.endNsec] = nsec;
     i[s + EI.packets]!++;
     f[sf + EF.payloadBytes]! += p.payloadLen;
-    analyzeSegment(i, f, 0, 0, s, sf, r, rf, p, t);
+    analyzeSegment(i, f, 0, 0, s, sf, r, rf, p, t, sec, nsec);
     this.machine.segment(0, 0, s, sf, r, rf, p, packet, sec, nsec);
     return this;
   }

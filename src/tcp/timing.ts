@@ -1,0 +1,173 @@
+import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/segment.js';
+import {
+  A_ANY_RETRANSMISSION, A_KEEP_ALIVE, A_OUT_OF_ORDER, A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION, A_ZERO_WINDOW_PROBE,
+} from './analysis.js';
+import {
+  CF, CI, EF, EF_ACK_SENT, EF_FIN_SENT, EF_SENT_DATA, EF_SENT_RST, EF_SYN_CAPTURED, EF_TIMED, EF_TIMED_TS, EF_ZERO_WINDOW, EI,
+  RTT_KEPT, type Rows, sinceStart,
+} from './layout.js';
+import { seqGe, seqGt } from './seq.js';
+
+/**
+ * Where a connection's time went, at the capture point, in seconds (tcp/timing.ts); null where the
+ * capture does not show it.
+ */
+export interface ConnectionTiming {
+  /** First SYN to the ACK that completes the handshake: Wireshark's tcp.analysis.initial_rtt. */
+  handshakeRtt: number | null;
+  /** SYN to SYN,ACK (the capture point's round trip to the server), and SYN,ACK to its ACK (to the client). */
+  serverRtt: number | null;
+  clientRtt: number | null;
+  /** Round trips of data to the ACKs that cover them, as their senders see them (Karn's rule, TCP timestamps where present). */
+  rtt: { min: number; p50: number; max: number; samples: number } | null;
+  /** The client's first payload byte to the server's first. */
+  firstByte: number | null;
+  /** The longest time between two packets. */
+  maxIdle: number;
+  /** Retransmission timeouts of each side, and the most in a row with no new ACK between them (the backoff). */
+  rto: [client: RtoCount, server: RtoCount];
+  /** Time stalled, by cause: a receive window of zero, a window full of bytes in flight, nothing in flight and nothing sent. */
+  stalled: { zeroWindow: number; windowFull: number; application: number };
+}
+
+export interface RtoCount {
+  count: number;
+  backoff: number;
+}
+
+/** The sides' facts that make the time between two packets a stall: a FIN or a RST ends them. */
+const CLOSING = EF_FIN_SENT | EF_SENT_RST;
+
+/**
+ * Where the time of a connection went, as seen at the capture point, for the segment `p` sent by
+ * side `s` to side `r` (the offsets of analysis.ts), with Wireshark's analysis flags `a` of it,
+ * `gap` seconds after the connection's previous packet. Runs before the state machine, so that the
+ * sides' sequence fields still say what was in flight during the gap.
+ *
+ * - The gap is the longest idle time if it is, and is charged to a stall by what held both sides
+ *   during it: a receiver's zero window; a sender with a window's worth in flight; nothing in flight
+ *   either way with both sides open, which is an application not sending (a server thinking, a
+ *   client not asking). Gaps while bytes are in flight and the window open are the network's.
+ * - Round trips are sampled per direction from a data segment to the first ACK that covers it: with
+ *   TCP timestamps, the ACK must echo the segment's TSval; without them, the sample is dropped when
+ *   the segment is sent again (Karn's rule). A sample is the capture point's round trip to the
+ *   receiver plus its round trip to the sender from the handshake, which is the sender's own round
+ *   trip, the one `ss -ti` shows; without the handshake's, there is no sample.
+ * - A plain retransmission (not fast, not out of order) is a retransmission timeout; timeouts with
+ *   no new ACK from the peer between them are one backoff.
+ */
+export function timeSegment(rows: Rows, ci: number, cf: number, s: number, sf: number, r: number, rf: number, p: DecodedPacket, a: number,
+  sec: number, nsec: number, gap: number): void {
+  const i = rows.i;
+  const f = rows.f;
+  const fl = p.flags;
+  const sFlags = i[s + EI.flags]!;
+  const rFlags = i[r + EI.flags]!;
+  if (gap > 0) {
+    if (gap > f[cf + CF.maxIdle]!) f[cf + CF.maxIdle] = gap;
+    if ((sFlags & rFlags & EF_ACK_SENT) !== 0 && ((sFlags | rFlags) & CLOSING) === 0) stall(i, f, cf, s, r, sFlags, rFlags, gap);
+  }
+  if ((fl & TH_SYN) !== 0) {
+    i[s + EI.flags] = sFlags | EF_SYN_CAPTURED;
+    if (p.mss >= 0) i[s + EI.mss] = p.mss;
+  }
+  if ((fl & TH_ACK) !== 0) {
+    // The ACK of the segment the peer is timing.
+    if ((rFlags & EF_TIMED) !== 0 && seqGe(p.ack, i[r + EI.timedEnd]!)) {
+      if ((rFlags & EF_TIMED_TS) === 0 || (p.hasTimestamp && (p.tsEcr | 0) === i[r + EI.timedTsval])) {
+        sample(rows, ci, cf, r, sec + nsec * 1e-9 - f[rf + EF.timedAt]!);
+      }
+      i[r + EI.flags] = rFlags & ~(EF_TIMED | EF_TIMED_TS);
+    }
+    // Something new acknowledged (the first ACK always is): the peer's timeouts in a row end.
+    if ((sFlags & EF_ACK_SENT) === 0 || seqGt(p.ack, i[s + EI.lastAck]!)) i[r + EI.rtoRun] = 0;
+  }
+  if ((a & A_ANY_RETRANSMISSION) !== 0) {
+    if ((a & (A_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) !== 0) {
+      i[s + EI.rtoCount]!++;
+      const run = ++i[s + EI.rtoRun]!;
+      if (run > i[s + EI.rtoBackoff]!) i[s + EI.rtoBackoff] = run;
+    }
+    // Karn's rule: which copy an ACK answers is not known (but for the TSval it echoes).
+    if ((sFlags & EF_TIMED_TS) === 0) i[s + EI.flags]! &= ~EF_TIMED;
+  } else if (p.payloadLen > 0 && (fl & TH_SYN) === 0) {
+    if ((sFlags & EF_SENT_DATA) === 0) f[sf + EF.firstDataAt] = sinceStart(i, f, ci, cf, sec, nsec);
+    if ((sFlags & EF_TIMED) === 0 && (a & (A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE | A_OUT_OF_ORDER)) === 0 && (fl & (TH_FIN | TH_RST)) === 0) {
+      i[s + EI.timedEnd] = (p.seq + p.payloadLen) | 0;
+      f[sf + EF.timedAt] = sec + nsec * 1e-9;
+      if (p.hasTimestamp) {
+        i[s + EI.timedTsval] = p.tsVal;
+        i[s + EI.flags]! |= EF_TIMED | EF_TIMED_TS;
+      } else {
+        i[s + EI.flags]! |= EF_TIMED;
+      }
+    }
+  }
+}
+
+/** Charges `gap` seconds to the stall that held the connection, if any (timeSegment). */
+function stall(i: Int32Array, f: Float64Array, cf: number, s: number, r: number, sFlags: number, rFlags: number, gap: number): void {
+  if (((sFlags | rFlags) & EF_ZERO_WINDOW) !== 0) {
+    f[cf + CF.stallZeroWindow]! += gap;
+    return;
+  }
+  const sOut = (i[s + EI.sndNxt]! - i[r + EI.lastAck]!) | 0;
+  const rOut = (i[r + EI.sndNxt]! - i[s + EI.lastAck]!) | 0;
+  if (sOut <= 0 && rOut <= 0) {
+    f[cf + CF.stallApplication]! += gap;
+    return;
+  }
+  // A full window needs the scaling both SYNs agreed on.
+  if ((sFlags & rFlags & EF_SYN_CAPTURED) === 0) return;
+  if (windowFull(i, s, r, sOut) || windowFull(i, r, s, rOut)) f[cf + CF.stallWindowFull]! += gap;
+}
+
+/** Whether `out` bytes in flight from `from` leave less than one full segment of the window `to` advertised. */
+function windowFull(i: Int32Array, from: number, to: number, out: number): boolean {
+  if (out <= 0) return false;
+  const scale = i[from + EI.wscale]! >= 0 && i[to + EI.wscale]! >= 0 ? i[to + EI.wscale]! : 0;
+  const mss = i[to + EI.mss]! > 0 ? i[to + EI.mss]! : 536;
+  return i[to + EI.window]! * 2 ** scale - out < mss;
+}
+
+/**
+ * A round trip `leg` seconds from the capture point to the peer of `s` and back, for a segment `s`
+ * sent: with the capture point's round trip to `s` from the handshake it is `s`'s own. Without that
+ * (the handshake not seen, or its SYN sent again) it is only part of one, and no sample.
+ */
+function sample(rows: Rows, ci: number, cf: number, s: number, leg: number): void {
+  const i = rows.i;
+  const f = rows.f;
+  const near = f[cf + (s === ci + CI.SIZE ? CF.clientRtt : CF.serverRtt)]!;
+  if (near < 0) return;
+  const rtt = leg + near;
+  const n = i[ci + CI.rttCount]!;
+  if (n === 0 || rtt < f[cf + CF.rttMin]!) f[cf + CF.rttMin] = rtt;
+  if (rtt > f[cf + CF.rttMax]!) f[cf + CF.rttMax] = rtt;
+  i[ci + CI.rttCount] = n + 1;
+  let stride = i[ci + CI.rttStride]!;
+  if ((n & (stride - 1)) !== 0) return;
+  let kept = i[ci + CI.rttKept]!;
+  if (kept === RTT_KEPT) {
+    // Full: every other one stays, and from now on every other one of those to come.
+    for (let k = 0; k < RTT_KEPT / 2; k++) i[ci + CI.rtt + k] = i[ci + CI.rtt + 2 * k]!;
+    kept = RTT_KEPT / 2;
+    stride *= 2;
+    i[ci + CI.rttStride] = stride;
+    if ((n & (stride - 1)) !== 0) {
+      i[ci + CI.rttKept] = kept;
+      return;
+    }
+  }
+  i[ci + CI.rtt + kept] = Math.min(Math.round(rtt * 1e6), 0x7fffffff);
+  i[ci + CI.rttKept] = kept + 1;
+}
+
+/** A connection's round trips: the kept samples' median, in seconds (null: none). */
+export function rttMedian(i: Int32Array, ci: number): number | null {
+  const kept = i[ci + CI.rttKept]!;
+  if (kept === 0) return null;
+  const v = Array.from(i.subarray(ci + CI.rtt, ci + CI.rtt + kept)).sort((x, y) => x - y);
+  const m = kept >> 1;
+  return (kept & 1 ? v[m]! : (v[m - 1]! + v[m]!) / 2) * 1e-6;
+}
