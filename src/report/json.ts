@@ -7,7 +7,7 @@ import {
   type ConnectionRecord, type ConnectionTiming, type EndpointRecord, type RtoCount, type SegmentAnalysis,
 } from '../tcp/index.js';
 import type { Precision } from '../capture/index.js';
-import { addrToString, duration, isoTimestamp, possibleStateNames, timingDigits, whySentence } from './format.js';
+import { addrToString, duration, fixedSeconds, isoTimestamp, possibleStateNames, timingDigits, whySentence } from './format.js';
 import { VANTAGE_KEYS } from '../tcp/vantage.js';
 
 export const JSON_SCHEMA = 'tcpstate.report/1';
@@ -120,11 +120,11 @@ export function connectionJson(c: ConnectionRecord, report: Report, zeek?: ZeekR
 
 /**
  * `{...}` of where the connection's time went, in seconds: what the capture does not show is left
- * out (no handshake seen, no round trip sampled), and so are stalls and timeouts there were none of.
+ * out (no handshake seen, no round trip sampled), and so are the stalls and timeouts there were none of.
  */
 function timingJson(t: ConnectionTiming, p: Precision): string {
   const d = timingDigits(p);
-  const x = (v: number) => v.toFixed(d);
+  const x = (v: number) => fixedSeconds(v, d);
   let out = '';
   if (t.handshakeRtt !== null) out += `,"handshakeRtt":${x(t.handshakeRtt)}`;
   if (t.serverRtt !== null) out += `,"serverRtt":${x(t.serverRtt)}`;
@@ -139,7 +139,11 @@ function timingJson(t: ConnectionTiming, p: Precision): string {
   }
   const st = t.stalled;
   if (st.zeroWindow || st.windowFull || st.application) {
-    out += `,"stalled":{"zeroWindow":${x(st.zeroWindow)},"windowFull":${x(st.windowFull)},"application":${x(st.application)}}`;
+    let causes = '';
+    if (st.zeroWindow > 0) causes += `,"zeroWindow":${x(st.zeroWindow)}`;
+    if (st.windowFull > 0) causes += `,"windowFull":${x(st.windowFull)}`;
+    if (st.application > 0) causes += `,"application":${x(st.application)}`;
+    out += `,"stalled":{${causes.slice(1)}}`;
   }
   return `{${out.slice(1)}}`;
 }

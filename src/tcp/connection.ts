@@ -3,7 +3,7 @@ import {
   CF, CF_FINALIZED, CF_LINGERING, CF_REL_BASE_KNOWN, CF_REWRITTEN, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EF, EI,
   EF_FIN_SENT, EF_SENT_DATA, EF_SENT_RST, LOST_ENTRIES, type Rows,
 } from './layout.js';
-import { type ConnectionTiming, rttMedian } from './timing.js';
+import { type ConnectionTiming, rttMedian, TimingField } from './timing.js';
 import type { MptcpFacts } from './mptcp.js';
 import { TcpState } from './state.js';
 
@@ -118,31 +118,51 @@ export class Connection {
 
   /** Where its time went (tcp/timing.ts). */
   timing(): ConnectionTiming {
+    const t = this.timingInto(new Float64Array(TimingField.SIZE));
+    const known = (v: number) => (v >= 0 ? v : null);
+    return {
+      handshakeRtt: known(t[TimingField.handshakeRtt]!),
+      serverRtt: known(t[TimingField.serverRtt]!),
+      clientRtt: known(t[TimingField.clientRtt]!),
+      rtt: t[TimingField.rttSamples]! > 0
+        ? { min: t[TimingField.rttMin]!, p50: t[TimingField.rttP50]!, max: t[TimingField.rttMax]!, samples: t[TimingField.rttSamples]! } : null,
+      firstByte: known(t[TimingField.firstByte]!),
+      maxIdle: t[TimingField.maxIdle]!,
+      rto: [{ count: t[TimingField.rtoClient]!, backoff: t[TimingField.backoffClient]! }, { count: t[TimingField.rtoServer]!, backoff: t[TimingField.backoffServer]! }],
+      stalled: { zeroWindow: t[TimingField.stallZeroWindow]!, windowFull: t[TimingField.stallWindowFull]!, application: t[TimingField.stallApplication]! },
+    };
+  }
+
+  /** timing() into `t` (TimingField order; -1 where not known), without making objects. */
+  timingInto(t: Float64Array): Float64Array {
     const i = this.rows.i;
     const f = this.rows.f;
     const ci = this.ib;
     const cf = this.fb;
-    const known = (v: number) => (v >= 0 ? v : null);
+    const cl = this.client;
+    const sv = this.server;
     const irtt = f[cf + CF.irtt]!;
     const n = i[ci + CI.rttCount]!;
-    const cl = this.client.fb;
-    const sv = this.server.fb;
-    const data = EF_SENT_DATA;
-    const firstByte = (i[this.client.ib + EI.flags]! & data) !== 0 && (i[this.server.ib + EI.flags]! & data) !== 0 &&
-      f[sv + EF.firstDataAt]! >= f[cl + EF.firstDataAt]! ? f[sv + EF.firstDataAt]! - f[cl + EF.firstDataAt]! : null;
-    return {
-      handshakeRtt: irtt > 0 ? irtt : null,
-      serverRtt: known(f[cf + CF.serverRtt]!),
-      clientRtt: known(f[cf + CF.clientRtt]!),
-      rtt: n > 0 ? { min: f[cf + CF.rttMin]!, p50: rttMedian(i, ci)!, max: f[cf + CF.rttMax]!, samples: n } : null,
-      firstByte,
-      maxIdle: f[cf + CF.maxIdle]!,
-      rto: [
-        { count: i[this.client.ib + EI.rtoCount]!, backoff: i[this.client.ib + EI.rtoBackoff]! },
-        { count: i[this.server.ib + EI.rtoCount]!, backoff: i[this.server.ib + EI.rtoBackoff]! },
-      ],
-      stalled: { zeroWindow: f[cf + CF.stallZeroWindow]!, windowFull: f[cf + CF.stallWindowFull]!, application: f[cf + CF.stallApplication]! },
-    };
+    t[TimingField.handshakeRtt] = irtt > 0 ? irtt : -1;
+    t[TimingField.serverRtt] = f[cf + CF.serverRtt]!;
+    t[TimingField.clientRtt] = f[cf + CF.clientRtt]!;
+    t[TimingField.rttMin] = n > 0 ? f[cf + CF.rttMin]! : -1;
+    t[TimingField.rttP50] = n > 0 ? rttMedian(i, ci)! : -1;
+    t[TimingField.rttMax] = n > 0 ? f[cf + CF.rttMax]! : -1;
+    t[TimingField.rttSamples] = n;
+    const both = (i[cl.ib + EI.flags]! & i[sv.ib + EI.flags]! & EF_SENT_DATA) !== 0;
+    const first = f[sv.fb + EF.firstDataAt]! - f[cl.fb + EF.firstDataAt]!;
+    // The client's first byte to the server's: none when the server spoke first (a banner).
+    t[TimingField.firstByte] = both && first >= 0 ? first : -1;
+    t[TimingField.maxIdle] = f[cf + CF.maxIdle]!;
+    t[TimingField.stallZeroWindow] = f[cf + CF.stallZeroWindow]!;
+    t[TimingField.stallWindowFull] = f[cf + CF.stallWindowFull]!;
+    t[TimingField.stallApplication] = f[cf + CF.stallApplication]!;
+    t[TimingField.rtoClient] = i[cl.ib + EI.rtoCount]!;
+    t[TimingField.rtoServer] = i[sv.ib + EI.rtoCount]!;
+    t[TimingField.backoffClient] = i[cl.ib + EI.rtoBackoff]!;
+    t[TimingField.backoffServer] = i[sv.ib + EI.rtoBackoff]!;
+    return t;
   }
 
   lost(): LostSegment[] {

@@ -2,13 +2,17 @@ import { type Connection, endedNormally, type Eviction, type LostSegment, TRANSI
 import { type ConnectionRecord, type ConnectionTiming, type EndpointRecord, endpointRecord, type SegmentAnalysis, synNotAnswered } from './record.js';
 import type { TcpState } from './state.js';
 import type { MptcpFacts } from './mptcp.js';
+import { TimingField } from './timing.js';
 
 /**
  * Finished connections packed in fixed-size binary records, so that a capture with
  * millions of connections keeps RECORD_BYTES each (plus 32 bytes per transition when
  * transitions are kept) instead of a graph of objects.
  */
-export const RECORD_BYTES = 248;
+/** Where a record's timing begins: TimingField's doubles, then its counts as 32-bit integers. */
+const TIMING_AT = 144;
+/** A multiple of 8, so that every record's doubles are aligned. */
+export const RECORD_BYTES = (TIMING_AT + 8 * TimingField.rttSamples + 4 * (TimingField.SIZE - TimingField.rttSamples) + 7) & ~7;
 const CHUNK_SHIFT = 16;
 const CHUNK_RECORDS = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = CHUNK_RECORDS - 1;
@@ -36,6 +40,7 @@ export class ConnectionStore {
   /** The MPTCP facts of the records of subflows, by record index. */
   private readonly mptcp = new Map<number, MptcpFacts>();
   count = 0;
+  private readonly timingScratch = new Float64Array(TimingField.SIZE);
 
   constructor(private readonly keepTransitions: boolean) {}
 
@@ -124,38 +129,24 @@ export class ConnectionStore {
     v.setUint8(o + 141, sv.alternatives & 0xff);
     v.setUint8(o + 142, cl.why);
     v.setUint8(o + 143, sv.why);
-    const t = c.timing();
-    v.setFloat64(o + 144, t.handshakeRtt ?? -1, true);
-    v.setFloat64(o + 152, t.serverRtt ?? -1, true);
-    v.setFloat64(o + 160, t.clientRtt ?? -1, true);
-    v.setFloat64(o + 168, t.rtt?.min ?? -1, true);
-    v.setFloat64(o + 176, t.rtt?.p50 ?? -1, true);
-    v.setFloat64(o + 184, t.rtt?.max ?? -1, true);
-    v.setFloat64(o + 192, t.firstByte ?? -1, true);
-    v.setFloat64(o + 200, t.maxIdle, true);
-    v.setFloat64(o + 208, t.stalled.zeroWindow, true);
-    v.setFloat64(o + 216, t.stalled.windowFull, true);
-    v.setFloat64(o + 224, t.stalled.application, true);
-    v.setUint32(o + 232, t.rtt?.samples ?? 0, true);
-    v.setUint32(o + 236, t.rto[0].count, true);
-    v.setUint32(o + 240, t.rto[1].count, true);
-    v.setUint16(o + 244, Math.min(t.rto[0].backoff, 0xffff), true);
-    v.setUint16(o + 246, Math.min(t.rto[1].backoff, 0xffff), true);
+    // Its timing, TimingField by TimingField: doubles, then the counts as 32-bit integers.
+    const t = c.timingInto(this.timingScratch);
+    for (let k = 0; k < TimingField.rttSamples; k++) v.setFloat64(o + TIMING_AT + 8 * k, t[k]!, true);
+    for (let k = TimingField.rttSamples; k < TimingField.SIZE; k++) v.setUint32(o + TIMING_AT + 8 * TimingField.rttSamples + 4 * (k - TimingField.rttSamples), t[k]!, true);
   }
 
   private timing(v: DataView, o: number): ConnectionTiming {
-    const known = (at: number) => {
-      const x = v.getFloat64(o + at, true);
-      return x >= 0 ? x : null;
-    };
-    const samples = v.getUint32(o + 232, true);
+    const d = (k: TimingField) => v.getFloat64(o + TIMING_AT + 8 * k, true);
+    const u = (k: TimingField) => v.getUint32(o + TIMING_AT + 8 * TimingField.rttSamples + 4 * (k - TimingField.rttSamples), true);
+    const known = (k: TimingField) => (d(k) >= 0 ? d(k) : null);
+    const samples = u(TimingField.rttSamples);
     return {
-      handshakeRtt: known(144), serverRtt: known(152), clientRtt: known(160),
-      rtt: samples > 0 ? { min: v.getFloat64(o + 168, true), p50: v.getFloat64(o + 176, true), max: v.getFloat64(o + 184, true), samples } : null,
-      firstByte: known(192),
-      maxIdle: v.getFloat64(o + 200, true),
-      rto: [{ count: v.getUint32(o + 236, true), backoff: v.getUint16(o + 244, true) }, { count: v.getUint32(o + 240, true), backoff: v.getUint16(o + 246, true) }],
-      stalled: { zeroWindow: v.getFloat64(o + 208, true), windowFull: v.getFloat64(o + 216, true), application: v.getFloat64(o + 224, true) },
+      handshakeRtt: known(TimingField.handshakeRtt), serverRtt: known(TimingField.serverRtt), clientRtt: known(TimingField.clientRtt),
+      rtt: samples > 0 ? { min: d(TimingField.rttMin), p50: d(TimingField.rttP50), max: d(TimingField.rttMax), samples } : null,
+      firstByte: known(TimingField.firstByte),
+      maxIdle: d(TimingField.maxIdle),
+      rto: [{ count: u(TimingField.rtoClient), backoff: u(TimingField.backoffClient) }, { count: u(TimingField.rtoServer), backoff: u(TimingField.backoffServer) }],
+      stalled: { zeroWindow: d(TimingField.stallZeroWindow), windowFull: d(TimingField.stallWindowFull), application: d(TimingField.stallApplication) },
     };
   }
 

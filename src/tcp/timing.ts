@@ -127,7 +127,7 @@ function windowFull(i: Int32Array, from: number, to: number, out: number): boole
   if (out <= 0) return false;
   const scale = i[from + EI.wscale]! >= 0 && i[to + EI.wscale]! >= 0 ? i[to + EI.wscale]! : 0;
   const mss = i[to + EI.mss]! > 0 ? i[to + EI.mss]! : 536;
-  return i[to + EI.window]! * 2 ** scale - out < mss;
+  return i[to + EI.window]! * (1 << scale) - out < mss;
 }
 
 /**
@@ -163,11 +163,29 @@ function sample(rows: Rows, ci: number, cf: number, s: number, leg: number): voi
   i[ci + CI.rttKept] = kept + 1;
 }
 
+/** Scratch for rttMedian. */
+const KEPT = new Int32Array(RTT_KEPT);
+
 /** A connection's round trips: the kept samples' median, in seconds (null: none). */
 export function rttMedian(i: Int32Array, ci: number): number | null {
   const kept = i[ci + CI.rttKept]!;
   if (kept === 0) return null;
-  const v = Array.from(i.subarray(ci + CI.rtt, ci + CI.rtt + kept)).sort((x, y) => x - y);
+  // Insertion sort of at most RTT_KEPT, into scratch: this runs once per connection.
+  for (let k = 0; k < kept; k++) {
+    const v = i[ci + CI.rtt + k]!;
+    let j = k;
+    while (j > 0 && KEPT[j - 1]! > v) {
+      KEPT[j] = KEPT[j - 1]!;
+      j--;
+    }
+    KEPT[j] = v;
+  }
   const m = kept >> 1;
-  return (kept & 1 ? v[m]! : (v[m - 1]! + v[m]!) / 2) * 1e-6;
+  return (kept & 1 ? KEPT[m]! : (KEPT[m - 1]! + KEPT[m]!) / 2) * 1e-6;
+}
+
+/** The fields of timing() in a flat array (TIMING_FIELDS, -1 where not known), for the store: no objects per connection. */
+export const enum TimingField {
+  handshakeRtt, serverRtt, clientRtt, rttMin, rttP50, rttMax, firstByte, maxIdle, stallZeroWindow, stallWindowFull, stallApplication,
+  rttSamples, rtoClient, rtoServer, backoffClient, backoffServer, SIZE,
 }
