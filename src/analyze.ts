@@ -56,7 +56,7 @@ export interface AnalyzeOptions {
   onProgress?: ((packets: number, bytes: number) => void) | null;
 }
 
-/** 140 bytes each (see tcp/store.ts): 140 MB for a million rows. */
+/** 256 bytes each (see tcp/store.ts): 256 MB for a million rows. */
 export const DEFAULT_MAX_ROWS = 1_000_000;
 
 const DEFAULTS: Required<AnalyzeOptions> = {

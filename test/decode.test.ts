@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, renderJson, renderText, STATE_NAMES } from '../src/index.js';
-import { DecodedPacket, decodePacket, decodeTcpOptions, ENCAP_NAMES, NotDecoded, TH_ACK, TH_SYN } from '../src/decode/index.js';
+import { DecodedPacket, decodePacket, decodeTcpOptions, ENCAP_NAMES, NotDecoded, segmentTimestamps, TH_ACK, TH_SYN } from '../src/decode/index.js';
 import { ipv4ToString, ipv6ToString } from '../src/report/index.js';
 import { casesIn } from './golden/cases.js';
 import { conns, frame, memoryInput, pcapHeader, pcapRecord, type Seg } from './helpers/build.js';
@@ -146,14 +146,24 @@ describe('decoding built packets', () => {
       .toEqual([1460, true, true, 5, 6, 7, 1, false]);
   });
 
-  it('options of other segments are read on request, but for timestamps where stacks put them (NOP, NOP, TS)', () => {
+  it('timestamps of other segments are read on request: in place (NOP, NOP, TS), else by the whole walk', () => {
     const opts = [1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 8];
     const d = decode(ipv4Packet({ t: 0, from: 'c', flags: '.', seq: 7, ack: 1, options: opts }), 228);
-    expect([d.optionsDecoded, d.hasTimestamp, d.tsVal, d.tsEcr]).toEqual([false, true, 9, 8]);
-    // Elsewhere in the options (SACK first, then TS), and after a segment that had them: none until the whole walk.
-    const sackFirst = [1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 8];
+    expect(d.optionsDecoded).toBe(false);
+    expect([segmentTimestamps(d), d.tsVal, d.tsEcr, d.optionsDecoded]).toEqual([true, 9, 8, false]);
+    // SACK first, then TS: found by the walk of every option.
+    const sackFirst = [1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 6];
     decode(ipv4Packet({ t: 0, from: 'c', flags: '.', seq: 7, ack: 1, options: sackFirst }), 228, d);
-    expect([d.optionsDecoded, d.hasTimestamp]).toEqual([false, false]);
+    expect([segmentTimestamps(d), d.tsVal, d.tsEcr, d.optionsDecoded]).toEqual([true, 7, 6, true]);
+    // None: not the last segment's.
+    decode(ipv4Packet({ t: 0, from: 'c', flags: '.', seq: 7, ack: 1 }), 228, d);
+    expect(segmentTimestamps(d)).toBe(false);
+  });
+
+  it('options of other segments are read on request', () => {
+    const opts = [1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 8];
+    const d = decode(ipv4Packet({ t: 0, from: 'c', flags: '.', seq: 7, ack: 1, options: opts }), 228);
+    expect([d.optionsDecoded]).toEqual([false]);
     const data = ipv4Packet({ t: 0, from: 'c', flags: '.', seq: 7, ack: 1, options: opts });
     decodePacket(data, 0, data.length, data.length, 228, d);
     decodeTcpOptions(data, d);

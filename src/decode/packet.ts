@@ -42,6 +42,7 @@ export function decodePacket(data: Uint8Array, start: number, caplen: number, or
   out.encap = 0;
   out.encapDepth = 0;
   out.fragment = false;
+  out.data = data;
   out.frameStart = start;
   out.end = start + caplen;
   out.wireLen = origLen;
@@ -333,22 +334,39 @@ function tcp(d: Uint8Array, o: number, segLen: number, out: DecodedPacket): bool
   out.checksum = u16(d, o + 16);
   out.urgent = u16(d, o + 18);
   out.payloadLen = segLen - hl;
-  // The state machine needs options only from SYNs (window scale); others are read on request, but for timestamps.
+  // The state machine needs options only from SYNs (window scale); others are read on request.
   if (out.flags & TH_SYN) {
     decodeTcpOptions(d, out);
   } else {
     out.optionsDecoded = false;
-    out.hasTimestamp = false;
-    // TCP timestamps of every segment (round trips, tcp/timing.ts): read in place where nearly every
-    // stack puts them (NOP, NOP, TS first), without the whole walk of the options.
-    if (hl >= 32 && d[o + 20] === 1 && d[o + 21] === 1 && d[o + 22] === 8 && d[o + 23] === 10) {
-      out.hasTimestamp = true;
-      out.tsVal = u32(d, o + 24);
-      out.tsEcr = u32(d, o + 28);
-    }
     // A reset's MPTCP option says whether it aborted the MPTCP connection (MP_FASTCLOSE) or the subflow alone (MP_TCPRST).
     if ((out.flags & TH_RST) !== 0) scanMptcp(d, out);
   }
+  return true;
+}
+
+/**
+ * Reads the TCP timestamps of the segment last decoded into `p` (hasTimestamp, tsVal, tsEcr) and
+ * says whether it has them: in place where nearly every stack puts them (NOP, NOP, TS first), else
+ * by the whole walk of the options. For the segments that need them (tcp/timing.ts's round trips),
+ * not every one: that would cost every packet some ten nanoseconds.
+ */
+export function segmentTimestamps(p: DecodedPacket): boolean {
+  if (p.optionsDecoded) return p.hasTimestamp;
+  const d = p.data;
+  const o = p.tcpOffset;
+  if (p.tcpHeaderLen < 32) {
+    if (p.tcpHeaderLen > 20) decodeTcpOptions(d, p);
+    else p.hasTimestamp = false;
+    return p.hasTimestamp;
+  }
+  if (d[o + 20] !== 1 || d[o + 21] !== 1 || d[o + 22] !== 8 || d[o + 23] !== 10) {
+    decodeTcpOptions(d, p);
+    return p.hasTimestamp;
+  }
+  p.tsVal = u32(d, o + 24);
+  p.tsEcr = u32(d, o + 28);
+  p.hasTimestamp = true;
   return true;
 }
 

@@ -15,7 +15,11 @@ export const TH_AE = 0x100;
  * One decoded packet, allocated once and overwritten for every packet (gopacket's
  * DecodeFromBytes pattern). Addresses are four 32-bit words; IPv4 uses word 0.
  */
+const EMPTY = new Uint8Array(0);
+
 export class DecodedPacket {
+  /** The array given to decodePacket (a reference, not a copy), for what is read from it on request (segmentTimestamps). */
+  data: Uint8Array = EMPTY;
   /** Where the frame lies in the array given to decodePacket: [frameStart, end). Offsets below are into that array. */
   frameStart = 0;
   end = 0;

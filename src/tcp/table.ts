@@ -183,7 +183,7 @@ export class ConnectionTable implements TimerHost {
     if ((p.flags & (TH_SYN | TH_RST)) !== 0 && p.mptcpSubtype >= 0) mptcpSegment(i, ci, p, fromClient);
     const a = analyzeSegment(i, f, ci, cf, s, sf, r, rf, p, ts, sec, nsec);
     this.analysis = a;
-    timeSegment(this.rows, ci, cf, s, sf, r, rf, p, a, sec, nsec, gap);
+    timeSegment(i, f, ci, cf, s, sf, r, rf, p, a, sec, nsec, gap);
     this.machine.segment(ci, cf, s, sf, r, rf, p, packet, sec, nsec);
     if ((i[ci + CI.flags]! & CF_LINGERING) === 0 && this.isFullyClosed(slot)) this.schedule(slot, TIMER_LINGER, 0, sec, nsec);
   }

@@ -1,10 +1,11 @@
+import { segmentTimestamps } from '../decode/packet.js';
 import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/segment.js';
 import {
   A_ANY_RETRANSMISSION, A_KEEP_ALIVE, A_OUT_OF_ORDER, A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION, A_ZERO_WINDOW_PROBE,
 } from './analysis.js';
 import {
   CF, CI, EF, EF_ACK_SENT, EF_FIN_SENT, EF_SENT_DATA, EF_SENT_RST, EF_SYN_CAPTURED, EF_TIMED, EF_TIMED_TS, EF_ZERO_WINDOW, EI,
-  RTT_KEPT, type Rows, sinceStart,
+  RTT_KEPT, sinceStart,
 } from './layout.js';
 import { seqGe, seqGt } from './seq.js';
 
@@ -39,13 +40,19 @@ export interface RtoCount {
 const CLOSING = EF_FIN_SENT | EF_SENT_RST;
 
 /**
+ * Shorter gaps between two packets are no stall: back-to-back segments and ACKs, which on a fast
+ * path are most of them (and not charging them keeps the per-packet cost down).
+ */
+export const STALL_FLOOR = 0.001;
+
+/**
  * Where the time of a connection went, as seen at the capture point, for the segment `p` sent by
  * side `s` to side `r` (the offsets of analysis.ts), with Wireshark's analysis flags `a` of it,
  * `gap` seconds after the connection's previous packet. Runs before the state machine, so that the
  * sides' sequence fields still say what was in flight during the gap.
  *
- * - The gap is the longest idle time if it is, and is charged to a stall by what held both sides
- *   during it: a receiver's zero window; a sender with a window's worth in flight; nothing in flight
+ * - The gap is the longest idle time if it is, and, from STALL_FLOOR up, is charged to a stall by
+ *   what held both sides during it: a receiver's zero window; a sender with a window's worth in flight; nothing in flight
  *   either way with both sides open, which is an application not sending (a server thinking, a
  *   client not asking). Gaps while bytes are in flight and the window open are the network's.
  * - Round trips are sampled per direction from a data segment to the first ACK that covers it: with
@@ -56,17 +63,26 @@ const CLOSING = EF_FIN_SENT | EF_SENT_RST;
  * - A plain retransmission (not fast, not out of order) is a retransmission timeout; timeouts with
  *   no new ACK from the peer between them are one backoff.
  */
-export function timeSegment(rows: Rows, ci: number, cf: number, s: number, sf: number, r: number, rf: number, p: DecodedPacket, a: number,
-  sec: number, nsec: number, gap: number): void {
-  const i = rows.i;
-  const f = rows.f;
+export function timeSegment(i: Int32Array, f: Float64Array, ci: number, cf: number, s: number, sf: number, r: number, rf: number,
+  p: DecodedPacket, a: number, sec: number, nsec: number, gap: number): void {
+  if (gap > f[cf + CF.maxIdle]!) f[cf + CF.maxIdle] = gap;
+  // Most segments have nothing else to do here (data while one is timed, ACKs short of it): told
+  // apart in this small function, which inlines, from the rest, which is a call.
   const fl = p.flags;
   const sFlags = i[s + EI.flags]!;
   const rFlags = i[r + EI.flags]!;
-  if (gap > 0) {
-    if (gap > f[cf + CF.maxIdle]!) f[cf + CF.maxIdle] = gap;
-    if ((sFlags & rFlags & EF_ACK_SENT) !== 0 && ((sFlags | rFlags) & CLOSING) === 0) stall(i, f, cf, s, r, sFlags, rFlags, gap);
+  if (gap >= STALL_FLOOR || a !== 0 || (fl & TH_SYN) !== 0 ||
+      ((fl & TH_ACK) !== 0 && (((rFlags & EF_TIMED) !== 0 && seqGe(p.ack, i[r + EI.timedEnd]!)) || i[r + EI.rtoRun] !== 0)) ||
+      (p.payloadLen > 0 && (sFlags & (EF_TIMED | EF_SENT_DATA)) !== (EF_TIMED | EF_SENT_DATA))) {
+    timeRest(i, f, ci, cf, s, sf, r, rf, p, a, sec, nsec, gap, sFlags, rFlags);
   }
+}
+
+/** timeSegment() of the segments it has more to do for. */
+function timeRest(i: Int32Array, f: Float64Array, ci: number, cf: number, s: number, sf: number, r: number, rf: number,
+  p: DecodedPacket, a: number, sec: number, nsec: number, gap: number, sFlags: number, rFlags: number): void {
+  const fl = p.flags;
+  if (gap >= STALL_FLOOR && (sFlags & rFlags & EF_ACK_SENT) !== 0 && ((sFlags | rFlags) & CLOSING) === 0) stall(i, f, cf, s, r, sFlags, rFlags, gap);
   if ((fl & TH_SYN) !== 0) {
     i[s + EI.flags] = sFlags | EF_SYN_CAPTURED;
     if (p.mss >= 0) i[s + EI.mss] = p.mss;
@@ -74,13 +90,13 @@ export function timeSegment(rows: Rows, ci: number, cf: number, s: number, sf: n
   if ((fl & TH_ACK) !== 0) {
     // The ACK of the segment the peer is timing.
     if ((rFlags & EF_TIMED) !== 0 && seqGe(p.ack, i[r + EI.timedEnd]!)) {
-      if ((rFlags & EF_TIMED_TS) === 0 || (p.hasTimestamp && (p.tsEcr | 0) === i[r + EI.timedTsval])) {
-        sample(rows, ci, cf, r, sec + nsec * 1e-9 - f[rf + EF.timedAt]!);
+      if ((rFlags & EF_TIMED_TS) === 0 || (segmentTimestamps(p) && (p.tsEcr | 0) === i[r + EI.timedTsval])) {
+        sample(i, f, ci, cf, r, sec + nsec * 1e-9 - f[rf + EF.timedAt]!);
       }
       i[r + EI.flags] = rFlags & ~(EF_TIMED | EF_TIMED_TS);
     }
     // Something new acknowledged (the first ACK always is): the peer's timeouts in a row end.
-    if ((sFlags & EF_ACK_SENT) === 0 || seqGt(p.ack, i[s + EI.lastAck]!)) i[r + EI.rtoRun] = 0;
+    if (i[r + EI.rtoRun] !== 0 && ((sFlags & EF_ACK_SENT) === 0 || seqGt(p.ack, i[s + EI.lastAck]!))) i[r + EI.rtoRun] = 0;
   }
   if ((a & A_ANY_RETRANSMISSION) !== 0) {
     if ((a & (A_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) !== 0) {
@@ -95,7 +111,7 @@ export function timeSegment(rows: Rows, ci: number, cf: number, s: number, sf: n
     if ((sFlags & EF_TIMED) === 0 && (a & (A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE | A_OUT_OF_ORDER)) === 0 && (fl & (TH_FIN | TH_RST)) === 0) {
       i[s + EI.timedEnd] = (p.seq + p.payloadLen) | 0;
       f[sf + EF.timedAt] = sec + nsec * 1e-9;
-      if (p.hasTimestamp) {
+      if (segmentTimestamps(p)) {
         i[s + EI.timedTsval] = p.tsVal;
         i[s + EI.flags]! |= EF_TIMED | EF_TIMED_TS;
       } else {
@@ -135,9 +151,7 @@ function windowFull(i: Int32Array, from: number, to: number, out: number): boole
  * sent: with the capture point's round trip to `s` from the handshake it is `s`'s own. Without that
  * (the handshake not seen, or its SYN sent again) it is only part of one, and no sample.
  */
-function sample(rows: Rows, ci: number, cf: number, s: number, leg: number): void {
-  const i = rows.i;
-  const f = rows.f;
+function sample(i: Int32Array, f: Float64Array, ci: number, cf: number, s: number, leg: number): void {
   const near = f[cf + (s === ci + CI.SIZE ? CF.clientRtt : CF.serverRtt)]!;
   if (near < 0) return;
   const rtt = leg + near;
