@@ -73,25 +73,47 @@ export const enum EI {
   why,
   /** The arrivals still in question: PENDING entries of PENDING_INTS integers (see machine.ts). */
   pending,
-  /** The journal: JOURNAL_ENTRIES entries of two integers, what happened (TcpEvent | status << 8) and its nanoseconds. */
+  /**
+   * The journal: JOURNAL_ENTRIES entries of JOURNAL_INTS integers: what happened (TcpEvent |
+   * status << 8), its nanoseconds, its packet and its second (packetRel, secRel), and its order key.
+   */
   // PENDING_ENTRIES entries of PENDING_INTS before it (enum members take literals only).
-  journal = pending + 8,
-  // JOURNAL_ENTRIES entries of 2.
-  SIZE = journal + 16,
+  journal = pending + 16,
+  // JOURNAL_ENTRIES entries of JOURNAL_INTS.
+  SIZE = journal + 40,
 }
 
 /** Events in one endpoint's journal at most: a whole ordinary connection takes five or six. */
 export const JOURNAL_ENTRIES = 8;
+/** Per journal entry: event and status, nanoseconds, packet (packetRel), second (secRel), order key (see machine.ts). */
+export const JOURNAL_INTS = 5;
 /** Arrivals in question at once on one endpoint at most (a FIN and the ACK of our FIN may both be). */
 export const PENDING_ENTRIES = 2;
-/** Per pending arrival: its journal entry (-1: free), the sequence number or ACK that shows it arrived, copies sent, the last copy's nanoseconds. */
-export const PENDING_INTS = 4;
 /**
- * Per pending arrival: the last copy's packet number and second; the packet that showed it had not
- * arrived (0: none); and an order key: while Refuted, of the moment that showed it (an arrival after
- * it is ordered there), else of the last copy's capture (an arrival with that copy is ordered there).
+ * Per pending arrival: its journal entry (-1: free), the sequence number or ACK that shows it
+ * arrived, copies sent, the last copy's nanoseconds; the last copy's packet and second (packetRel,
+ * secRel); the packet that showed it had not arrived (packetRel, 0: none); and an order key: while
+ * Refuted, of the moment that showed it (an arrival after it is ordered there), else of the last
+ * copy's capture (an arrival with that copy is ordered there).
  */
-export const PENDING_FLOATS = 4;
+export const PENDING_INTS = 8;
+
+/**
+ * A packet number as the journal keeps it, in 32 bits: from the connection's first packet, 1 for
+ * that one; 0 stays 0 (a timer, or none). And back.
+ */
+export function packetRel(f: Float64Array, cf: number, packet: number): number {
+  return packet === 0 ? 0 : packet - f[cf + CF.firstPacket]! + 1;
+}
+
+export function packetAbs(f: Float64Array, cf: number, rel: number): number {
+  return rel === 0 ? 0 : f[cf + CF.firstPacket]! + rel - 1;
+}
+
+/** A capture's whole second as the journal keeps it: from the connection's first packet's (it may run backwards). */
+export function secRel(f: Float64Array, cf: number, sec: number): number {
+  return sec - f[cf + CF.startSec]!;
+}
 
 /** Doubles of one endpoint, from its base (ENDPOINT_FLOATS apart). */
 export const enum EF {
@@ -119,13 +141,7 @@ export const enum EF {
   /** When this side last sent a segment again, and the interval since the one before (its retransmission timeout, roughly). */
   lastRetransmitAt,
   retransmitInterval,
-  /** The pending arrivals' PENDING_FLOATS doubles. */
-  pending,
-  /** The journal's packet numbers (0: a timer), seconds and order keys (machine.ts), JOURNAL_ENTRIES each. */
-  // PENDING_ENTRIES entries of PENDING_FLOATS before it (enum members take literals only).
-  journal = pending + 8,
-  // JOURNAL_ENTRIES entries of 3.
-  SIZE = journal + 24,
+  SIZE,
 }
 
 /** Bits of EI.flags. */
@@ -355,8 +371,8 @@ export class Rows {
 }
 
 // The enums above take literals only: they must agree with the constants they are sized by.
-if (EI.journal - EI.pending !== PENDING_ENTRIES * PENDING_INTS || EI.SIZE - EI.journal !== 2 * JOURNAL_ENTRIES ||
-    EF.journal - EF.pending !== PENDING_ENTRIES * PENDING_FLOATS || EF.SIZE - EF.journal !== 3 * JOURNAL_ENTRIES || CF.SIZE - CF.lost !== 2 * LOST_ENTRIES ||
+if (EI.journal - EI.pending !== PENDING_ENTRIES * PENDING_INTS || EI.SIZE - EI.journal !== JOURNAL_INTS * JOURNAL_ENTRIES ||
+    CF.SIZE - CF.lost !== 2 * LOST_ENTRIES ||
     CI.evidence - CI.rtt !== RTT_KEPT) {
   throw new Error('layout.ts: the row sizes disagree with their constants');
 }

@@ -3,7 +3,7 @@ import { type Connection, packTransition } from './connection.js';
 import {
   CF, CF_REWRITTEN, CI, CONN_FLOATS, CONN_INTS, EF, EF_ACCEPTED_RST, EF_ACK_SENT, EF_FIN_ACKED, EF_FIN_SENT, EF_HAS_PENDING, EF_ISS_KNOWN, EF_JOURNAL_FULL,
   EF_PEER_FIN_SEEN, EF_PEER_SYN_SEEN, EF_REFUSED_SEGMENT, EF_SENT_DATA, EF_SENT_RST, EF_SEQ_SEEN, EF_SYN_ACK_SENT, EF_ZERO_WINDOW, EI,
-  JOURNAL_ENTRIES, LOST_ENTRIES, PENDING_ENTRIES, PENDING_FLOATS, PENDING_INTS, type Rows, sinceStart,
+  JOURNAL_ENTRIES, JOURNAL_INTS, LOST_ENTRIES, packetAbs, packetRel, PENDING_ENTRIES, PENDING_INTS, type Rows, secRel, sinceStart,
 } from './layout.js';
 import { seqAdd, seqGe, seqGt, seqLt } from './seq.js';
 import { EVENT_NAMES, STATE_COUNT, TcpEvent, TcpState, Why } from './state.js';
@@ -218,11 +218,14 @@ export class TcpMachine {
     let k = -1;
     if (n < JOURNAL_ENTRIES) {
       k = n;
-      i[ep + EI.journal + 2 * k] = e | (status << 8);
-      i[ep + EI.journal + 2 * k + 1] = nsec;
-      f[ef + EF.journal + 3 * k] = packet;
-      f[ef + EF.journal + 3 * k + 1] = sec;
-      f[ef + EF.journal + 3 * k + 2] = ++i[ci + CI.orders]!;
+      const cf = (ci / CONN_INTS) * CONN_FLOATS;
+      const jo = ep + EI.journal + JOURNAL_INTS * k;
+      i[jo] = e | (status << 8);
+      i[jo + 1] = nsec;
+      i[jo + 2] = packetRel(f, cf, packet);
+      i[jo + 3] = secRel(f, cf, sec);
+      // Order keys are even as they are handed out: an odd one falls between two (after one, before the next).
+      i[jo + 4] = 2 * ++i[ci + CI.orders]!;
       i[ep + EI.journalLen] = n + 1;
     } else {
       i[ep + EI.flags]! |= EF_JOURNAL_FULL;
@@ -266,19 +269,20 @@ export class TcpMachine {
     f[ef + EF.stateSince] = f[cf + CF.startSec]! + i[ci + CI.startNsec]! * 1e-9;
     f[ef + EF.finWait1Seconds] = f[ef + EF.finWait2Seconds] = f[ef + EF.closeWaitSeconds] = f[ef + EF.lastAckSeconds] = 0;
     const since = f[ef + EF.stateSince]!;
-    const n = this.order(ep, ef);
+    const n = this.order(ep);
     this.replaying = true;
     let sec = 0;
     let nsec = 0;
     for (let q = 0; q < n; q++) {
       const k = this.sorted[q]!;
-      const v = i[ep + EI.journal + 2 * k]!;
+      const jo = ep + EI.journal + JOURNAL_INTS * k;
+      const v = i[jo]!;
       if ((v >> 8) === Status.Refuted) continue;
       const from = i[ep + EI.state]!;
-      this.take(ci, ep, ef, (v & 0xff) as TcpEvent, f[ef + EF.journal + 3 * k + 1]!, i[ep + EI.journal + 2 * k + 1]!);
+      this.take(ci, ep, ef, (v & 0xff) as TcpEvent, f[cf + CF.startSec]! + i[jo + 3]!, i[jo + 1]!);
       if (i[ep + EI.state] !== from) {
-        sec = f[ef + EF.journal + 3 * k + 1]!;
-        nsec = i[ep + EI.journal + 2 * k + 1]!;
+        sec = f[cf + CF.startSec]! + i[jo + 3]!;
+        nsec = i[jo + 1]!;
       }
     }
     this.replaying = false;
@@ -292,15 +296,16 @@ export class TcpMachine {
 
   /** The endpoint's journal entries by order key (appended in order, but a confirmed arrival can move later). */
   /** The endpoint's journal entries in the order they happened, into `this.sorted`; returns how many. */
-  private order(ep: number, ef: number): number {
-    const n = this.rows.i[ep + EI.journalLen]!;
-    const f = this.rows.f;
+  private order(ep: number): number {
+    const i = this.rows.i;
+    const n = i[ep + EI.journalLen]!;
     const ks = this.sorted;
+    const keys = ep + EI.journal + 4;
     // Insertion sort: at most JOURNAL_ENTRIES, nearly always in order already.
     for (let k = 0; k < n; k++) {
-      const key = f[ef + EF.journal + 3 * k + 2]!;
+      const key = i[keys + JOURNAL_INTS * k]!;
       let j = k;
-      while (j > 0 && f[ef + EF.journal + 3 * ks[j - 1]! + 2]! > key) {
+      while (j > 0 && i[keys + JOURNAL_INTS * ks[j - 1]!]! > key) {
         ks[j] = ks[j - 1]!;
         j--;
       }
@@ -310,15 +315,15 @@ export class TcpMachine {
   }
 
   private status(ep: number, k: number): Status {
-    return (this.rows.i[ep + EI.journal + 2 * k]! >> 8) as Status;
+    return (this.rows.i[ep + EI.journal + JOURNAL_INTS * k]! >> 8) as Status;
   }
 
   private setStatus(ep: number, k: number, s: Status): void {
     const i = this.rows.i;
-    const v = i[ep + EI.journal + 2 * k]!;
+    const v = i[ep + EI.journal + JOURNAL_INTS * k]!;
     // An arrival taken into the history (Pending) and taken out again: the history is rewritten.
     if (s === Status.Refuted && (v >> 8) !== Status.Refuted) this.rewritten(ep);
-    i[ep + EI.journal + 2 * k] = (v & 0xff) | (s << 8);
+    i[ep + EI.journal + JOURNAL_INTS * k] = (v & 0xff) | (s << 8);
   }
 
   /** What was seen at some packet is no longer the history of the connection the endpoint at `ep` belongs to. */
@@ -327,7 +332,7 @@ export class TcpMachine {
   }
 
   private eventAt(ep: number, k: number): TcpEvent {
-    return (this.rows.i[ep + EI.journal + 2 * k]! & 0xff) as TcpEvent;
+    return (this.rows.i[ep + EI.journal + JOURNAL_INTS * k]! & 0xff) as TcpEvent;
   }
 
   // ---------------------------------------------------------------- a new connection
@@ -480,34 +485,34 @@ export class TcpMachine {
       if (acknowledged(e)) {
         if ((f & TH_ACK) !== 0 && seqGe(p.ack, aux) && !(f & TH_RST)) confirm = true;
         // Its SYN again after our SYN,ACK could have reached it: the SYN,ACK did not.
-        else if (e === TcpEvent.RcvSynAck && (f & (TH_SYN | TH_ACK)) === TH_SYN && this.sentLater(ci, cf, s, sf, j, now)) refute = true;
+        else if (e === TcpEvent.RcvSynAck && (f & (TH_SYN | TH_ACK)) === TH_SYN && this.sentLater(ci, cf, s, j, now)) refute = true;
         // An ACK that does not cover it: `s` had not received it when it sent this (a TCP acknowledges
         // everything it has), whatever the timing: it arrived later, or never.
         else if ((f & TH_ACK) !== 0 && !(f & (TH_SYN | TH_RST)) && seqLt(p.ack, aux)) refute = true;
       } else if (e === TcpEvent.RcvAckOfSyn) {
         // Its SYN,ACK again: our ACK of it did not arrive.
-        if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && p.seq === i[s + EI.iss] && this.sentLater(ci, cf, s, sf, j, now)) refute = true;
+        if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && p.seq === i[s + EI.iss] && this.sentLater(ci, cf, s, j, now)) refute = true;
         // Data, a FIN, or an ACK of our data: only an established side sends them.
         else if (p.payloadLen > 0 || (f & TH_FIN) !== 0 || ((f & TH_ACK) !== 0 && seqGt(p.ack, seqAdd(i[s + EI.peerIss]!, 1)))) confirm = true;
       } else if (e === TcpEvent.RcvAckOfFin) {
         // Its FIN again: our ACK of it did not arrive.
-        if ((f & TH_FIN) !== 0 && seqAdd(p.seq, p.payloadLen) === i[s + EI.finSeq] && this.sentLater(ci, cf, s, sf, j, now)) refute = true;
+        if ((f & TH_FIN) !== 0 && seqAdd(p.seq, p.payloadLen) === i[s + EI.finSeq] && this.sentLater(ci, cf, s, j, now)) refute = true;
       } else if (e === TcpEvent.RcvRst) {
         // Still talking after the RST could have reached it: it did not take it.
-        if (!(f & TH_RST) && this.sentLater(ci, cf, s, sf, j, now)) refute = true;
+        if (!(f & TH_RST) && this.sentLater(ci, cf, s, j, now)) refute = true;
       }
       if (confirm) {
-        if (this.confirm(ci, cf, s, sf, j, k, st)) changed = true;
+        if (this.confirm(ci, cf, s, j, k, st)) changed = true;
       } else if (refute && st !== Status.Refuted) {
-        this.list(ci, cf, s, sf, j, k);
+        this.list(ci, cf, s, j, k);
         this.showsLost(ci, cf, s, k, packet);
         this.setStatus(s, k, Status.Refuted);
         // Out of the history now; should it turn out to have arrived after all, it did so after this packet.
-        fl[sf + EF.journal + 3 * k + 1] = sec;
-        i[s + EI.journal + 2 * k + 1] = nsec;
+        i[s + EI.journal + JOURNAL_INTS * k + 3] = secRel(fl, cf, sec);
+        i[s + EI.journal + JOURNAL_INTS * k + 1] = nsec;
         i[pi + 2]! |= REFUTED_BEFORE;
-        fl[sf + EF.pending + j * PENDING_FLOATS + 2] = packet;
-        fl[sf + EF.pending + j * PENDING_FLOATS + 3] = i[ci + CI.orders]! + 0.5;
+        i[pi + 6] = packetRel(fl, cf, packet);
+        i[pi + 7] = 2 * i[ci + CI.orders]! + 1;
         changed = true;
       }
     }
@@ -518,7 +523,7 @@ export class TcpMachine {
    * Pending arrival j (journal entry k, now `st`) at `s` arrived, as the wire has just shown; returns
    * whether its place in the history moved (the endpoint is then to be replayed).
    */
-  private confirm(ci: number, cf: number, s: number, sf: number, j: number, k: number, st: Status): boolean {
+  private confirm(ci: number, cf: number, s: number, j: number, k: number, st: Status): boolean {
     const i = this.rows.i;
     const pi = s + EI.pending + j * PENDING_INTS;
     const copies = i[pi + 2]! & COPIES;
@@ -527,10 +532,10 @@ export class TcpMachine {
     // keeps a sender's segments in order). Pending: it is in the history already, where it stands,
     // unless it came with a later copy.
     if (st === Status.Refuted) {
-      this.moveAfterProof(s, sf, j, k);
+      this.moveAfterProof(s, j, k);
       moved = true;
     } else if (acknowledged(this.eventAt(s, k)) && copies > 1) {
-      this.moveToCopy(s, sf, j, k);
+      this.moveToCopy(s, j, k);
       moved = true;
     }
     this.setStatus(s, k, Status.Certain);
@@ -543,8 +548,9 @@ export class TcpMachine {
    * Whether a segment `s` sent at `now` was sent after pending arrival j could have reached it: captured
    * more than the capture point's round trip to `s` after the arrival's last copy.
    */
-  private sentLater(ci: number, cf: number, s: number, sf: number, j: number, now: number): boolean {
-    const lastAt = this.rows.f[sf + EF.pending + j * PENDING_FLOATS + 1]! + this.rows.i[s + EI.pending + j * PENDING_INTS + 3]! * 1e-9;
+  private sentLater(ci: number, cf: number, s: number, j: number, now: number): boolean {
+    const pi = s + EI.pending + j * PENDING_INTS;
+    const lastAt = this.rows.f[cf + CF.startSec]! + this.rows.i[pi + 5]! + this.rows.i[pi + 3]! * 1e-9;
     return now - lastAt > this.rttTo(ci, cf, s);
   }
 
@@ -575,40 +581,42 @@ export class TcpMachine {
    * The arrival of journal entry k (pending j) happened just after the packet that had shown it had
    * not: after what the endpoint did with that packet (its own events of it), before what came next.
    */
-  private moveAfterProof(ep: number, ef: number, j: number, k: number): void {
+  private moveAfterProof(ep: number, j: number, k: number): void {
     this.rewritten(ep);
-    const f = this.rows.f;
-    const pf = ef + EF.pending + j * PENDING_FLOATS;
     const i = this.rows.i;
-    const proof = f[pf + 2]!;
-    let order = f[pf + 3]!;
+    const pi = ep + EI.pending + j * PENDING_INTS;
+    const jk = ep + EI.journal + JOURNAL_INTS * k;
+    const proof = i[pi + 6]!;
+    let order = i[pi + 7]!;
     let after = -1;
     const n = i[ep + EI.journalLen]!;
     for (let q = 0; q < n; q++) {
-      if (q !== k && f[ef + EF.journal + 3 * q] === proof && f[ef + EF.journal + 3 * q + 2]! + 0.5 > order) {
-        order = f[ef + EF.journal + 3 * q + 2]! + 0.5;
+      const jq = ep + EI.journal + JOURNAL_INTS * q;
+      if (q !== k && i[jq + 2] === proof && i[jq + 4]! + 1 > order) {
+        order = i[jq + 4]! + 1;
         after = q;
       }
     }
-    f[ef + EF.journal + 3 * k] = proof;
-    f[ef + EF.journal + 3 * k + 2] = order;
+    i[jk + 2] = proof;
+    i[jk + 4] = order;
     if (after >= 0) {
       // Not before what it follows.
-      f[ef + EF.journal + 3 * k + 1] = f[ef + EF.journal + 3 * after + 1]!;
-      i[ep + EI.journal + 2 * k + 1] = i[ep + EI.journal + 2 * after + 1]!;
+      const ja = ep + EI.journal + JOURNAL_INTS * after;
+      i[jk + 3] = i[ja + 3]!;
+      i[jk + 1] = i[ja + 1]!;
     }
   }
 
   /** The arrival of journal entry k (pending j) came with its last copy, where that copy was captured (the order key copy() gave it). */
-  private moveToCopy(ep: number, ef: number, j: number, k: number): void {
+  private moveToCopy(ep: number, j: number, k: number): void {
     const i = this.rows.i;
     this.rewritten(ep);
-    const f = this.rows.f;
-    const pf = ef + EF.pending + j * PENDING_FLOATS;
-    f[ef + EF.journal + 3 * k] = f[pf]!;
-    f[ef + EF.journal + 3 * k + 1] = f[pf + 1]!;
-    f[ef + EF.journal + 3 * k + 2] = f[pf + 3]!;
-    i[ep + EI.journal + 2 * k + 1] = i[ep + EI.pending + j * PENDING_INTS + 3]!;
+    const pi = ep + EI.pending + j * PENDING_INTS;
+    const jk = ep + EI.journal + JOURNAL_INTS * k;
+    i[jk + 2] = i[pi + 4]!;
+    i[jk + 3] = i[pi + 5]!;
+    i[jk + 4] = i[pi + 7]!;
+    i[jk + 1] = i[pi + 3]!;
   }
 
   /**
@@ -702,18 +710,17 @@ export class TcpMachine {
       i[pi + 2] = (i[pi + 2]! + 1) | (refuted ? REFUTED_BEFORE : 0);
       // A later ACK of an ACK-made arrival not in doubt is no new copy to wait for: it arrived, or not, with the first.
       if (!refuted && !acknowledged(e)) return;
-      this.list(ci, cf, r, rf, j, k);
-      const pf = rf + EF.pending + j * PENDING_FLOATS;
+      this.list(ci, cf, r, j, k);
       i[pi + 3] = nsec;
-      f[pf] = packet;
-      f[pf + 1] = sec;
+      i[pi + 4] = packetRel(f, cf, packet);
+      i[pi + 5] = secRel(f, cf, sec);
       // After everything so far: where the arrival stands if it came with this copy.
-      f[pf + 3] = i[ci + CI.orders]! + 0.5;
+      i[pi + 7] = 2 * i[ci + CI.orders]! + 1;
       this.candidate(ci, cf, r, k, packet);
       if (refuted) {
         // Asked for again after the wire showed it had not come: in question again, with this copy.
         this.setStatus(r, k, Status.Pending);
-        this.moveToCopy(r, rf, j, k);
+        this.moveToCopy(r, j, k);
         this.replay(ci, cf, r, rf);
       }
       return;
@@ -803,18 +810,19 @@ export class TcpMachine {
     i[pi + 1] = aux;
     i[pi + 2] = 1;
     i[pi + 3] = nsec;
-    f[rf + EF.pending + j * PENDING_FLOATS] = packet;
-    f[rf + EF.pending + j * PENDING_FLOATS + 1] = sec;
-    f[rf + EF.pending + j * PENDING_FLOATS + 2] = 0;
+    const cf = (ci / CONN_INTS) * CONN_FLOATS;
+    i[pi + 4] = packetRel(f, cf, packet);
+    i[pi + 5] = secRel(f, cf, sec);
+    i[pi + 6] = 0;
   }
 
   /** The copies of pending arrival j (journal entry k) at `r` are in question: its first copy goes on the lost list (once). */
-  private list(ci: number, cf: number, r: number, rf: number, j: number, k: number): void {
+  private list(ci: number, cf: number, r: number, j: number, k: number): void {
     const pi = r + EI.pending + j * PENDING_INTS;
     const i = this.rows.i;
     if ((i[pi + 2]! & LISTED) !== 0) return;
     i[pi + 2]! |= LISTED;
-    this.candidate(ci, cf, r, k, this.rows.f[rf + EF.pending + j * PENDING_FLOATS]!);
+    this.candidate(ci, cf, r, k, packetAbs(this.rows.f, cf, i[pi + 4]!));
   }
 
   /**
@@ -866,9 +874,9 @@ export class TcpMachine {
     const f = this.rows.f;
     const side = r === ci + CI.SIZE ? 0 : 1;
     const owner = side | (k << 1);
-    const rf = cf + CF.SIZE + side * EF.SIZE;
-    const last = f[rf + EF.pending + j * PENDING_FLOATS]!;
-    const proof = f[rf + EF.pending + j * PENDING_FLOATS + 2]!;
+    const pi = r + EI.pending + j * PENDING_INTS;
+    const last = packetAbs(f, cf, i[pi + 4]!);
+    const proof = packetAbs(f, cf, i[pi + 6]!);
     const n = Math.min(i[ci + CI.lostLen]!, LOST_ENTRIES);
     let drop = 0;
     for (let m = 0; m < n; m++) {
@@ -947,7 +955,7 @@ export class TcpMachine {
       for (let j = 0; j < PENDING_ENTRIES; j++) {
         const k = i[s + EI.pending + j * PENDING_INTS]!;
         if (k < 0 || this.status(s, k) !== Status.Pending || this.eventAt(s, k) === TcpEvent.RcvRst) continue;
-        if (this.confirm(ci, cf, s, sf, j, k, Status.Pending)) moved = true;
+        if (this.confirm(ci, cf, s, j, k, Status.Pending)) moved = true;
       }
       if (moved) this.replay(ci, cf, s, sf);
     }
@@ -1001,7 +1009,7 @@ export class TcpMachine {
         i[pi] = -1;
         if (full) continue;
         const e = this.eventAt(ep, k);
-        const lastAt = f[ef + EF.pending + j * PENDING_FLOATS + 1]! + i[pi + 3]! * 1e-9;
+        const lastAt = f[cf + CF.startSec]! + i[pi + 5]! + i[pi + 3]! * 1e-9;
         const copies = i[pi + 2]! & COPIES;
         const status = this.status(ep, k);
         const lostBefore = (i[pi + 2]! & REFUTED_BEFORE) !== 0 || (acknowledged(e) && copies > 1);
@@ -1021,7 +1029,7 @@ export class TcpMachine {
             this.setStatus(ep, k, Status.Certain);
             // It came with its last copy: placed there (confirming alone changes no history).
             if (status === Status.Pending && copies > 1) {
-              this.moveToCopy(ep, ef, j, k);
+              this.moveToCopy(ep, j, k);
               this.replay(ci, cf, ep, ef);
             }
           }
@@ -1140,11 +1148,10 @@ export class TcpMachine {
     let first = Infinity;
     for (let side = 0; side < 2; side++) {
       const ep = ci + CI.SIZE + side * EI.SIZE;
-      const ef = cf + CF.SIZE + side * EF.SIZE;
       for (let j = 0; j < PENDING_ENTRIES; j++) {
         const k = i[ep + EI.pending + j * PENDING_INTS]!;
         if (k < 0) continue;
-        const packet = f[ef + EF.journal + 3 * k]!;
+        const packet = packetAbs(f, cf, i[ep + EI.journal + JOURNAL_INTS * k + 2]!);
         if (packet > 0 && packet < first) first = packet;
         const owner = side | (k << 1);
         const n = Math.min(i[ci + CI.lostLen]!, LOST_ENTRIES);
@@ -1170,20 +1177,20 @@ export class TcpMachine {
     let dropped = 0;
     for (let side = 0; side < 2; side++) {
       const ep = ci + CI.SIZE + side * EI.SIZE;
-      const ef = cf + CF.SIZE + side * EF.SIZE;
       if ((i[ep + EI.flags]! & EF_JOURNAL_FULL) !== 0) dropped++;
       let state = TcpState.CLOSED;
-      const n = this.order(ep, ef);
+      const n = this.order(ep);
       for (let q = 0; q < n; q++) {
         const k = this.sorted[q]!;
-        const v = i[ep + EI.journal + 2 * k]!;
+        const jo = ep + EI.journal + JOURNAL_INTS * k;
+        const v = i[jo]!;
         if ((v >> 8) === Status.Refuted) continue;
         const e = (v & 0xff) as TcpEvent;
         const to = this.next(state, e);
         if (to === state) continue;
         rows.push({
-          order: f[ef + EF.journal + 3 * k + 2]!, packet: f[ef + EF.journal + 3 * k]!, sec: f[ef + EF.journal + 3 * k + 1]!,
-          nsec: i[ep + EI.journal + 2 * k + 1]!, packed: packTransition(side, state, to, e),
+          order: i[jo + 4]!, packet: packetAbs(f, cf, i[jo + 2]!), sec: f[cf + CF.startSec]! + i[jo + 3]!,
+          nsec: i[jo + 1]!, packed: packTransition(side, state, to, e),
         });
         state = to;
       }
