@@ -122,6 +122,7 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
   for (let c = 0; c < STATE_COUNT; c++) matrix.push(Array.from(a.matrix.subarray(c * STATE_COUNT, (c + 1) * STATE_COUNT)));
   const store = a.store;
   const listeners = conns.listeners;
+  const servers = conns.servers.report();
   return {
     tool: { name: TOOL_NAME, version: VERSION },
     capturePoint: capturePoint(conns.vantages),
@@ -162,9 +163,10 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     damage,
     zeek: totals.zeek,
     mptcp: conns.mptcp.resolve(),
-    findings: conns.detectors && opts.detect ? reportFindings(conns.detectors.findings((key) => listeners.has(key)), { config: opts.detect, msl: opts.msl }) : [],
+    findings: conns.detectors && opts.detect ? reportFindings(conns.detectors.findings((key) => listeners.has(key), servers), { config: opts.detect, msl: opts.msl }) : [],
     thresholds: opts.detect || null,
     timeline: timelineRows(totals.timeline),
+    servers,
   };
 }
 

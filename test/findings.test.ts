@@ -65,6 +65,18 @@ const CASES: { capture: string; kind: string; severity: string; endpoint: string
   // The server stopped reading; the capture (3.97 s) ends with its window still closed: reported, below the 5 s threshold as info.
   { capture: 'fin-zero-window.pcap', kind: 'zero_window_stall', severity: 'info', endpoint: '10.77.0.2:8080', connections: 1,
     counts: { side: 'server', atEnd: 1, probes: 4 } },
+  // The relay dropped each client's first SYN (captures/make/make-timing.sh): sent again 1.03 s later, then answered.
+  { capture: 'slow-handshake.pcap', kind: 'slow_handshake', severity: 'info', endpoint: '10.79.0.2:8080', connections: 2,
+    counts: { synRetransmissions: 2, synAckRetransmissions: 0 }, summary: /^2 handshakes with 10\.79\.0\.2:8080 completed slowly \(2 SYNs sent again;/ },
+  // The SYN,ACKs lost twice on their way to the client: it sent its SYN twice more, and the handshake completed.
+  { capture: 'synack-lost-twice.pcap', kind: 'slow_handshake', severity: 'info', endpoint: '10.77.0.2:8080', connections: 1,
+    counts: { synRetransmissions: 2 } },
+  // Everything from the client dropped after its request: its write sent five times, the timer backing off to 1.98 s (ss: retrans 5).
+  { capture: 'rto-backoff.pcap', kind: 'rto_backoff', severity: 'warning', endpoint: '10.79.0.2:8080', connections: 1,
+    counts: { side: 'client', timeouts: 5, maxInARow: 5, longestInterval: 1.984017 } },
+  // 8% of the server's data segments dropped by the relay: 22 retransmissions in 969 segments.
+  { capture: 'lossy.pcap', kind: 'high_retransmission', severity: 'warning', endpoint: '10.79.0.2:8080', connections: 17,
+    counts: { retransmissions: 22, packets: 969, serverConnections: 20 }, summary: /^2\.3% of the segments to and from 10\.79\.0\.2:8080 were retransmissions/ },
 ];
 
 describe('each finding kind on the real capture made for it', () => {

@@ -47,7 +47,7 @@ function thresholdsOrSay(io: CliIo, o: ThresholdOptions): DetectConfig | null {
 }
 
 export interface AnalyzeCliOptions extends ReadOptions, ThresholdOptions {
-  format: 'text' | 'json' | 'markdown' | 'html' | 'zeek'; output?: string; all: boolean; transitions: boolean; limit: number;
+  format: 'text' | 'json' | 'markdown' | 'html' | 'zeek'; output?: string; all: boolean; byServer: boolean; transitions: boolean; limit: number;
   maxRows: number; threads: number | 'auto'; zeek: boolean; zeekChecksums: boolean; findings: boolean; quiet: boolean; strict: boolean;
 }
 
@@ -79,7 +79,7 @@ export async function analyzeCommand(io: CliIo, captures: string[], opts: Analyz
   }
   const chunks = opts.format === 'json' ? renderJson(report) : opts.format === 'zeek' ? renderZeek(report)
     : opts.format === 'markdown' ? renderMarkdown(report) : opts.format === 'html' ? renderHtml(report)
-      : renderText(report, { all: opts.all, color: opts.output === undefined && useColor(io.stdout) });
+      : renderText(report, { all: opts.all, byServer: opts.byServer, color: opts.output === undefined && useColor(io.stdout) });
   const out = new Output(opts.output, io.stdout);
   try {
     await out.pour(chunks);

@@ -43,6 +43,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--zeek-checksums', 'with --zeek or -f zeek, drop packets with bad TCP checksums as plain zeek does (default: like zeek -C)', false)
     .option('-o, --output <file>', 'write the report to FILE instead of standard output')
     .option('--all', 'list every connection, not just the notable ones', false)
+    .option('--by-server', 'list every server endpoint in the text report\'s servers section, not just the worst 5', false)
     .option('--transitions', 'include every state transition of every connection in the JSON', false);
   readOptions(analyzeCmd)
     .option('--limit <n>', 'how many notable connections the text report lists', positiveInt, 20)

@@ -19,6 +19,9 @@ export interface DetectConfig {
   timeWait: { warning: number; critical: number };
   zeroWindow: { seconds: number; warning: number; critical: number };
   portScan: { window: number; targets: number; criticalTargets: number; sources: number };
+  slowHandshake: { seconds: number; warning: number; critical: number };
+  rtoBackoff: { timeouts: number; warning: number; critical: number };
+  highRetransmission: { share: number; criticalShare: number; packets: number };
 }
 
 export const DEFAULT_CONFIG: DetectConfig = {
@@ -36,6 +39,9 @@ export const DEFAULT_CONFIG: DetectConfig = {
   timeWait: { warning: 1000, critical: 28232 },
   zeroWindow: { seconds: 5, warning: 1, critical: 20 },
   portScan: { window: 60, targets: 20, criticalTargets: 500, sources: 100000 },
+  slowHandshake: { seconds: 1, warning: 3, critical: 50 },
+  rtoBackoff: { timeouts: 3, warning: 1, critical: 20 },
+  highRetransmission: { share: 0.02, criticalShare: 0.1, packets: 100 },
 };
 
 /** What each threshold means, for `--help`, the README and error messages. */
@@ -77,6 +83,15 @@ export const THRESHOLD_DOCS: Record<string, string> = {
   'portScan.window': 'seconds in which one source\'s targets are counted',
   'portScan.targets': 'distinct address:port targets of one source\'s SYNs within the window that make a scan (warning)',
   'portScan.criticalTargets': 'targets for critical',
+  'slowHandshake.seconds': 'seconds from the SYN to the ACK that completes the handshake (Wireshark\'s initial RTT) past which a handshake is slow; one whose SYN or SYN,ACK was sent again always is',
+  'slowHandshake.warning': 'slow handshakes on one server endpoint for warning',
+  'slowHandshake.critical': 'slow handshakes for critical',
+  'rtoBackoff.timeouts': 'retransmission timeouts of data in a row, with no new ACK between them, that make a connection count',
+  'rtoBackoff.warning': 'such connections on one server endpoint (by the same side) for warning',
+  'rtoBackoff.critical': 'such connections for critical',
+  'highRetransmission.share': 'share of all segments to and from one server endpoint that were retransmissions, for warning (0.02: 2%)',
+  'highRetransmission.criticalShare': 'the share for critical',
+  'highRetransmission.packets': 'segments to and from the endpoint below which no share is judged',
   'portScan.sources': 'sources with several targets followed at once (memory bound); single-target sources take a table of twice as many slots, where a newer one replaces an older',
 };
 

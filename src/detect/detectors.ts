@@ -16,6 +16,8 @@ import { SynFloodDetector } from './syn-flood.js';
 import { SynUnansweredDetector } from './syn-unanswered.js';
 import { TimeWaitPileupDetector } from './time-wait-pileup.js';
 import { ZeroWindowStallDetector } from './zero-window-stall.js';
+import { HighRetransmissionDetector, RtoBackoffDetector, SlowHandshakeDetector } from './timing.js';
+import type { ServerTableReport } from './servers.js';
 
 /** The state a side is still in counts up to `now`. */
 function dwellUntil(e: Endpoint, now: number): void {
@@ -43,6 +45,9 @@ export class Detectors {
   private readonly timeWait: TimeWaitPileupDetector;
   private readonly zeroWindow: ZeroWindowStallDetector;
   private readonly zeroWindowSeconds: number;
+  private readonly slowHandshake: SlowHandshakeDetector;
+  private readonly rtoBackoff: RtoBackoffDetector;
+  private readonly highRetransmission: HighRetransmissionDetector;
 
   constructor(config: DetectConfig, msl: number, private readonly evidence: EvidenceStore) {
     const ev = evidence;
@@ -58,6 +63,9 @@ export class Detectors {
     this.timeWait = new TimeWaitPileupDetector(config, ev, msl);
     this.zeroWindow = new ZeroWindowStallDetector(config, ev);
     this.zeroWindowSeconds = config.zeroWindow.seconds;
+    this.slowHandshake = new SlowHandshakeDetector(config, ev);
+    this.rtoBackoff = new RtoBackoffDetector(config, ev);
+    this.highRetransmission = new HighRetransmissionDetector(config, ev);
   }
 
   /** `c` leaves the table at time `now` (its last timer, or the end of the capture); its evidence slots are freed after. */
@@ -66,6 +74,10 @@ export class Detectors {
     dwellUntil(c.server, now);
     this.flood.connection(c);
     this.scan.connection(c);
+    // These can be of connections that ended normally, as most slow or lossy ones do.
+    this.slowHandshake.connection(c);
+    this.rtoBackoff.connection(c);
+    this.highRetransmission.connection(c);
     if (this.quick(c) && !ZeroWindowStallDetector.stalled(c, now, this.zeroWindowSeconds)) {
       this.timeWait.connection(c);
       this.evidence.releaseAll(c);
@@ -100,9 +112,10 @@ export class Detectors {
 
   /**
    * Every finding, in the order the detectors made them (the report sorts them).
-   * `listening` says whether a server endpoint (endpointKey) was seen answering a SYN with a SYN,ACK.
+   * `listening` says whether a server endpoint (endpointKey) was seen answering a SYN with a SYN,ACK;
+   * `servers` is the connection stage's server table (high_retransmission's shares).
    */
-  findings(listening: (key: number | string) => boolean = () => false): Finding[] {
+  findings(listening: (key: number | string) => boolean = () => false, servers: ServerTableReport = { rows: [], omitted: { servers: 0, connections: 0 } }): Finding[] {
     // The scan first: a "flood" whose SYNs all come from one scanner is that scan's sweep (many
     // endpoints counted together past MAX_ENDPOINTS), not a flood.
     const scans = this.scan.findings();
@@ -112,6 +125,7 @@ export class Detectors {
       ...this.reset.findings());
     for (const d of this.closing) all.push(...d.findings());
     all.push(...this.zeroWindow.findings(), ...this.simultaneous.findings(), ...this.timeWait.findings());
+    all.push(...this.slowHandshake.findings(folded), ...this.rtoBackoff.findings(), ...this.highRetransmission.findings(folded, servers));
     return all;
   }
 }

@@ -6,6 +6,7 @@ import type { EvidencePacket, EvidenceStore, Slot } from './evidence.js';
 export const FINDING_KINDS = [
   'syn_flood', 'port_scan', 'half_open', 'connection_refused', 'reset', 'close_wait_leak', 'fin_wait_2_stuck',
   'fin_wait_1_stuck', 'last_ack_lost', 'syn_unanswered', 'zero_window_stall', 'time_wait_pileup', 'simultaneous_close',
+  'slow_handshake', 'rto_backoff', 'high_retransmission',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 

@@ -3,3 +3,4 @@ export { EvidenceStore, type EvidencePacket, recordEvidence } from './evidence.j
 export { endpointKey, FINDING_KINDS, SEVERITIES, type Finding, type FindingKind, type FindingPlace, type Severity } from './finding.js';
 export { Detectors } from './detectors.js';
 export { SecondCounts } from './seconds.js';
+export { MAX_SERVERS, retransmissionShare, type ServerRow, serverProblems, ServerTable, type ServerTableReport } from './servers.js';

@@ -1,6 +1,6 @@
 import type { PacketBatch } from '../capture/index.js';
 import { DecodedPacket, decodePacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/index.js';
-import { Detectors, type DetectConfig, endpointKey, type EvidenceStore, recordEvidence, SecondCounts } from '../detect/index.js';
+import { Detectors, type DetectConfig, endpointKey, type EvidenceStore, recordEvidence, SecondCounts, ServerTable } from '../detect/index.js';
 import { Lowest } from '../lowest.js';
 import {
   type Connection, ConnectionStore, Connections, type ConnectionSink, endedNormally, isOver, MptcpGroups, STATE_COUNT, type TableLimits, toRecord,
@@ -156,6 +156,8 @@ export class ConnectionStage implements ConnectionSink {
   readonly listeners = new Set<number | string>();
   /** The MPTCP subflows seen, to be numbered by MPTCP connection at the end. */
   readonly mptcp = new MptcpGroups();
+  /** Connections by server endpoint (analyze's by-server section). */
+  readonly servers = new ServerTable();
 
   /** `evidence` is where the detectors find the packets the connections hold. */
   constructor(options: ConnectionStageOptions, evidence: EvidenceStore | null) {
@@ -184,6 +186,7 @@ export class ConnectionStage implements ConnectionSink {
     if (c.server.synAckSent && this.listeners.size < MAX_LISTENERS) this.listeners.add(endpointKey(c.family, c.server));
     const mptcp = c.mptcp();
     if (mptcp !== null) this.mptcp.add(c.id, mptcp);
+    this.servers.connection(c);
     this.detectors?.finished(c, now);
     if (c.id <= this.maxRows) {
       this.store?.add(c);

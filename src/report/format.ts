@@ -1,9 +1,11 @@
 import { Why } from '../tcp/state.js';
 export { addrToString, endpointToString, ipv4ToString, ipv6ToString } from '../decode/address.js';
+import { endpointToString as endpointText } from '../decode/address.js';
 import type { Precision } from '../capture/index.js';
 import { precisionDigits } from '../capture/index.js';
 import { type ConnectionRecord, type ConnectionTiming, type EndpointRecord, STATE_NAMES } from '../tcp/index.js';
 import type { InputReport, LimitsSummary, Report } from './model.js';
+import { retransmissionShare, type ServerRow } from '../detect/index.js';
 import { plural } from './sentences.js';
 
 /** `EN10MB`, or `IEEE802 (not decoded)`: a capture's link types as the report's first line names them. */
@@ -113,6 +115,23 @@ export function fixedSeconds(v: number, digits: number): string {
   const whole = Math.floor(n / scale);
   const frac = String((n - whole * scale) | 0);
   return `${whole < 0x7fffffff ? whole | 0 : whole}.${ZEROS.slice(0, digits - frac.length)}${frac}`;
+}
+
+/** A server endpoint's row as table cells (text and Markdown): the same columns, the same words. */
+export const SERVER_COLUMNS = ['SERVER', 'CONNS', 'HANDSHAKES', 'RESETS C/S', 'HANDSHAKE RTT p50/p99', 'FIRST BYTE p50/p99', 'RETX', 'END STATES'];
+
+export function serverCells(r: ServerRow): string[] {
+  const pair = (x: { p50: number | null; p99: number | null }) => (x.p50 === null ? '-' : `${shortSeconds(x.p50)} / ${shortSeconds(x.p99!)}`);
+  const hs = r.handshakes;
+  const share = retransmissionShare(r);
+  const states = r.endStates.slice(0, 2).map((e) => `${STATE_NAMES[e.client]}/${STATE_NAMES[e.server]} ${e.count}`);
+  if (r.endStates.length > 2) states.push(`+${r.endStates.length - 2} more`);
+  return [
+    endpointText(r.family, r), String(r.connections),
+    hs.attempted ? `${hs.completed}/${hs.attempted} (${Math.floor((100 * hs.completed) / hs.attempted)}%)` : '-',
+    `${r.resets.client}/${r.resets.server}`, pair(r.handshakeRtt), pair(r.firstByte),
+    `${share === 0 ? '0' : share < 0.001 ? '<0.1' : (100 * share).toFixed(1)}%`, states.join(', '),
+  ];
 }
 
 /** Digits after the point of the seconds a connection's timing is printed in: microseconds at least (a round trip of seconds is rare). */

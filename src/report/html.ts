@@ -2,7 +2,7 @@ import type { Report } from './model.js';
 import {
   type ConnectionRecord, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
 } from '../tcp/index.js';
-import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, stateCell, timingNotes, uncertainNotes } from './format.js';
+import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, SERVER_COLUMNS, serverCells, stateCell, timingNotes, uncertainNotes } from './format.js';
 
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -82,6 +82,7 @@ export function* renderHtml(report: Report): Generator<string> {
   yield '<h2>Findings</h2>\n<div id="findings"></div>\n';
   yield '<h2>Timeline</h2>\n<p class="legend"><span class="syn">SYN</span> <span class="synack">SYN,ACK</span> <span class="rst">RST</span> <span class="fin">FIN</span> per interval</p>\n<div id="timeline"></div>\n';
   yield '<h2>End states</h2>\n<p>Rows: client, columns: server, at the end of the capture.</p>\n<table id="matrix" class="heat"></table>\n';
+  yield* servers(report);
   yield '<h2>Connections</h2>\n<p><input id="filter" type="search" placeholder="filter: address, port, state, finding…" size="40"> <span id="count"></span> ' +
     '<button id="prev">‹</button> <span id="page"></span> <button id="next">›</button></p>\n<table id="connections" class="list"></table>\n';
   // What the ? of a state means, once per side the capture could not tell (fixed sentences and numbers: escaped all the same).
@@ -93,6 +94,19 @@ export function* renderHtml(report: Report): Generator<string> {
   // The data as JSON in a script element: "<" is escaped so that nothing in it can end the element.
   yield `<script type="application/json" id="data">${JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}</script>\n`;
   yield `<script>${SCRIPT}</script>\n</body>\n</html>\n`;
+}
+
+/** Server endpoints the page lists (the worst first). */
+const HTML_SERVERS = 200;
+
+function* servers(report: Report): Generator<string> {
+  const { rows } = report.servers;
+  if (rows.length === 0) return;
+  yield `<h2>Servers</h2>\n<p>${rows.length} server endpoint${rows.length === 1 ? '' : 's'}, those with the most problems first` +
+    `${rows.length > HTML_SERVERS ? ` (the worst ${HTML_SERVERS}; the JSON report lists every one)` : ''}; round trips and first bytes are percentiles within 9%.</p>\n`;
+  yield `<table id="servers" class="list"><thead><tr>${SERVER_COLUMNS.map((c) => `<th>${escapeHtml(c.toLowerCase())}</th>`).join('')}</tr></thead><tbody>\n`;
+  for (const r of rows.slice(0, HTML_SERVERS)) yield `<tr>${serverCells(r).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>\n`;
+  yield '</tbody></table>\n';
 }
 
 function timeline(report: Report): { start: number; width: number; bins: number[][] } {

@@ -7,7 +7,8 @@ import {
   type ConnectionRecord, type ConnectionTiming, type EndpointRecord, type RtoCount, type SegmentAnalysis,
 } from '../tcp/index.js';
 import type { Precision } from '../capture/index.js';
-import { addrToString, duration, fixedSeconds, isoTimestamp, possibleStateNames, timingDigits, whySentence } from './format.js';
+import { addrToString, duration, endpointToString, fixedSeconds, isoTimestamp, possibleStateNames, timingDigits, whySentence } from './format.js';
+import { retransmissionShare, type ServerRow } from '../detect/index.js';
 import { VANTAGE_KEYS } from '../tcp/vantage.js';
 
 export const JSON_SCHEMA = 'tcpstate.report/1';
@@ -58,7 +59,11 @@ export function* renderJson(report: Report): Generator<string> {
     first = false;
   }
   const findings = report.findings.map((f) => JSON.stringify(findingJson(f, ts)));
-  yield `${first ? '' : '\n  '}],\n  "findings": [${findings.length ? `\n    ${findings.join(',\n    ')}\n  ` : ''}]\n}\n`;
+  yield `${first ? '' : '\n  '}],\n  "findings": [${findings.length ? `\n    ${findings.join(',\n    ')}\n  ` : ''}],\n`;
+  const servers = report.servers.rows.map(serverJson);
+  const omitted = report.servers.omitted;
+  yield `  "servers": [${servers.length ? `\n    ${servers.join(',\n    ')}\n  ` : ''}],\n` +
+    `  "serversOmitted": {"servers":${omitted.servers},"connections":${omitted.connections}}\n}\n`;
 }
 
 function findingJson(f: ReportFinding, ts: (t: { sec: number; nsec: number } | null) => string | null): object {
@@ -67,6 +72,17 @@ function findingJson(f: ReportFinding, ts: (t: { sec: number; nsec: number } | n
     first: ts(f.first), last: ts(f.last), counts: f.counts,
     evidence: f.evidence.map((e) => (e.lost ? { packet: e.packet, ts: ts(e.ts), line: e.line, lost: e.lost } : { packet: e.packet, ts: ts(e.ts), line: e.line })),
   };
+}
+
+/** One server endpoint as a JSON line (detect/servers.ts): percentiles are bucket middles, within 9%. */
+function serverJson(r: ServerRow): string {
+  const sec = (v: number | null) => (v === null ? 'null' : fixedSeconds(v, 6));
+  const pct = (x: { p50: number | null; p99: number | null; samples: number }) => `{"p50":${sec(x.p50)},"p99":${sec(x.p99)},"samples":${x.samples}}`;
+  return `{"endpoint":"${endpointToString(r.family, r)}","connections":${r.connections},` +
+    `"handshakes":{"attempted":${r.handshakes.attempted},"completed":${r.handshakes.completed}},` +
+    `"resets":{"client":${r.resets.client},"server":${r.resets.server}},"handshakeRtt":${pct(r.handshakeRtt)},"firstByte":${pct(r.firstByte)},` +
+    `"retransmissions":${r.retransmissions},"packets":${r.packets},"retransmissionShare":${fixedSeconds(retransmissionShare(r), 6)},` +
+    `"abnormal":${r.abnormal},"endStates":[${r.endStates.map((e) => `{"client":"${STATE_NAMES[e.client]}","server":"${STATE_NAMES[e.server]}","count":${e.count}}`).join(',')}]}`;
 }
 
 /** Non-zero cells of the client × server end-state matrix. */
@@ -131,10 +147,10 @@ function timingJson(t: ConnectionTiming, p: Precision): string {
   if (t.clientRtt !== null) out += `,"clientRtt":${x(t.clientRtt)}`;
   if (t.rtt) out += `,"rtt":{"min":${x(t.rtt.min)},"p50":${x(t.rtt.p50)},"max":${x(t.rtt.max)},"samples":${t.rtt.samples}}`;
   if (t.firstByte !== null) out += `,"firstByte":${x(t.firstByte)}`;
-  out += `,"maxIdle":${x(t.maxIdle)}`;
+  if (t.maxIdle !== null) out += `,"maxIdle":${x(t.maxIdle)}`;
   const [cl, sv] = t.rto;
   if (cl.count || sv.count) {
-    const side = (name: string, r: RtoCount) => (r.count ? `"${name}":{"count":${r.count},"backoff":${r.backoff}}` : '');
+    const side = (name: string, r: RtoCount) => (r.count ? `"${name}":{"count":${r.count},"backoff":${r.backoff},"longestInterval":${x(r.longestInterval)}}` : '');
     out += `,"retransmissionTimeouts":{${[side('client', cl), side('server', sv)].filter(Boolean).join(',')}}`;
   }
   const st = t.stalled;

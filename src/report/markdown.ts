@@ -1,7 +1,7 @@
 import type { Report, ReportFinding } from './model.js';
 import { type ConnectionRecord, STATE_NAMES } from '../tcp/index.js';
 import { Lowest } from '../lowest.js';
-import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, printable, stateCell, timingNotes, uncertainNotes, usedStates } from './format.js';
+import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, printable, SERVER_COLUMNS, serverCells, stateCell, timingNotes, uncertainNotes, usedStates } from './format.js';
 import { groupDigits } from '../digits.js';
 
 /** Connections shown per finding, and in the table of connections with the most problems. */
@@ -52,7 +52,28 @@ export function* renderMarkdown(report: Report): Generator<string> {
     for (const f of report.findings) yield* finding(f, report, byId);
   }
   yield* matrix(report);
+  yield* servers(report);
   if (rows) yield* mostProblems(report, rows);
+}
+
+/** Server endpoints a Markdown report lists (the worst first). */
+const MARKDOWN_SERVERS = 20;
+
+function* servers(report: Report): Generator<string> {
+  const { rows, omitted } = report.servers;
+  if (rows.length === 0) return;
+  yield '## Servers\n\n';
+  yield `${rows.length} server endpoint${rows.length === 1 ? '' : 's'}, those with the most problems first` +
+    `${rows.length > MARKDOWN_SERVERS ? ` (the worst ${MARKDOWN_SERVERS}; \`--format json\` lists every one)` : ''}. ` +
+    'Round trips and first bytes are percentiles within 9%.\n\n';
+  yield `| ${SERVER_COLUMNS.map((c) => c.toLowerCase()).join(' | ')} |\n`;
+  yield `|---|---:|${SERVER_COLUMNS.slice(2).map(() => '---').join('|')}|\n`;
+  for (const r of rows.slice(0, MARKDOWN_SERVERS)) {
+    const cells = serverCells(r);
+    yield `| ${code(cells[0]!)} | ${cells.slice(1).map(cell).join(' | ')} |\n`;
+  }
+  if (omitted.servers) yield `\nAnd ${omitted.connections} connections to more endpoints than are followed, counted only.\n`;
+  yield '\n';
 }
 
 function* finding(f: ReportFinding, report: Report, byId: Map<number, ConnectionRecord> | null): Generator<string> {

@@ -4,7 +4,7 @@
  */
 import type { CaptureError, Precision } from '../capture/index.js';
 import type { ConnectionRecord, MptcpSubflow } from '../tcp/index.js';
-import type { DetectConfig, Finding } from '../detect/index.js';
+import type { DetectConfig, Finding, ServerTableReport } from '../detect/index.js';
 import type { ZeekRecord } from '../zeek/index.js';
 
 export interface Timestamp {
@@ -113,4 +113,6 @@ export interface Report {
   thresholds: DetectConfig | null;
   /** Per second of capture time: SYNs, SYN,ACKs, RSTs and FINs seen ([second, syn, synAck, rst, fin]), in time order. */
   timeline: [number, number, number, number, number][];
+  /** Connections by server endpoint, those with the most problems first (detect/servers.ts). */
+  servers: ServerTableReport;
 }

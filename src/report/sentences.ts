@@ -148,6 +148,24 @@ export function findingSentence(f: Finding, ctx: SentenceContext): string {
       return `The server ${at} closed ${plural(n, 'connection')} first and so holds their TIME_WAIT ` +
         `(2MSL = ${2 * ctx.msl} s): up to ${num(k('peak'))} at once${atEnd ? `, ${num(atEnd)} at the end of the capture` : ''}.`;
     }
+    case 'slow_handshake': {
+      const syns = k('synRetransmissions');
+      const synAcks = k('synAckRetransmissions');
+      const over = k('overThreshold');
+      const why: string[] = [];
+      if (syns) why.push(`${plural(syns, 'SYN')} sent again`);
+      if (synAcks) why.push(`${plural(synAcks, 'SYN,ACK')} sent again`);
+      if (over) why.push(`${plural(over, 'handshake')} slower than ${secs(ctx.config.slowHandshake.seconds)}`);
+      return `${plural(n, 'handshake')} with ${at} completed slowly (${why.join(', ')}; up to ${secs(k('maxHandshakeRtt'))} from the last SYN ` +
+        `to the ACK): a SYN or SYN,ACK sent again waited out a retransmission timeout, so the first was lost or the listener was slow to answer.`;
+    }
+    case 'rto_backoff':
+      return `The ${who} side of ${plural(n, 'connection')} with ${at} retransmitted on timeout, up to ${num(k('maxInARow'))} times in a row ` +
+        `with no new ACK between them (${plural(k('timeouts'), 'timeout')} of data in all, up to ${secs(k('longestInterval'))} apart): ` +
+        `the timer backed off, so the ${peer} or the path to it is gone, or the ${peer}'s ACKs are lost.`;
+    case 'high_retransmission':
+      return `${(100 * k('share')).toFixed(1)}% of the segments to and from ${at} were retransmissions (${num(k('retransmissions'))} of ${num(k('packets'))}, ` +
+        `in ${plural(n, 'connection')} of its ${num(k('serverConnections'))}): the path loses packets, or a side's timers fire too early.`;
     case 'simultaneous_close': {
       const closing = k('closingAtEnd');
       const how = closing === 0 ? '(FIN_WAIT_1 → CLOSING → TIME_WAIT on both sides, so both hold TIME_WAIT).'

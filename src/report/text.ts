@@ -1,7 +1,8 @@
 import type { Report } from './model.js';
 import { type ConnectionRecord, type SegmentAnalysis, STATE_NAMES } from '../tcp/index.js';
-import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, printable, stateCell, timingNotes, uncertainNotes, usedStates } from './format.js';
+import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, printable, SERVER_COLUMNS, serverCells, stateCell, timingNotes, uncertainNotes, usedStates } from './format.js';
 import { groupDigits } from '../digits.js';
+import { MAX_SERVERS } from '../detect/index.js';
 
 /** Wireshark's analysis counts in the table's notes, client/server: `retx 3/0`. */
 const ANALYSIS_NOTES: [keyof SegmentAnalysis, string][] = [
@@ -14,9 +15,14 @@ const PRECISION_WORDS = { s: 'second', ms: 'millisecond', us: 'microsecond', ns:
 export interface TextOptions {
   /** List every connection instead of the notable ones. */
   all?: boolean;
+  /** List every server endpoint instead of the worst TEXT_SERVERS. */
+  byServer?: boolean;
   /** Colour the severities (for a terminal; the CLI decides, and never with NO_COLOR). */
   color?: boolean;
 }
+
+/** Server endpoints the text report lists unless asked for all (--by-server). */
+const TEXT_SERVERS = 5;
 
 /** ANSI SGR colours of the severity labels: red, yellow, cyan. */
 const SEVERITY_COLORS: Record<string, string> = { critical: '\x1b[1;31m', warning: '\x1b[33m', info: '\x1b[36m' };
@@ -57,6 +63,7 @@ export function* renderText(report: Report, options: TextOptions = {}): Generato
   yield* findings(report, options.color === true);
   yield* matrix(report);
   yield '\n';
+  yield* servers(report, options.byServer === true);
   yield* mptcp(report);
   yield* table(report, options.all === true);
 }
@@ -100,6 +107,19 @@ function* findings(report: Report, color: boolean): Generator<string> {
     }
     yield '\n';
   }
+}
+
+function* servers(report: Report, all: boolean): Generator<string> {
+  const { rows, omitted } = report.servers;
+  if (rows.length === 0) return;
+  const shown = all ? rows : rows.slice(0, TEXT_SERVERS);
+  yield `Servers (${rows.length} endpoint${rows.length === 1 ? '' : 's'}, those with the most problems first` +
+    `${shown.length < rows.length ? `; the worst ${shown.length} of them, --by-server lists every one` : ''})\n`;
+  const lines = [SERVER_COLUMNS, ...shown.map(serverCells)];
+  const widths = SERVER_COLUMNS.map((_, k) => Math.max(...lines.map((l) => l[k]!.length)));
+  for (const l of lines) yield `  ${l.map((x, k) => (k === 1 ? x.padStart(widths[k]!) : x.padEnd(widths[k]!))).join('  ').trimEnd()}\n`;
+  if (omitted.servers) yield `  and ${omitted.connections} connections to more endpoints than are followed (${MAX_SERVERS}), counted only\n`;
+  yield '\n';
 }
 
 function* matrix(report: Report): Generator<string> {

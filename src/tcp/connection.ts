@@ -127,8 +127,11 @@ export class Connection {
       rtt: t[TimingField.rttSamples]! > 0
         ? { min: t[TimingField.rttMin]!, p50: t[TimingField.rttP50]!, max: t[TimingField.rttMax]!, samples: t[TimingField.rttSamples]! } : null,
       firstByte: known(t[TimingField.firstByte]!),
-      maxIdle: t[TimingField.maxIdle]!,
-      rto: [{ count: t[TimingField.rtoClient]!, backoff: t[TimingField.backoffClient]! }, { count: t[TimingField.rtoServer]!, backoff: t[TimingField.backoffServer]! }],
+      maxIdle: known(t[TimingField.maxIdle]!),
+      rto: [
+        { count: t[TimingField.rtoClient]!, backoff: t[TimingField.backoffClient]!, longestInterval: t[TimingField.rtoIntervalClient]! },
+        { count: t[TimingField.rtoServer]!, backoff: t[TimingField.backoffServer]!, longestInterval: t[TimingField.rtoIntervalServer]! },
+      ],
       stalled: { zeroWindow: t[TimingField.stallZeroWindow]!, windowFull: t[TimingField.stallWindowFull]!, application: t[TimingField.stallApplication]! },
     };
   }
@@ -154,7 +157,7 @@ export class Connection {
     const first = f[sv.fb + EF.firstDataAt]! - f[cl.fb + EF.firstDataAt]!;
     // The client's first byte to the server's: none when the server spoke first (a banner).
     t[TimingField.firstByte] = both && first >= 0 ? first : -1;
-    t[TimingField.maxIdle] = f[cf + CF.maxIdle]!;
+    t[TimingField.maxIdle] = f[cf + CF.maxIdle]! > 0 ? f[cf + CF.maxIdle]! : -1;
     t[TimingField.stallZeroWindow] = f[cf + CF.stallZeroWindow]!;
     t[TimingField.stallWindowFull] = f[cf + CF.stallWindowFull]!;
     t[TimingField.stallApplication] = f[cf + CF.stallApplication]!;
@@ -162,6 +165,8 @@ export class Connection {
     t[TimingField.rtoServer] = i[sv.ib + EI.rtoCount]!;
     t[TimingField.backoffClient] = i[cl.ib + EI.rtoBackoff]!;
     t[TimingField.backoffServer] = i[sv.ib + EI.rtoBackoff]!;
+    t[TimingField.rtoIntervalClient] = f[cl.fb + EF.rtoInterval]!;
+    t[TimingField.rtoIntervalServer] = f[sv.fb + EF.rtoInterval]!;
     return t;
   }
 

@@ -57,6 +57,9 @@ export class Endpoint {
   set synRetransmits(v: number) { this.rows.i[this.ib + EI.synRetransmits] = v; }
   get finRetransmits(): number { return this.rows.i[this.ib + EI.finRetransmits]!; }
   set finRetransmits(v: number) { this.rows.i[this.ib + EI.finRetransmits] = v; }
+  /** Retransmission timeouts (tcp/timing.ts): all of them, and the most in a row. */
+  get rtoCount(): number { return this.rows.i[this.ib + EI.rtoCount]!; }
+  get rtoBackoff(): number { return this.rows.i[this.ib + EI.rtoBackoff]!; }
   get rstIgnored(): number { return this.rows.i[this.ib + EI.rstIgnored]!; }
   set rstIgnored(v: number) { this.rows.i[this.ib + EI.rstIgnored] = v; }
   get timerGen(): number { return this.rows.i[this.ib + EI.timerGen]!; }

@@ -127,6 +127,9 @@ export const enum EF {
   timedAt,
   /** When its first payload byte was captured, in seconds since the connection's first packet (with EF_SENT_DATA). */
   firstDataAt,
+  /** When its last retransmission timeout was captured, and the longest time between two in a row (timing.ts). */
+  lastRtoAt,
+  rtoInterval,
   /** When the current state was entered, and the time spent in the closing states it left. */
   stateSince,
   unansweredPacket,
@@ -259,7 +262,7 @@ export const enum CF {
   lastSynAt,
   /** When the first SYN,ACK was seen, in seconds since the first packet (for clientRtt); -1: more than one; -2: none yet. */
   synAckAt,
-  /** The longest time between two packets of the connection, and the time spent stalled, by cause (timing.ts). */
+  /** The longest time between two packets of the connection (0: none of 1 ms or more), and the time spent stalled, by cause (timing.ts). */
   maxIdle,
   stallZeroWindow,
   stallWindowFull,

@@ -144,8 +144,11 @@ export class ConnectionStore {
       handshakeRtt: known(TimingField.handshakeRtt), serverRtt: known(TimingField.serverRtt), clientRtt: known(TimingField.clientRtt),
       rtt: samples > 0 ? { min: d(TimingField.rttMin), p50: d(TimingField.rttP50), max: d(TimingField.rttMax), samples } : null,
       firstByte: known(TimingField.firstByte),
-      maxIdle: d(TimingField.maxIdle),
-      rto: [{ count: u(TimingField.rtoClient), backoff: u(TimingField.backoffClient) }, { count: u(TimingField.rtoServer), backoff: u(TimingField.backoffServer) }],
+      maxIdle: known(TimingField.maxIdle),
+      rto: [
+        { count: u(TimingField.rtoClient), backoff: u(TimingField.backoffClient), longestInterval: d(TimingField.rtoIntervalClient) },
+        { count: u(TimingField.rtoServer), backoff: u(TimingField.backoffServer), longestInterval: d(TimingField.rtoIntervalServer) },
+      ],
       stalled: { zeroWindow: d(TimingField.stallZeroWindow), windowFull: d(TimingField.stallWindowFull), application: d(TimingField.stallApplication) },
     };
   }

@@ -165,7 +165,8 @@ export class ConnectionTable implements TimerHost {
     const f = this.rows.f;
     const ci = slot * CONN_INTS;
     const cf = slot * CONN_FLOATS;
-    const gap = f[cf + CF.lastPacket]! > 0 ? (sec - f[cf + CF.endSec]!) + (nsec - i[ci + CI.endNsec]!) * 1e-9 : 0;
+    // Since the connection's last packet (create() makes that its first).
+    const gap = (sec - f[cf + CF.endSec]!) + (nsec - i[ci + CI.endNsec]!) * 1e-9;
     f[cf + CF.lastPacket] = packet;
     f[cf + CF.endSec] = sec;
     i[ci + CI.endNsec] = nsec;
@@ -384,8 +385,8 @@ export class ConnectionTable implements TimerHost {
     i[ci + CI.encap] = p.encap;
     f[cf + CF.id] = id;
     f[cf + CF.firstPacket] = packet;
-    f[cf + CF.startSec] = sec;
-    i[ci + CI.startNsec] = nsec;
+    f[cf + CF.startSec] = f[cf + CF.endSec] = sec;
+    i[ci + CI.startNsec] = i[ci + CI.endNsec] = nsec;
     const fl = p.flags;
     let senderIsClient: boolean;
     if ((fl & (TH_SYN | TH_ACK)) === TH_SYN) {

@@ -23,8 +23,8 @@ export interface ConnectionTiming {
   rtt: { min: number; p50: number; max: number; samples: number } | null;
   /** The client's first payload byte to the server's first. */
   firstByte: number | null;
-  /** The longest time between two packets. */
-  maxIdle: number;
+  /** The longest time between two packets, when it was STALL_FLOOR or more (else null). */
+  maxIdle: number | null;
   /** Retransmission timeouts of each side, and the most in a row with no new ACK between them (the backoff). */
   rto: [client: RtoCount, server: RtoCount];
   /** Time stalled, by cause: a receive window of zero, a window full of bytes in flight, nothing in flight and nothing sent. */
@@ -34,6 +34,8 @@ export interface ConnectionTiming {
 export interface RtoCount {
   count: number;
   backoff: number;
+  /** The longest time between two timeouts in a row, in seconds (0: never two in a row). */
+  longestInterval: number;
 }
 
 /** The sides' facts that make the time between two packets a stall: a FIN or a RST ends them. */
@@ -51,8 +53,8 @@ export const STALL_FLOOR = 0.001;
  * `gap` seconds after the connection's previous packet. Runs before the state machine, so that the
  * sides' sequence fields still say what was in flight during the gap.
  *
- * - The gap is the longest idle time if it is, and, from STALL_FLOOR up, is charged to a stall by
- *   what held both sides during it: a receiver's zero window; a sender with a window's worth in flight; nothing in flight
+ * - From STALL_FLOOR up, a gap is the longest idle time if it is, and is charged to a stall by what
+ *   held both sides during it: a receiver's zero window; a sender with a window's worth in flight; nothing in flight
  *   either way with both sides open, which is an application not sending (a server thinking, a
  *   client not asking). Gaps while bytes are in flight and the window open are the network's.
  * - Round trips are sampled per direction from a data segment to the first ACK that covers it: with
@@ -65,9 +67,8 @@ export const STALL_FLOOR = 0.001;
  */
 export function timeSegment(i: Int32Array, f: Float64Array, ci: number, cf: number, s: number, sf: number, r: number, rf: number,
   p: DecodedPacket, a: number, sec: number, nsec: number, gap: number): void {
-  if (gap > f[cf + CF.maxIdle]!) f[cf + CF.maxIdle] = gap;
-  // Most segments have nothing else to do here (data while one is timed, ACKs short of it): told
-  // apart in this small function, which inlines, from the rest, which is a call.
+  // Most segments have nothing to do here (data while one is timed, ACKs short of it, right after
+  // the packet before): told apart in this small function, which inlines, from the rest, which is a call.
   const fl = p.flags;
   const sFlags = i[s + EI.flags]!;
   const rFlags = i[r + EI.flags]!;
@@ -82,7 +83,10 @@ export function timeSegment(i: Int32Array, f: Float64Array, ci: number, cf: numb
 function timeRest(i: Int32Array, f: Float64Array, ci: number, cf: number, s: number, sf: number, r: number, rf: number,
   p: DecodedPacket, a: number, sec: number, nsec: number, gap: number, sFlags: number, rFlags: number): void {
   const fl = p.flags;
-  if (gap >= STALL_FLOOR && (sFlags & rFlags & EF_ACK_SENT) !== 0 && ((sFlags | rFlags) & CLOSING) === 0) stall(i, f, cf, s, r, sFlags, rFlags, gap);
+  if (gap >= STALL_FLOOR) {
+    if (gap > f[cf + CF.maxIdle]!) f[cf + CF.maxIdle] = gap;
+    if ((sFlags & rFlags & EF_ACK_SENT) !== 0 && ((sFlags | rFlags) & CLOSING) === 0) stall(i, f, cf, s, r, sFlags, rFlags, gap);
+  }
   if ((fl & TH_SYN) !== 0) {
     i[s + EI.flags] = sFlags | EF_SYN_CAPTURED;
     if (p.mss >= 0) i[s + EI.mss] = p.mss;
@@ -103,6 +107,10 @@ function timeRest(i: Int32Array, f: Float64Array, ci: number, cf: number, s: num
       i[s + EI.rtoCount]!++;
       const run = ++i[s + EI.rtoRun]!;
       if (run > i[s + EI.rtoBackoff]!) i[s + EI.rtoBackoff] = run;
+      // The timer's interval as it backs off: from one timeout to the next in the same run.
+      const now = sec + nsec * 1e-9;
+      if (run > 1 && now - f[sf + EF.lastRtoAt]! > f[sf + EF.rtoInterval]!) f[sf + EF.rtoInterval] = now - f[sf + EF.lastRtoAt]!;
+      f[sf + EF.lastRtoAt] = now;
     }
     // Karn's rule: which copy an ACK answers is not known (but for the TSval it echoes).
     if ((sFlags & EF_TIMED_TS) === 0) i[s + EI.flags]! &= ~EF_TIMED;
@@ -201,5 +209,5 @@ export function rttMedian(i: Int32Array, ci: number): number | null {
 /** The fields of timing() in a flat array (TIMING_FIELDS, -1 where not known), for the store: no objects per connection. */
 export const enum TimingField {
   handshakeRtt, serverRtt, clientRtt, rttMin, rttP50, rttMax, firstByte, maxIdle, stallZeroWindow, stallWindowFull, stallApplication,
-  rttSamples, rtoClient, rtoServer, backoffClient, backoffServer, SIZE,
+  rtoIntervalClient, rtoIntervalServer, rttSamples, rtoClient, rtoServer, backoffClient, backoffServer, SIZE,
 }
