@@ -325,3 +325,29 @@ describe('findings are data; the report writes them', () => {
       'The server 10.77.0.2:80 closed 1,200 connections first and so holds their TIME_WAIT (2MSL = 60 s): up to 1,150 at once, 3 at the end of the capture.');
   });
 });
+
+describe('who sent each RST: the peer, or a device on the path (captures/middlebox-rst.pcap)', () => {
+  it('the RST the relay forged with its own TTL is a middlebox\'s, the server\'s own abort the peer\'s', async () => {
+    const truth = JSON.parse(readFileSync(join(CAP, 'middlebox-rst.truth.json'), 'utf8')) as {
+      induced: { forged_rst: { client_port: number; ttl: number }; peer_rst: { client_port: number } };
+    };
+    const r = await report('middlebox-rst.pcap');
+    const byPort = new Map(conns(r).map((c) => [c.client.port, c.id]));
+    const resets = ofKind(r, 'reset');
+    const forged = resets.find((f) => f.connections.includes(byPort.get(truth.induced.forged_rst.client_port)!))!;
+    const own = resets.find((f) => f.connections.includes(byPort.get(truth.induced.peer_rst.client_port)!))!;
+    expect(forged.counts).toMatchObject({ resetBy: 'server', origin: 'middlebox' });
+    expect(forged.counts.originReason).toMatch(new RegExp(`^TTL ${truth.induced.forged_rst.ttl} where the host's other packets had 64`));
+    expect(forged.counts.originReason).toMatch(/no TCP timestamps where the connection uses them/);
+    expect(forged.summary).toMatch(/^A RST claiming to come from the server reset a connection .* a device on the path forged it/);
+    expect(own.counts).toMatchObject({ resetBy: 'server', origin: 'peer' });
+    expect(forged).not.toBe(own);
+  });
+
+  it('every other RST in the repository\'s captures, sent by the kernels themselves, is the peer\'s', async () => {
+    for (const name of ['abort-linger0.pcap', 'reset-storm.pcap', 'mixed.pcap', 'data-lost-reset.pcap', 'peer-reset.pcap']) {
+      const resets = ofKind(await report(name), 'reset');
+      for (const f of resets) expect(f.counts.origin, `${name}: ${f.summary}`).toBe('peer');
+    }
+  });
+});

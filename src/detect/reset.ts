@@ -3,6 +3,7 @@ import type { Connection } from '../tcp/connection.js';
 import type { Endpoint } from '../tcp/endpoint.js';
 import { seqDiff } from '../tcp/seq.js';
 import { MPTCP_FASTCLOSE, MPTCP_TCPRST } from '../tcp/layout.js';
+import { RO_NO_BASELINE, RO_NO_TIMESTAMPS, RO_TTL_DIFFERS, RO_WINDOW_EDGE, RST_ORIGIN_NAMES, RstOrigin, rstOriginOf } from '../tcp/rst-origin.js';
 import { peerOf, refused, sideName, synchronized } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
@@ -15,8 +16,11 @@ import { lostBy } from './half-open.js';
  * and whether data was still unacknowledged or arrived after the resetting side had closed.
  */
 export class ResetDetector {
-  private readonly bySide = [new AggregateMap(), new AggregateMap()];
+  /** By resetting side, then by the RST's origin (RstOrigin: peer, middlebox, unknown). */
+  private readonly bySide = [0, 1].map(() => [new AggregateMap(), new AggregateMap(), new AggregateMap(), new AggregateMap()]);
   private readonly states = new Map<object, Map<string, number>>();
+  /** The reasons of each aggregate's first RST, and the TTLs they rest on. */
+  private readonly reasons = new Map<object, { why: number; rstTtl: number; hostTtl: number; rsts: number }>();
 
   constructor(private readonly config: DetectConfig, private readonly evidence: EvidenceStore) {}
 
@@ -26,7 +30,11 @@ export class ResetDetector {
     const dir = this.evidence.direction(c, Slot.Rst);
     const r = dir === null ? (c.client.sentRst ? c.client : c.server) : dir.fromClient ? c.client : c.server;
     const peer = peerOf(c, r);
-    const a = this.bySide[r.side]!.get(endpointKey(c.family, c.server), c.family, c.server);
+    const judged = rstOriginOf(r.rstOrigin);
+    const origin = judged.origin === RstOrigin.None ? RstOrigin.Unknown : judged.origin;
+    const a = this.bySide[r.side]![origin]!.get(endpointKey(c.family, c.server), c.family, c.server);
+    if (!this.reasons.has(a)) this.reasons.set(a, { why: judged.why, rstTtl: r.rstTtl, hostTtl: r.ttl, rsts: judged.count });
+    if (judged.count > 1) a.bump('racingRsts', judged.count - 1);
     a.add(c, true, this.config.connectionIds);
     const stateKey = rst ? `${STATE_NAMES[rst.clientBefore]}/${STATE_NAMES[rst.serverBefore]}` : 'unknown';
     let states = this.states.get(a);
@@ -55,16 +63,30 @@ export class ResetDetector {
   findings(): Finding[] {
     const out: Finding[] = [];
     for (let side = 0; side < 2; side++) {
-      for (const a of this.bySide[side]!.map.values()) {
-        const states = [...(this.states.get(a) ?? new Map<string, number>())].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
-        const who = sideName(side);
-        out.push(a.finding('reset', severityOf(a.count, this.config.reset), {
-          resetBy: who, ...a.counts, statesAtReset: Object.fromEntries(states),
-        }));
+      for (let origin = RstOrigin.Peer; origin <= RstOrigin.Unknown; origin++) {
+        for (const a of this.bySide[side]![origin]!.map.values()) {
+          const states = [...(this.states.get(a) ?? new Map<string, number>())].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
+          const who = sideName(side);
+          const r = this.reasons.get(a)!;
+          out.push(a.finding('reset', severityOf(a.count, this.config.reset), {
+            resetBy: who, origin: RST_ORIGIN_NAMES[origin], originReason: originReason(origin, r), ...a.counts, statesAtReset: Object.fromEntries(states),
+          }));
+        }
       }
     }
     return out;
   }
+}
+
+/** Why the first RST of an aggregate was judged as it was (rst-origin.ts), in a few words. */
+function originReason(origin: RstOrigin, r: { why: number; rstTtl: number; hostTtl: number }): string {
+  const parts: string[] = [];
+  if (r.why & RO_NO_BASELINE) parts.push('the resetting side sent nothing else to compare it with');
+  else if (r.why & RO_TTL_DIFFERS) parts.push(`TTL ${r.rstTtl} where the host's other packets had ${r.hostTtl}: sent from elsewhere on the path`);
+  else parts.push(`TTL ${r.rstTtl}, as the host's other packets`);
+  if (r.why & RO_NO_TIMESTAMPS) parts.push('no TCP timestamps where the connection uses them');
+  if (r.why & RO_WINDOW_EDGE) parts.push('its sequence number exactly at the receiver\'s window edge');
+  return origin === RstOrigin.Peer && parts.length === 1 ? parts[0]! : parts.join('; ');
 }
 
 /** Bytes `sender` sent that `receiver` had not acknowledged (its FIN not counted). */

@@ -103,8 +103,17 @@ export function findingSentence(f: Finding, ctx: SentenceContext): string {
       const tcpRst = k('mptcpTcpRst');
       const mptcp = (fastClose > 0 ? `; ${n === 1 ? 'it was' : `${num(fastClose)} were`} MPTCP subflows reset by an MP_FASTCLOSE (the MPTCP connection was aborted, all its subflows with it)` : '') +
         (tcpRst > 0 ? `; ${n === 1 ? 'it carried' : `${num(tcpRst)} carried`} MP_TCPRST (that subflow alone was reset)` : '');
+      const reason = typeof f.counts.originReason === 'string' ? f.counts.originReason : '';
+      const racing = k('racingRsts') ? `; ${plural(k('racingRsts'), 'more RST')} from the same side raced ${n === 1 ? 'it' : 'them'}` : '';
+      const origin = f.counts.origin === 'middlebox'
+        ? ` It was not the ${who}'s own: a device on the path forged it (${reason}).`
+        : f.counts.origin === 'unknown' ? ` The capture cannot tell whether the ${who} or a device on the path sent it (${reason}).` : '';
+      if (f.counts.origin === 'middlebox') {
+        return `A RST claiming to come from the ${who} ${n === 1 ? `reset a connection with ${at}` : `reset ${plural(n, 'connection')} with ${at}`} ` +
+          `in ${stateText} (client/server) ${data}${window}${lost}${racing}.${origin}`;
+      }
       return `The ${who} ${n === 1 ? `reset a connection with ${at}` : `reset ${plural(n, 'connection')} with ${at}`} ` +
-        `in ${stateText} (client/server) ${data}${window}${lost}${afterFin}${mptcp}.`;
+        `in ${stateText} (client/server) ${data}${window}${lost}${afterFin}${mptcp}${racing}.${origin}`;
     }
     case 'close_wait_leak': {
       const where = who === 'server' ? at : `clients of ${at}`;

@@ -60,6 +60,9 @@ export class Endpoint {
   /** Retransmission timeouts (tcp/timing.ts): all of them, and the most in a row. */
   get rtoCount(): number { return this.rows.i[this.ib + EI.rtoCount]!; }
   get rtoBackoff(): number { return this.rows.i[this.ib + EI.rtoBackoff]!; }
+  /** Its first RST as judged when captured (rst-origin.ts), packed; and that RST's TTL. */
+  get rstOrigin(): number { return this.rows.i[this.ib + EI.rstOrigin]!; }
+  get rstTtl(): number { return this.rows.i[this.ib + EI.rstTtl]!; }
   get rstIgnored(): number { return this.rows.i[this.ib + EI.rstIgnored]!; }
   set rstIgnored(v: number) { this.rows.i[this.ib + EI.rstIgnored] = v; }
   get timerGen(): number { return this.rows.i[this.ib + EI.timerGen]!; }

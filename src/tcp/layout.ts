@@ -65,6 +65,9 @@ export const enum EI {
   rtoBackoff,
   /** The MSS its SYN offered (-1: no SYN captured, or none offered). */
   mss,
+  /** Who sent its first RST, as the packet shows it (rst-origin.ts: RstOrigin and the RO_* reasons, with the RSTs it sent past 8 bits), and that RST's TTL. */
+  rstOrigin,
+  rstTtl,
   peerFinSeq,
   /** Bumped to cancel a pending TIME_WAIT expiry. */
   timerGen,
@@ -172,6 +175,8 @@ export const EF_SYN_CAPTURED = 1 << 9;
 /** A segment it sent is being timed (EI.timedEnd), and with its TSval (the ACK must echo it) rather than by Karn's rule alone. */
 export const EF_TIMED = 1 << 10;
 export const EF_TIMED_TS = 1 << 11;
+/** Its SYN carried TCP timestamps: it uses them (RFC 7323), so its own segments carry them too. */
+export const EF_USES_TS = 1 << 18;
 
 /** How many evidence packets a connection can hold (see detect/evidence.ts for what each slot is). */
 export const EVIDENCE_SLOTS = 12;

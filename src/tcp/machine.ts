@@ -378,7 +378,8 @@ export class TcpMachine {
       i[s + EI.ttl] = p.ttl;
       this.locate(ci, cf);
     }
-    if ((flags & EF_SEQ_SEEN) === 0 || seqGt(end, i[s + EI.sndNxt]!)) i[s + EI.sndNxt] = end;
+    // A RST occupies no sequence space and proves none sent: one at a window's edge (a forger's) moves nothing.
+    if ((flags & EF_SEQ_SEEN) === 0 || ((f & TH_RST) === 0 && seqGt(end, i[s + EI.sndNxt]!))) i[s + EI.sndNxt] = end;
     flags |= EF_SEQ_SEEN;
     if (p.payloadLen > 0) flags |= EF_SENT_DATA;
     if (f & TH_ACK) {

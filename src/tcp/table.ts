@@ -1,6 +1,7 @@
 import { type DecodedPacket, TH_ACK, TH_RST, TH_SYN } from '../decode/segment.js';
 import { Connection, Eviction } from './connection.js';
 import { analyzeSegment } from './analysis.js';
+import { judgeRst } from './rst-origin.js';
 import { timeSegment } from './timing.js';
 import {
   CF, CF_FINALIZED, CF_LINGERING, CF_REWRITTEN, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EF, EI, Rows,
@@ -185,6 +186,7 @@ export class ConnectionTable implements TimerHost {
     const a = analyzeSegment(i, f, ci, cf, s, sf, r, rf, p, ts, sec, nsec);
     this.analysis = a;
     timeSegment(i, f, ci, cf, s, sf, r, rf, p, a, sec, nsec, gap);
+    if ((p.flags & TH_RST) !== 0) judgeRst(i, s, r, p);
     this.machine.segment(ci, cf, s, sf, r, rf, p, packet, sec, nsec);
     if ((i[ci + CI.flags]! & CF_LINGERING) === 0 && this.isFullyClosed(slot)) this.schedule(slot, TIMER_LINGER, 0, sec, nsec);
   }

@@ -4,7 +4,7 @@ import {
   A_ANY_RETRANSMISSION, A_KEEP_ALIVE, A_OUT_OF_ORDER, A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION, A_ZERO_WINDOW_PROBE,
 } from './analysis.js';
 import {
-  CF, CI, EF, EF_ACK_SENT, EF_FIN_SENT, EF_SENT_DATA, EF_SENT_RST, EF_SYN_CAPTURED, EF_TIMED, EF_TIMED_TS, EF_ZERO_WINDOW, EI,
+  CF, CI, EF, EF_ACK_SENT, EF_FIN_SENT, EF_SENT_DATA, EF_SENT_RST, EF_SYN_CAPTURED, EF_TIMED, EF_TIMED_TS, EF_USES_TS, EF_ZERO_WINDOW, EI,
   RTT_KEPT, sinceStart,
 } from './layout.js';
 import { seqGe, seqGt } from './seq.js';
@@ -88,7 +88,8 @@ function timeRest(i: Int32Array, f: Float64Array, ci: number, cf: number, s: num
     if ((sFlags & rFlags & EF_ACK_SENT) !== 0 && ((sFlags | rFlags) & CLOSING) === 0) stall(i, f, cf, s, r, sFlags, rFlags, gap);
   }
   if ((fl & TH_SYN) !== 0) {
-    i[s + EI.flags] = sFlags | EF_SYN_CAPTURED;
+    // A SYN's options are decoded with it.
+    i[s + EI.flags] = sFlags | EF_SYN_CAPTURED | (p.hasTimestamp ? EF_USES_TS : 0);
     if (p.mss >= 0) i[s + EI.mss] = p.mss;
   }
   if ((fl & TH_ACK) !== 0) {
