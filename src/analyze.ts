@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG, type DetectConfig, endpointKey, EvidenceStore } from '.
 import { reportFindings } from './report/findings.js';
 import { ConnectionStage, MAX_TIMELINE, PacketStage, type PacketStageOptions, timelineRows } from './pipeline/stages.js';
 import { Threads, workerCount } from './pipeline/threads.js';
+import { collectGraphs } from './report/graphs.js';
 import { drive, type Pass } from './pipeline/drive.js';
 import type { WorkerTotals } from './pipeline/worker.js';
 import { SecondCounts } from './detect/seconds.js';
@@ -54,6 +55,11 @@ export interface AnalyzeOptions {
   reader?: PcapReaderName;
   /** Called every 65,536 packets with the packets read and the bytes read of the inputs so far (for a progress line). */
   onProgress?: ((packets: number, bytes: number) => void) | null;
+  /**
+   * Read the captures a second time for the segments of the connections an HTML page graphs (those
+   * in findings and the first ones: report/graphs.ts). Needs every connection kept; not for stdin.
+   */
+  graphs?: boolean;
 }
 
 /** 256 bytes each (see tcp/store.ts): 256 MB for a million rows. */
@@ -62,6 +68,7 @@ export const DEFAULT_MAX_ROWS = 1_000_000;
 const DEFAULTS: Required<AnalyzeOptions> = {
   msl: 30, keep: 'all', transitions: false, notableLimit: 20, zeek: false, detect: DEFAULT_CONFIG, onProgress: null,
   maxConnections: DEFAULT_LIMITS.maxConnections, idleTimeout: DEFAULT_LIMITS.idleTimeout, maxRows: DEFAULT_MAX_ROWS, reader: 'tcpstate', threads: 'auto',
+  graphs: false,
 };
 
 /**
@@ -123,7 +130,7 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
   const store = a.store;
   const listeners = conns.listeners;
   const servers = conns.servers.report();
-  return {
+  const report: Report = {
     tool: { name: TOOL_NAME, version: VERSION },
     capturePoint: capturePoint(conns.vantages),
     listenerSeen: (c) => listeners.has(endpointKey(c.family, c.server)),
@@ -167,7 +174,10 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     thresholds: opts.detect || null,
     timeline: timelineRows(totals.timeline),
     servers,
+    graphs: null,
   };
+  if (opts.graphs) report.graphs = await collectGraphs(inputs, report);
+  return report;
 }
 
 function capturePoint(v: readonly number[]): CapturePoint {

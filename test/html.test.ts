@@ -62,6 +62,30 @@ describe.skipIf(!CHROMIUM)('the HTML report in a real browser (headless Chromium
     await tab.close();
   }, 60000);
 
+  it('draws the graphs: a finding\'s connection and the one clicked (time-sequence, round trips, throughput), from a second read of the capture', async () => {
+    const report = await analyze([join(ROOT, 'captures', 'rto-backoff.pcap')], { transitions: true, graphs: true });
+    const series = report.graphs!.get(1)!;
+    // Every TCP segment of the capture (its one connection) is a point.
+    expect(series.points.length / 7).toBe(report.summary.tcpPackets);
+    const file = await page('rto-backoff.html', [...renderHtml(report)].join(''));
+    const tab = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(e.message));
+    tab.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await tab.goto(pathToFileURL(file).href);
+    // The rto_backoff finding's connection: its write and the five copies the timer sent again, in red.
+    const box = tab.locator('.finding', { hasText: 'rto_backoff' });
+    expect(await box.locator('.finding-graph svg').count()).toBe(2);
+    expect(await box.locator('.finding-graph line.retx').count()).toBe(5);
+    await tab.locator('#connections tbody tr').first().click();
+    expect(await tab.locator('#graphs svg').count()).toBe(4);
+    expect(await tab.locator('#graphs path.ack').count()).toBe(2);
+    expect(await tab.locator('#graphs .rtt').count()).toBeGreaterThan(0);
+    expect(await tab.locator('#graphs path.tput').count()).toBe(2);
+    await tab.locator('#graphs').screenshot({ path: join(OUT, 'html-graphs.png') });
+    expect(errors).toEqual([]);
+  });
+
   it('shows text from the capture as text: a file name full of markup injects nothing', async () => {
     const name = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>.pcap';
     const r = await analyze([memoryInput(name, buildPcap([

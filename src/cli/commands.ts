@@ -67,6 +67,7 @@ export async function analyzeCommand(io: CliIo, captures: string[], opts: Analyz
       // The page holds HTML_MAX_ROWS rows at most: rows past them would only take memory.
       maxRows: opts.format === 'html' ? Math.min(opts.maxRows, HTML_MAX_ROWS) : opts.maxRows,
       onProgress: progress ? (packets, bytes) => progress.update(packets, bytes) : null,
+      graphs: opts.format === 'html',
     });
   } finally {
     progress?.done();

@@ -66,7 +66,7 @@ export function* renderHtml(report: Report): Generator<string> {
       c.id, endpointToString(c.family, c.client), endpointToString(c.family, c.server), stateCell(c.client), stateCell(c.server),
       c.client.packets + c.server.packets, c.client.payloadBytes + c.server.payloadBytes,
       Number(duration(c.startSec, c.startNsec, c.endSec, c.endNsec, p)),
-      c.timing.rtt ? Number((c.timing.rtt.p50 * 1e3).toFixed(3)) : null, c.timing.firstByte !== null ? Number((c.timing.firstByte * 1e3).toFixed(3)) : null,
+      c.timing.rtt ? Number((c.timing.rtt.p50 * 1e3).toFixed(3)) : '', c.timing.firstByte !== null ? Number((c.timing.firstByte * 1e3).toFixed(3)) : '',
       c.client.analysis.retransmissions + c.server.analysis.retransmissions,
       [...(c.normalEnd ? [] : ['abnormal']), ...(kinds.get(c.id) ?? []), ...(c.evicted ? [evictionNote(c.evicted)!] : []),
         ...timingNotes(c.timing).filter((n) => !n.startsWith('rtt ') && !n.startsWith('first byte '))].join(', '),
@@ -74,6 +74,10 @@ export function* renderHtml(report: Report): Generator<string> {
     totalConnections: total,
     ladders: Object.fromEntries(rows.filter((c, i) => c.transitions && c.transitions.length && (i < MAX_LADDERS || kinds.has(c.id)))
       .map((c) => [c.id, ladder(c, report)])),
+    graphs: report.graphs ? Object.fromEntries([...report.graphs].map(([id, g]) => [id, { p: g.points, s: g.sack, d: g.dropped }])) : {},
+    graphsNote: report.graphs === null ? 'no graphs: the report was made without them' : report.graphs.size === 0 && report.inputs.some((i) => i.file === '-')
+      ? 'no graphs: standard input cannot be read a second time for the segments' : '',
+    findingGraphs: report.findings.map((f) => f.connections.find((id) => report.graphs?.has(id)) ?? null),
   };
   yield '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n';
   yield '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; script-src \'unsafe-inline\'; img-src data:">\n';
@@ -91,6 +95,9 @@ export function* renderHtml(report: Report): Generator<string> {
     yield `<p class="legend">? the capture cannot tell that state apart from others:</p>\n<ul id="uncertain">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>\n`;
   }
   yield '<h2>Ladder</h2>\n<p id="ladder-title">Click a connection to see its state transitions.</p>\n<div id="ladder"></div>\n';
+  yield '<h2>Graphs</h2>\n<p id="graphs-title">Click a connection to see its time-sequence graph (sequence numbers against time, each way: ' +
+    '<span class="k seg">segments</span> <span class="k retx">retransmissions</span> <span class="k ack">the ACK line</span> ' +
+    '<span class="k win">the receive window</span> <span class="k sack">SACK blocks</span> <span class="k zw">zero windows</span>), its round trips and its throughput.</p>\n<div id="graphs"></div>\n';
   // The data as JSON in a script element: "<" is escaped so that nothing in it can end the element.
   yield `<script type="application/json" id="data">${JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}</script>\n`;
   yield `<script>${SCRIPT}</script>\n</body>\n</html>\n`;
@@ -151,6 +158,10 @@ table{border-collapse:collapse}td,th{padding:2px 8px;text-align:left}
 .legend span{padding:0 6px;color:#fff}.syn{background:#3a7}.synack{background:#37c}.rst{background:#c33}.fin{background:#999}
 svg text{font-size:11px;fill:#555}
 .ladder td{font-size:13px;border-bottom:1px solid #f3f3f3}.ladder .c{text-align:right}.ladder .arrow{color:#888}
+svg.graph{display:block;margin:4px 0}.graph .seg{stroke:#36c;stroke-width:2}.graph .retx{stroke:#d22;stroke-width:3}.graph .ack{stroke:#2a2}
+.graph .win{stroke:#bbb;stroke-dasharray:3 2}.graph .sack{stroke:#e90;stroke-width:2}.graph .zw{fill:#d22}.graph .rtt.c{fill:#36c}.graph .rtt.s{fill:#a3a}
+.graph .tput.c{stroke:#36c}.graph .tput.s{stroke:#a3a}.k{padding:0 4px;border-bottom:3px solid}.k.seg{border-color:#36c}.k.retx{border-color:#d22}
+.k.ack{border-color:#2a2}.k.win{border-color:#bbb}.k.sack{border-color:#e90}.k.zw{border-color:#d22}
 `;
 
 const SCRIPT = `
@@ -170,6 +181,13 @@ for (const f of D.findings) {
   h.append(el('span', f.severity, 'sev'), el('code', f.kind), document.createTextNode(f.endpoint ? ' on ' + f.endpoint : ''));
   box.append(h, el('p', f.summary), el('p', f.count + ' connection(s): ' + f.connections.join(', ') + (f.count > f.connections.length ? ', …' : '')));
   if (f.evidence.length) box.append(el('pre', f.evidence.join('\\n')));
+  const gid = D.findingGraphs[D.findings.indexOf(f)];
+  if (gid !== null) {
+    const g = el('div', undefined, 'finding-graph');
+    g.append(el('p', 'Connection ' + gid + ', the first of the finding with its segments:', 'legend'));
+    tsg(g, gid, 640, 160);
+    box.append(g);
+  }
   fd.append(box);
 }
 
@@ -248,7 +266,115 @@ for (const f of D.findings) {
   draw();
 })();
 
+
+// Graphs (tcptrace's time-sequence graph, round trips, throughput), from the segments the page
+// holds for the connection (report/graphs.ts): points of 7 numbers, SACK blocks of 4.
+// Function declarations only: the findings above draw with them before this part of the script runs.
+function svgEl(tag, attrs, cls) {
+  const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const k in attrs) e.setAttribute(k, attrs[k]);
+  if (cls) e.setAttribute('class', cls);
+  return e;
+}
+function points(id) {
+  const g = D.graphs[id];
+  if (!g) return null;
+  const out = [];
+  for (let i = 0; i + 7 <= g.p.length; i += 7) out.push({ t: g.p[i], dir: g.p[i + 1], seq: g.p[i + 2], len: g.p[i + 3], ack: g.p[i + 4], win: g.p[i + 5], f: g.p[i + 6] });
+  const sack = [];
+  for (let i = 0; i + 4 <= g.s.length; i += 4) sack.push({ t: g.s[i], dir: g.s[i + 1], left: g.s[i + 2], right: g.s[i + 3] });
+  return { pts: out, sack, dropped: g.d };
+}
+function frame(parent, W, H, title, xmax, ymin, ymax, ylabel) {
+  const pad = 44, svg = svgEl('svg', { width: W, height: H + 24 }, 'graph');
+  const x = (t) => pad + (xmax > 0 ? (t / xmax) * (W - pad - 8) : 0);
+  const y = (v) => H - 4 - (ymax > ymin ? ((v - ymin) / (ymax - ymin)) * (H - 20) : 0);
+  const label = (lx, ly, s) => { const tx = svgEl('text', { x: lx, y: ly }); tx.textContent = s; svg.append(tx); };
+  svg.append(svgEl('line', { x1: pad, y1: H - 4, x2: W - 8, y2: H - 4, stroke: '#bbb' }), svgEl('line', { x1: pad, y1: 10, x2: pad, y2: H - 4, stroke: '#bbb' }));
+  label(pad, 10, title); label(0, 20, String(Math.round(ymax))); label(0, H - 4, String(ymin) + ' ' + ylabel); label(W - 60, H + 16, '+' + xmax.toFixed(3) + ' s');
+  parent.append(svg);
+  return { svg, x, y };
+}
+// One direction of the time-sequence graph: its segments, and the other side's ACKs, windows and SACKs.
+function tsgDir(parent, g, dir, W, H) {
+  const segs = g.pts.filter((p) => p.dir === dir && (p.len > 0 || (p.f & 3) !== 0));
+  if (segs.length === 0) return false;
+  const acks = g.pts.filter((p) => p.dir !== dir && p.ack >= 0);
+  const xmax = Math.max(...g.pts.map((p) => p.t), 0.000001);
+  // Scaled to the data and its ACKs: the window line runs along the top where it is higher.
+  const ymax = Math.max(...segs.map((p) => p.seq + p.len), ...acks.map((p) => p.ack), 1) * 1.1;
+  const ymin = Math.min(...segs.map((p) => p.seq), 0);
+  const f = frame(parent, W, H, (dir === 0 ? 'client → server' : 'server → client') + ': sequence number against time', xmax, ymin, ymax, 'bytes');
+  let ackPath = '', winPath = '';
+  for (const a of acks) {
+    ackPath += (ackPath ? ' L' : 'M') + f.x(a.t).toFixed(1) + ' ' + f.y(a.ack).toFixed(1);
+    winPath += (winPath ? ' L' : 'M') + f.x(a.t).toFixed(1) + ' ' + f.y(Math.min(a.ack + a.win, ymax)).toFixed(1);
+  }
+  if (ackPath) f.svg.append(svgEl('path', { d: ackPath, fill: 'none' }, 'ack'), svgEl('path', { d: winPath, fill: 'none' }, 'win'));
+  for (const p of segs) {
+    const y0 = f.y(p.seq), y1 = f.y(p.seq + Math.max(p.len, 1));
+    f.svg.append(svgEl('line', { x1: f.x(p.t), y1: y0, x2: f.x(p.t), y2: Math.min(y1, y0 - 2) }, (p.f & 8) ? 'retx' : 'seg'));
+  }
+  for (const s of g.sack) if (s.dir !== dir) f.svg.append(svgEl('line', { x1: f.x(s.t) + 2, y1: f.y(s.left), x2: f.x(s.t) + 2, y2: f.y(s.right) }, 'sack'));
+  for (const a of acks) if (a.f & 16) f.svg.append(svgEl('circle', { cx: f.x(a.t), cy: f.y(a.ack), r: 3 }, 'zw'));
+  return true;
+}
+function tsg(parent, id, W, H) {
+  const g = points(id);
+  if (!g) return false;
+  const drawn = [tsgDir(parent, g, 0, W, H), tsgDir(parent, g, 1, W, H)];
+  if (g.dropped) parent.append(el('p', g.dropped + ' later segments are not drawn (the page keeps at most 3,000 per connection).', 'legend'));
+  return drawn[0] || drawn[1];
+}
+// Round trips: a data segment to the first ACK from the other side that covers it, unless that
+// sequence space was sent again before the ACK (Karn's rule), at the capture point.
+function rtts(g) {
+  const out = [];
+  for (const dir of [0, 1]) {
+    const segs = g.pts.filter((p) => p.dir === dir && p.len > 0);
+    const acks = g.pts.filter((p) => p.dir !== dir && p.ack >= 0);
+    let k = 0;
+    for (const s of segs) {
+      if (s.f & 8) continue;
+      const end = s.seq + s.len;
+      while (k < acks.length && acks[k].t < s.t) k++;
+      const a = acks.slice(k).find((x) => x.ack >= end);
+      if (!a) continue;
+      if (segs.some((r) => (r.f & 8) && r.t > s.t && r.t <= a.t && r.seq < end && r.seq + r.len > s.seq)) continue;
+      out.push({ t: a.t, rtt: a.t - s.t, dir });
+    }
+  }
+  return out;
+}
+function drawGraphs(id) {
+  const box = document.getElementById('graphs');
+  box.textContent = '';
+  const g = points(id);
+  if (!g) {
+    box.append(el('p', D.graphsNote || 'No graphs for this connection: the page keeps the segments of the first 100 connections and of 100 in findings.', 'legend'));
+    return;
+  }
+  tsg(box, id, 900, 240);
+  const xmax = Math.max(...g.pts.map((p) => p.t), 0.000001);
+  const r = rtts(g);
+  if (r.length) {
+    const f = frame(box, 900, 140, 'round trips at the capture point (data to its ACK), ms', xmax, 0, Math.max(...r.map((x) => x.rtt * 1000)), 'ms');
+    for (const s of r) f.svg.append(svgEl('circle', { cx: f.x(s.t), cy: f.y(s.rtt * 1000), r: 2 }, s.dir === 0 ? 'rtt c' : 'rtt s'));
+  }
+  const BINS = 40, w = xmax / BINS, bins = [new Array(BINS).fill(0), new Array(BINS).fill(0)];
+  for (const p of g.pts) if (p.len > 0) bins[p.dir][Math.min(BINS - 1, Math.floor(p.t / w))] += p.len;
+  const rate = (b) => b / w;
+  const top = Math.max(1, ...bins[0].map(rate), ...bins[1].map(rate));
+  const f = frame(box, 900, 140, 'throughput, bytes per second (client → server, server → client)', xmax, 0, Math.round(top), 'B/s');
+  for (const dir of [0, 1]) {
+    let d = '';
+    bins[dir].forEach((b, i) => { d += (d ? ' L' : 'M') + f.x((i + 0.5) * w).toFixed(1) + ' ' + f.y(rate(b)).toFixed(1); });
+    f.svg.append(svgEl('path', { d, fill: 'none' }, dir === 0 ? 'tput c' : 'tput s'));
+  }
+}
+
 function showLadder(r) {
+  drawGraphs(r[0]);
   const l = document.getElementById('ladder'), steps = D.ladders[r[0]];
   document.getElementById('ladder-title').textContent = 'Connection ' + r[0] + ': client ' + r[1] + ', server ' + r[2] +
     (steps ? '' : ' (no ladder: the page keeps those of the first 2,000 connections and of those in findings)');

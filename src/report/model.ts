@@ -6,6 +6,7 @@ import type { CaptureError, Precision } from '../capture/index.js';
 import type { ConnectionRecord, MptcpSubflow } from '../tcp/index.js';
 import type { DetectConfig, Finding, ServerTableReport } from '../detect/index.js';
 import type { ZeekRecord } from '../zeek/index.js';
+import type { GraphSeries } from './graphs.js';
 
 export interface Timestamp {
   sec: number;
@@ -115,4 +116,6 @@ export interface Report {
   timeline: [number, number, number, number, number][];
   /** Connections by server endpoint, those with the most problems first (detect/servers.ts). */
   servers: ServerTableReport;
+  /** The segments of the connections an HTML page graphs, by connection id (report/graphs.ts); null when not read. */
+  graphs: Map<number, GraphSeries> | null;
 }
