@@ -339,6 +339,9 @@ describe('who sent each RST: the peer, or a device on the path (captures/middleb
     expect(forged.counts).toMatchObject({ resetBy: 'server', origin: 'middlebox' });
     expect(forged.counts.originReason).toMatch(new RegExp(`^TTL ${truth.induced.forged_rst.ttl} where the host's other packets had 64`));
     expect(forged.counts.originReason).toMatch(/no TCP timestamps where the connection uses them/);
+    // The relay numbers it 0; the server's own packets of the connection count up from 0x2a8a.
+    expect(forged.counts.originReason).toMatch(/an IPv4 ID out of the host's own run/);
+    expect(own.counts.originReason).toBe('TTL 64, as the host\'s other packets');
     expect(forged.summary).toMatch(/^A RST claiming to come from the server reset a connection .* a device on the path forged it/);
     expect(own.counts).toMatchObject({ resetBy: 'server', origin: 'peer' });
     expect(forged).not.toBe(own);

@@ -3,7 +3,7 @@ import type { Connection } from '../tcp/connection.js';
 import type { Endpoint } from '../tcp/endpoint.js';
 import { seqDiff } from '../tcp/seq.js';
 import { MPTCP_FASTCLOSE, MPTCP_TCPRST } from '../tcp/layout.js';
-import { RO_NO_BASELINE, RO_NO_TIMESTAMPS, RO_TTL_DIFFERS, RO_WINDOW_EDGE, RST_ORIGIN_NAMES, RstOrigin, rstOriginOf } from '../tcp/rst-origin.js';
+import { RO_IP_ID, RO_NO_BASELINE, RO_NO_TIMESTAMPS, RO_TTL_DIFFERS, RO_WINDOW_EDGE, RST_ORIGIN_NAMES, RstOrigin, rstOriginOf } from '../tcp/rst-origin.js';
 import { peerOf, refused, sideName, synchronized } from './classify.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
@@ -85,6 +85,7 @@ function originReason(origin: RstOrigin, r: { why: number; rstTtl: number; hostT
   else if (r.why & RO_TTL_DIFFERS) parts.push(`TTL ${r.rstTtl} where the host's other packets had ${r.hostTtl}: sent from elsewhere on the path`);
   else parts.push(`TTL ${r.rstTtl}, as the host's other packets`);
   if (r.why & RO_NO_TIMESTAMPS) parts.push('no TCP timestamps where the connection uses them');
+  if (r.why & RO_IP_ID) parts.push('an IPv4 ID out of the host\'s own run');
   if (r.why & RO_WINDOW_EDGE) parts.push('its sequence number exactly at the receiver\'s window edge');
   return origin === RstOrigin.Peer && parts.length === 1 ? parts[0]! : parts.join('; ');
 }

@@ -13,4 +13,4 @@ export { CONN_FLOATS, CONN_INTS, Rows } from './layout.js';
 export { statesAt } from './history.js';
 export { MptcpGroups, type MptcpFacts, type MptcpSubflow, mptcpToken } from './mptcp.js';
 export type { LostSegment } from './connection.js';
-export { RO_NO_BASELINE, RO_NO_TIMESTAMPS, RO_TTL_DIFFERS, RO_WINDOW_EDGE, RST_ORIGIN_NAMES, RstOrigin, rstOriginOf } from './rst-origin.js';
+export { RO_IP_ID, RO_NO_BASELINE, RO_NO_TIMESTAMPS, RO_TTL_DIFFERS, RO_WINDOW_EDGE, RST_ORIGIN_NAMES, RstOrigin, rstOriginOf } from './rst-origin.js';

@@ -21,6 +21,8 @@ export const enum EI {
   window,
   /** Retransmissions and keep-alives sent since the peer last sent anything. */
   unanswered,
+  /** The IPv4 ID of the last packet this side sent (rst-origin.ts compares a RST's with it). */
+  lastIpId,
   a0, a1, a2, a3,
   port,
   /** Sequence space this side has sent into (signed 32-bit, see seq.ts). */

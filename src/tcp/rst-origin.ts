@@ -17,7 +17,10 @@ export const RO_TTL_DIFFERS = 1 << 2;
 export const RO_NO_BASELINE = 1 << 3;
 export const RO_NO_TIMESTAMPS = 1 << 4;
 export const RO_WINDOW_EDGE = 1 << 5;
+export const RO_IP_ID = 1 << 6;
 const RO_COUNT_SHIFT = 8;
+/** IPv4 IDs a host may have used up since its last packet of the connection (on other connections) before a RST's is out of its run. */
+const IP_ID_RUN = 4096;
 
 /**
  * A RST `p` from side `s` to side `r`, judged as it is captured, before the state machine takes it.
@@ -48,6 +51,13 @@ export function judgeRst(i: Int32Array, s: number, r: number, p: DecodedPacket):
   const rf = i[r + EI.flags]!;
   // Both SYNs offered them: every segment of the connection carries them.
   if ((flags & rf & EF_USES_TS) !== 0 && !segmentTimestamps(p)) why |= RO_NO_TIMESTAMPS;
+  // A host numbers the IPv4 packets of a connection upwards, one by one (Linux: per socket); a RST
+  // far ahead of its last, behind it, or of 0 where the last was not, came from another counter.
+  if (p.ipVersion === 4 && (flags & EF_SEQ_SEEN) !== 0) {
+    const last = i[s + EI.lastIpId]!;
+    const ahead = (p.ipId - last) & 0xffff;
+    if ((p.ipId === 0 && last !== 0) || ahead > IP_ID_RUN) why |= RO_IP_ID;
+  }
   if ((rf & EF_SEQ_SEEN) !== 0) {
     const scale = i[s + EI.wscale]! >= 0 && i[r + EI.wscale]! >= 0 ? i[r + EI.wscale]! : 0;
     if (p.seq === ((i[r + EI.lastAck]! + i[r + EI.window]! * (1 << scale)) | 0) && i[r + EI.window] !== 0) why |= RO_WINDOW_EDGE;

@@ -187,6 +187,7 @@ export class ConnectionTable implements TimerHost {
     this.analysis = a;
     timeSegment(i, f, ci, cf, s, sf, r, rf, p, a, sec, nsec, gap);
     if ((p.flags & TH_RST) !== 0) judgeRst(i, s, r, p);
+    i[s + EI.lastIpId] = p.ipId;
     this.machine.segment(ci, cf, s, sf, r, rf, p, packet, sec, nsec);
     if ((i[ci + CI.flags]! & CF_LINGERING) === 0 && this.isFullyClosed(slot)) this.schedule(slot, TIMER_LINGER, 0, sec, nsec);
   }
