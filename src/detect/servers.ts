@@ -1,7 +1,6 @@
 import { type Connection, endedNormally } from '../tcp/connection.js';
 import { STATE_COUNT, TcpState } from '../tcp/state.js';
-import { TimingField } from '../tcp/timing.js';
-import { endpointKey } from './finding.js';
+import { endpointKey, LastLookup } from './finding.js';
 
 /** Server endpoints followed at most: past it (a scan of a million ports), the rest are counted together. */
 export const MAX_SERVERS = 4096;
@@ -94,13 +93,15 @@ export class ServerTable {
   private readonly byKey = new Map<number | string, ServerAccumulator>();
   private omittedServers = new Set<number | string>();
   private omittedConnections = 0;
-  private readonly timing = new Float64Array(TimingField.SIZE);
+  private readonly last = new LastLookup<ServerAccumulator>();
 
   connection(c: Connection): void {
     const sv = c.server;
     const cl = c.client;
-    const key = endpointKey(c.family, sv);
-    let a = this.byKey.get(key);
+    // A busy server's connections come one after another: the last one's row, without a key.
+    let a: ServerAccumulator | undefined = this.last.is(sv) && this.last.value!.family === c.family ? this.last.value! : undefined;
+    const key = a === undefined ? endpointKey(c.family, sv) : 0;
+    if (a === undefined) a = this.byKey.get(key);
     if (a === undefined) {
       if (this.byKey.size >= MAX_SERVERS) {
         // A bounded set of the omitted keys too: past it they are only connections.
@@ -111,6 +112,7 @@ export class ServerTable {
       a = new ServerAccumulator(c.family, sv.a0, sv.a1, sv.a2, sv.a3, sv.port);
       this.byKey.set(key, a);
     }
+    this.last.remember(sv, a);
     a.connections++;
     if (!c.roleInferred && cl.hasVisited(TcpState.SYN_SENT)) {
       a.attempted++;
@@ -122,13 +124,14 @@ export class ServerTable {
     a.packets += cl.packets + sv.packets;
     if (!endedNormally(c)) a.abnormal++;
     a.states[cl.state * STATE_COUNT + sv.state]!++;
-    const t = c.timingInto(this.timing);
-    if (t[TimingField.handshakeRtt]! > 0) {
-      a.handshake[bucketOf(t[TimingField.handshakeRtt]!)]!++;
+    const hs = c.irtt;
+    if (hs > 0) {
+      a.handshake[bucketOf(hs)]!++;
       a.handshakeSamples++;
     }
-    if (t[TimingField.firstByte]! >= 0) {
-      a.firstByte[bucketOf(t[TimingField.firstByte]!)]!++;
+    const fb = c.firstByte();
+    if (fb >= 0) {
+      a.firstByte[bucketOf(fb)]!++;
       a.firstByteSamples++;
     }
   }

@@ -1,5 +1,5 @@
 import { type DecodedPacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/segment.js';
-import { CF, EF, EI, sinceStart } from './layout.js';
+import { CF, CI, EF, EI } from './layout.js';
 import { seqGt, seqLe, seqLt } from './seq.js';
 
 /** What Wireshark's TCP analysis says of one segment (its tcp.analysis.* flags), one bit each. */
@@ -43,10 +43,11 @@ export function analyzeSegment(i: Int32Array, fl: Float64Array, ci: number, cf: 
 
   // Wireshark's initial RTT: from the most recent SYN, either way, to the first acknowledging segment
   // that is no SYN; to the nanosecond (from whole seconds and nanoseconds: an epoch double is not).
-  if ((f & (TH_SYN | TH_ACK)) === TH_SYN) {
-    fl[cf + CF.lastSynAt] = sinceStart(i, fl, ci, cf, sec, nsec);
-  } else if (fl[cf + CF.irtt] === 0 && (f & (TH_SYN | TH_ACK)) === TH_ACK && fl[cf + CF.lastSynAt]! >= 0) {
-    fl[cf + CF.irtt] = sinceStart(i, fl, ci, cf, sec, nsec) - fl[cf + CF.lastSynAt]!;
+  // Once known it is kept (as Wireshark keeps it): the test first, for the segments after the handshake.
+  if (fl[cf + CF.irtt] === 0) {
+    const since = (sec - fl[cf + CF.startSec]!) + (nsec - i[ci + CI.startNsec]!) * 1e-9;
+    if ((f & (TH_SYN | TH_ACK)) === TH_SYN) fl[cf + CF.lastSynAt] = since;
+    else if ((f & (TH_SYN | TH_ACK)) === TH_ACK && fl[cf + CF.lastSynAt]! >= 0) fl[cf + CF.irtt] = since - fl[cf + CF.lastSynAt]!;
   }
 
   if (len === 1 && seq === sNext && i[r + EI.waWindow] === 0) {

@@ -136,6 +136,17 @@ export class Connection {
     };
   }
 
+  /** Seconds from the client's first payload byte to the server's first; -1 when one sent none, or the server spoke first (a banner). */
+  firstByte(): number {
+    const i = this.rows.i;
+    const f = this.rows.f;
+    const cl = this.client;
+    const sv = this.server;
+    if ((i[cl.ib + EI.flags]! & i[sv.ib + EI.flags]! & EF_SENT_DATA) === 0) return -1;
+    const first = f[sv.fb + EF.firstDataAt]! - f[cl.fb + EF.firstDataAt]!;
+    return first >= 0 ? first : -1;
+  }
+
   /** timing() into `t` (TimingField order; -1 where not known), without making objects. */
   timingInto(t: Float64Array): Float64Array {
     const i = this.rows.i;
@@ -153,10 +164,7 @@ export class Connection {
     t[TimingField.rttP50] = n > 0 ? rttMedian(i, ci)! : -1;
     t[TimingField.rttMax] = n > 0 ? f[cf + CF.rttMax]! : -1;
     t[TimingField.rttSamples] = n;
-    const both = (i[cl.ib + EI.flags]! & i[sv.ib + EI.flags]! & EF_SENT_DATA) !== 0;
-    const first = f[sv.fb + EF.firstDataAt]! - f[cl.fb + EF.firstDataAt]!;
-    // The client's first byte to the server's: none when the server spoke first (a banner).
-    t[TimingField.firstByte] = both && first >= 0 ? first : -1;
+    t[TimingField.firstByte] = this.firstByte();
     t[TimingField.maxIdle] = f[cf + CF.maxIdle]! > 0 ? f[cf + CF.maxIdle]! : -1;
     t[TimingField.stallZeroWindow] = f[cf + CF.stallZeroWindow]!;
     t[TimingField.stallWindowFull] = f[cf + CF.stallWindowFull]!;

@@ -52,6 +52,11 @@ const LISTED = 1 << 29;
 /** The copy count below those bits. */
 const COPIES = LISTED - 1;
 
+/** The connection's doubles (cf) from the offsets of one of its endpoints, without dividing. */
+function connFloats(ci: number, ep: number, ef: number): number {
+  return ef - CF.SIZE - (ep === ci + CI.SIZE ? 0 : EF.SIZE);
+}
+
 /** Seconds of silence after its only SYN that show a client had no socket (see noSocket). */
 const NO_SOCKET_AFTER = 3;
 
@@ -218,12 +223,13 @@ export class TcpMachine {
     let k = -1;
     if (n < JOURNAL_ENTRIES) {
       k = n;
-      const cf = (ci / CONN_INTS) * CONN_FLOATS;
+      const cf = connFloats(ci, ep, ef);
       const jo = ep + EI.journal + JOURNAL_INTS * k;
       i[jo] = e | (status << 8);
       i[jo + 1] = nsec;
-      i[jo + 2] = packetRel(f, cf, packet);
-      i[jo + 3] = secRel(f, cf, sec);
+      // packetRel() and secRel(), written out: this runs some ten times per connection.
+      i[jo + 2] = packet === 0 ? 0 : packet - f[cf + CF.firstPacket]! + 1;
+      i[jo + 3] = sec - f[cf + CF.startSec]!;
       // Order keys are even as they are handed out: an odd one falls between two (after one, before the next).
       i[jo + 4] = 2 * ++i[ci + CI.orders]!;
       i[ep + EI.journalLen] = n + 1;
@@ -811,9 +817,9 @@ export class TcpMachine {
     i[pi + 1] = aux;
     i[pi + 2] = 1;
     i[pi + 3] = nsec;
-    const cf = (ci / CONN_INTS) * CONN_FLOATS;
-    i[pi + 4] = packetRel(f, cf, packet);
-    i[pi + 5] = secRel(f, cf, sec);
+    const cf = connFloats(ci, r, rf);
+    i[pi + 4] = packet === 0 ? 0 : packet - f[cf + CF.firstPacket]! + 1;
+    i[pi + 5] = sec - f[cf + CF.startSec]!;
     i[pi + 6] = 0;
   }
 

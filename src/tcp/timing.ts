@@ -5,7 +5,7 @@ import {
 } from './analysis.js';
 import {
   CF, CI, EF, EF_ACK_SENT, EF_FIN_SENT, EF_SENT_DATA, EF_SENT_RST, EF_SYN_CAPTURED, EF_TIMED, EF_TIMED_TS, EF_USES_TS, EF_ZERO_WINDOW, EI,
-  RTT_KEPT, sinceStart,
+  RTT_KEPT,
 } from './layout.js';
 import { seqGe, seqGt } from './seq.js';
 
@@ -116,7 +116,8 @@ function timeRest(i: Int32Array, f: Float64Array, ci: number, cf: number, s: num
     // Karn's rule: which copy an ACK answers is not known (but for the TSval it echoes).
     if ((sFlags & EF_TIMED_TS) === 0) i[s + EI.flags]! &= ~EF_TIMED;
   } else if (p.payloadLen > 0 && (fl & TH_SYN) === 0) {
-    if ((sFlags & EF_SENT_DATA) === 0) f[sf + EF.firstDataAt] = sinceStart(i, f, ci, cf, sec, nsec);
+    // sinceStart(), written out (it runs for every connection's first data each way).
+    if ((sFlags & EF_SENT_DATA) === 0) f[sf + EF.firstDataAt] = (sec - f[cf + CF.startSec]!) + (nsec - i[ci + CI.startNsec]!) * 1e-9;
     if ((sFlags & EF_TIMED) === 0 && (a & (A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE | A_OUT_OF_ORDER)) === 0 && (fl & (TH_FIN | TH_RST)) === 0) {
       i[s + EI.timedEnd] = (p.seq + p.payloadLen) | 0;
       f[sf + EF.timedAt] = sec + nsec * 1e-9;
