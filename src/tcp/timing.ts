@@ -10,11 +10,11 @@ import {
 import { seqGe, seqGt } from './seq.js';
 
 /**
- * Where a connection's time went, at the capture point, in seconds (tcp/timing.ts); null where the
+ * Where a connection's time went, at the capture point, in seconds (timeSegment); null where the
  * capture does not show it.
  */
 export interface ConnectionTiming {
-  /** First SYN to the ACK that completes the handshake: Wireshark's tcp.analysis.initial_rtt. */
+  /** Wireshark's tcp.analysis.initial_rtt: the most recent SYN to the first acknowledging segment after it that is no SYN. */
   handshakeRtt: number | null;
   /** SYN to SYN,ACK (the capture point's round trip to the server), and SYN,ACK to its ACK (to the client). */
   serverRtt: number | null;
@@ -54,9 +54,10 @@ export const STALL_FLOOR = 0.001;
  * sides' sequence fields still say what was in flight during the gap.
  *
  * - From STALL_FLOOR up, a gap is the longest idle time if it is, and is charged to a stall by what
- *   held both sides during it: a receiver's zero window; a sender with a window's worth in flight; nothing in flight
- *   either way with both sides open, which is an application not sending (a server thinking, a
- *   client not asking). Gaps while bytes are in flight and the window open are the network's.
+ *   held both sides during it: a receiver's zero window; a sender with a window's worth in flight;
+ *   nothing in flight either way with both sides open, which is an application not sending (a
+ *   server thinking, a client not asking). Gaps while bytes are in flight and the window open are
+ *   the network's.
  * - Round trips are sampled per direction from a data segment to the first ACK that covers it: with
  *   TCP timestamps, the ACK must echo the segment's TSval; without them, the sample is dropped when
  *   the segment is sent again (Karn's rule). A sample is the capture point's round trip to the
