@@ -1,5 +1,6 @@
 import { type CaptureInput, type PacketBatch, readCaptures } from '../capture/index.js';
 import { DecodedPacket, decodePacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/index.js';
+import { u32 } from '../decode/words.js';
 import type { ConnectionRecord } from '../tcp/index.js';
 
 /** Connections in findings, and first in the table, that get graphs (the page's others say they have none). */
@@ -149,8 +150,4 @@ function sackBlocks(d: Uint8Array, p: DecodedPacket, each: (left: number, right:
     }
     o += len;
   }
-}
-
-function u32(d: Uint8Array, o: number): number {
-  return ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) | 0;
 }
