@@ -405,7 +405,10 @@ export function decodeTcpOptions(d: Uint8Array, out: DecodedPacket): void {
       case 2: if (len === 4) out.mss = u16(d, p + 2); break;
       case 3: if (len === 3) out.wscale = d[p + 2]!; break;
       case 4: out.sackPermitted = true; break;
-      case 5: out.sackBlocks = (len - 2) >> 3; break;
+      case 5:
+        out.sackBlocks = (len - 2) >> 3;
+        out.sackAt = p + 2;
+        break;
       case 30: readMptcp(d, p, len, out); break;
       case 8:
         if (len === 10) {

@@ -73,6 +73,8 @@ export class DecodedPacket {
   wscale = -1;
   sackPermitted = false;
   sackBlocks = 0;
+  /** Where the first SACK block's left edge lies in `data` (sackBlocks pairs of 32-bit edges from there). */
+  sackAt = 0;
   hasTimestamp = false;
   tsVal = 0;
   tsEcr = 0;

@@ -1,5 +1,4 @@
 import type { Connection } from '../tcp/connection.js';
-import { EF } from '../tcp/layout.js';
 import { TcpState } from '../tcp/state.js';
 import type { DetectConfig } from './config.js';
 import { Slot, type EvidenceStore } from './evidence.js';
@@ -70,7 +69,7 @@ export class RtoBackoffDetector {
       a.add(c, true, this.config.connectionIds);
       a.bump('timeouts', data);
       a.max('maxInARow', run);
-      a.max('longestInterval', us(e.floats[e.fb + EF.rtoInterval]!));
+      a.max('longestInterval', us(e.rtoInterval));
       const slots = e.side === 0 ? [Slot.TroubleFirstClient, Slot.TroubleLastClient] : [Slot.TroubleFirstServer, Slot.TroubleLastServer];
       a.takeEvidence(this.evidence, c, slots, this.config.evidence, 2);
     }

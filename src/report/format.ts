@@ -1,6 +1,6 @@
 import { Why } from '../tcp/state.js';
 export { addrToString, endpointToString, ipv4ToString, ipv6ToString } from '../decode/address.js';
-import { endpointToString as endpointText } from '../decode/address.js';
+import { endpointToString } from '../decode/address.js';
 import type { Precision } from '../capture/index.js';
 import { precisionDigits } from '../capture/index.js';
 import { type ConnectionRecord, type ConnectionTiming, type EndpointRecord, STATE_NAMES } from '../tcp/index.js';
@@ -127,7 +127,7 @@ export function serverCells(r: ServerRow): string[] {
   const states = r.endStates.slice(0, 2).map((e) => `${STATE_NAMES[e.client]}/${STATE_NAMES[e.server]} ${e.count}`);
   if (r.endStates.length > 2) states.push(`+${r.endStates.length - 2} more`);
   return [
-    endpointText(r.family, r), String(r.connections),
+    endpointToString(r.family, r), String(r.connections),
     hs.attempted ? `${hs.completed}/${hs.attempted} (${Math.floor((100 * hs.completed) / hs.attempted)}%)` : '-',
     `${r.resets.client}/${r.resets.server}`, pair(r.handshakeRtt), pair(r.firstByte),
     `${share === 0 ? '0' : share < 0.001 ? '<0.1' : (100 * share).toFixed(1)}%`, states.join(', '),

@@ -1,5 +1,5 @@
 import { type CaptureInput, type PacketBatch, readCaptures } from '../capture/index.js';
-import { DecodedPacket, decodePacket, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/index.js';
+import { DecodedPacket, decodePacket, decodeTcpOptions, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/index.js';
 import { u32 } from '../decode/words.js';
 import type { ConnectionRecord } from '../tcp/index.js';
 
@@ -127,27 +127,11 @@ function add(f: Followed, p: DecodedPacket, dir: number, sec: number, nsec: numb
   if (win === 0 && (fl & (TH_RST | TH_SYN)) === 0) flags |= G_ZERO_WINDOW;
   const t = sec - f.c.startSec + (nsec - f.c.startNsec) * 1e-9;
   s.points.push(Math.round(t * 1e6) / 1e6, dir, rel, p.payloadLen, ack, win, flags);
-  if (p.tcpHeaderLen > 20 && f.isn[other] !== null) sackBlocks(data, p, (left, right) => {
-    s.sack.push(Math.round(t * 1e6) / 1e6, dir, (left - f.isn[other]!) | 0, (right - f.isn[other]!) | 0);
-  });
-}
-
-/** The SACK blocks (RFC 2018, option kind 5) of the segment in `p`, read from its bytes. */
-function sackBlocks(d: Uint8Array, p: DecodedPacket, each: (left: number, right: number) => void): void {
-  let o = p.tcpOffset + 20;
-  const end = Math.min(p.tcpOffset + p.tcpHeaderLen, p.end);
-  while (o < end) {
-    const kind = d[o]!;
-    if (kind === 0) return;
-    if (kind === 1) {
-      o++;
-      continue;
+  // The SACK blocks (RFC 2018) the segment carries, from decode's walk of its options.
+  if (p.tcpHeaderLen > 20 && f.isn[other] !== null) {
+    if (!p.optionsDecoded) decodeTcpOptions(data, p);
+    for (let k = 0, q = p.sackAt; k < p.sackBlocks && q + 8 <= p.end; k++, q += 8) {
+      s.sack.push(Math.round(t * 1e6) / 1e6, dir, (u32(data, q) - f.isn[other]!) | 0, (u32(data, q + 4) - f.isn[other]!) | 0);
     }
-    const len = o + 1 < end ? d[o + 1]! : 0;
-    if (len < 2 || o + len > end) return;
-    if (kind === 5) {
-      for (let q = o + 2; q + 8 <= o + len; q += 8) each(u32(d, q), u32(d, q + 4));
-    }
-    o += len;
   }
 }

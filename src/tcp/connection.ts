@@ -3,7 +3,7 @@ import {
   CF, CF_FINALIZED, CF_LINGERING, CF_REL_BASE_KNOWN, CF_REWRITTEN, CF_ROLE_INFERRED, CF_STATE_INFERRED, CI, CONN_FLOATS, CONN_INTS, EF, EI,
   EF_FIN_SENT, EF_SENT_DATA, EF_SENT_RST, LOST_ENTRIES, type Rows,
 } from './layout.js';
-import { type ConnectionTiming, rttMedian, TimingField } from './timing.js';
+import { type ConnectionTiming, rttMedian, TimingField, timingOf } from './timing.js';
 import type { MptcpFacts } from './mptcp.js';
 import { TcpState } from './state.js';
 
@@ -118,22 +118,7 @@ export class Connection {
 
   /** Where its time went (tcp/timing.ts). */
   timing(): ConnectionTiming {
-    const t = this.timingInto(new Float64Array(TimingField.SIZE));
-    const known = (v: number) => (v >= 0 ? v : null);
-    return {
-      handshakeRtt: known(t[TimingField.handshakeRtt]!),
-      serverRtt: known(t[TimingField.serverRtt]!),
-      clientRtt: known(t[TimingField.clientRtt]!),
-      rtt: t[TimingField.rttSamples]! > 0
-        ? { min: t[TimingField.rttMin]!, p50: t[TimingField.rttP50]!, max: t[TimingField.rttMax]!, samples: t[TimingField.rttSamples]! } : null,
-      firstByte: known(t[TimingField.firstByte]!),
-      maxIdle: known(t[TimingField.maxIdle]!),
-      rto: [
-        { count: t[TimingField.rtoClient]!, backoff: t[TimingField.backoffClient]!, longestInterval: t[TimingField.rtoIntervalClient]! },
-        { count: t[TimingField.rtoServer]!, backoff: t[TimingField.backoffServer]!, longestInterval: t[TimingField.rtoIntervalServer]! },
-      ],
-      stalled: { zeroWindow: t[TimingField.stallZeroWindow]!, windowFull: t[TimingField.stallWindowFull]!, application: t[TimingField.stallApplication]! },
-    };
+    return timingOf(this.timingInto(new Float64Array(TimingField.SIZE)));
   }
 
   /** Seconds from the client's first payload byte to the server's first; -1 when one sent none, or the server spoke first (a banner). */

@@ -60,6 +60,8 @@ export class Endpoint {
   /** Retransmission timeouts (tcp/timing.ts): all of them, and the most in a row. */
   get rtoCount(): number { return this.rows.i[this.ib + EI.rtoCount]!; }
   get rtoBackoff(): number { return this.rows.i[this.ib + EI.rtoBackoff]!; }
+  /** The longest time between two of its timeouts in a row, in seconds. */
+  get rtoInterval(): number { return this.rows.f[this.fb + EF.rtoInterval]!; }
   /** Its first RST as judged when captured (rst-origin.ts), packed; and that RST's TTL. */
   get rstOrigin(): number { return this.rows.i[this.ib + EI.rstOrigin]!; }
   get rstTtl(): number { return this.rows.i[this.ib + EI.rstTtl]!; }

@@ -2,13 +2,8 @@ import { type Connection, endedNormally, type Eviction, type LostSegment, TRANSI
 import { type ConnectionRecord, type ConnectionTiming, type EndpointRecord, endpointRecord, type SegmentAnalysis, synNotAnswered } from './record.js';
 import type { TcpState } from './state.js';
 import type { MptcpFacts } from './mptcp.js';
-import { TimingField } from './timing.js';
+import { TimingField, timingOf } from './timing.js';
 
-/**
- * Finished connections packed in fixed-size binary records, so that a capture with
- * millions of connections keeps RECORD_BYTES each (plus 32 bytes per transition when
- * transitions are kept) instead of a graph of objects.
- */
 /** Where a record's timing begins: TimingField's doubles, then its counts as 32-bit integers. */
 const TIMING_AT = 144;
 /** A multiple of 8, so that every record's doubles are aligned. */
@@ -24,6 +19,11 @@ const FLAG_EVICTED_SHIFT = 3;
 const FLAG_VANTAGE_SHIFT = 5;
 const FLAG_SYN_NOT_ANSWERED = 128;
 
+/**
+ * Finished connections packed in fixed-size binary records, so that a capture with
+ * millions of connections keeps RECORD_BYTES each (plus 32 bytes per transition when
+ * transitions are kept) instead of a graph of objects.
+ */
 export class ConnectionStore {
   /**
    * Records in chunks of CHUNK_RECORDS: growing never copies more than the first chunk (which doubles
@@ -136,21 +136,10 @@ export class ConnectionStore {
   }
 
   private timing(v: DataView, o: number): ConnectionTiming {
-    const d = (k: TimingField) => v.getFloat64(o + TIMING_AT + 8 * k, true);
-    const u = (k: TimingField) => v.getUint32(o + TIMING_AT + 8 * TimingField.rttSamples + 4 * (k - TimingField.rttSamples), true);
-    const known = (k: TimingField) => (d(k) >= 0 ? d(k) : null);
-    const samples = u(TimingField.rttSamples);
-    return {
-      handshakeRtt: known(TimingField.handshakeRtt), serverRtt: known(TimingField.serverRtt), clientRtt: known(TimingField.clientRtt),
-      rtt: samples > 0 ? { min: d(TimingField.rttMin), p50: d(TimingField.rttP50), max: d(TimingField.rttMax), samples } : null,
-      firstByte: known(TimingField.firstByte),
-      maxIdle: known(TimingField.maxIdle),
-      rto: [
-        { count: u(TimingField.rtoClient), backoff: u(TimingField.backoffClient), longestInterval: d(TimingField.rtoIntervalClient) },
-        { count: u(TimingField.rtoServer), backoff: u(TimingField.backoffServer), longestInterval: d(TimingField.rtoIntervalServer) },
-      ],
-      stalled: { zeroWindow: d(TimingField.stallZeroWindow), windowFull: d(TimingField.stallWindowFull), application: d(TimingField.stallApplication) },
-    };
+    const t = this.timingScratch;
+    for (let k = 0; k < TimingField.rttSamples; k++) t[k] = v.getFloat64(o + TIMING_AT + 8 * k, true);
+    for (let k = TimingField.rttSamples; k < TimingField.SIZE; k++) t[k] = v.getUint32(o + TIMING_AT + 8 * TimingField.rttSamples + 4 * (k - TimingField.rttSamples), true);
+    return timingOf(t);
   }
 
   private analysis(v: DataView, o: number, side: number): SegmentAnalysis {

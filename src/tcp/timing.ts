@@ -209,6 +209,25 @@ export function rttMedian(i: Int32Array, ci: number): number | null {
   return (kept & 1 ? KEPT[m]! : (KEPT[m - 1]! + KEPT[m]!) / 2) * 1e-6;
 }
 
+/** The timing object of the flat fields `t` (TimingField order, -1 where not known): Connection.timing() and the store's records share it. */
+export function timingOf(t: ArrayLike<number>): ConnectionTiming {
+  const known = (v: number) => (v >= 0 ? v : null);
+  return {
+    handshakeRtt: known(t[TimingField.handshakeRtt]!),
+    serverRtt: known(t[TimingField.serverRtt]!),
+    clientRtt: known(t[TimingField.clientRtt]!),
+    rtt: t[TimingField.rttSamples]! > 0
+      ? { min: t[TimingField.rttMin]!, p50: t[TimingField.rttP50]!, max: t[TimingField.rttMax]!, samples: t[TimingField.rttSamples]! } : null,
+    firstByte: known(t[TimingField.firstByte]!),
+    maxIdle: known(t[TimingField.maxIdle]!),
+    rto: [
+      { count: t[TimingField.rtoClient]!, backoff: t[TimingField.backoffClient]!, longestInterval: t[TimingField.rtoIntervalClient]! },
+      { count: t[TimingField.rtoServer]!, backoff: t[TimingField.backoffServer]!, longestInterval: t[TimingField.rtoIntervalServer]! },
+    ],
+    stalled: { zeroWindow: t[TimingField.stallZeroWindow]!, windowFull: t[TimingField.stallWindowFull]!, application: t[TimingField.stallApplication]! },
+  };
+}
+
 /** The fields of timing() in a flat array (TIMING_FIELDS, -1 where not known), for the store: no objects per connection. */
 export const enum TimingField {
   handshakeRtt, serverRtt, clientRtt, rttMin, rttP50, rttMax, firstByte, maxIdle, stallZeroWindow, stallWindowFull, stallApplication,
