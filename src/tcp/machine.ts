@@ -300,8 +300,10 @@ export class TcpMachine {
     }
   }
 
-  /** The endpoint's journal entries by order key (appended in order, but a confirmed arrival can move later). */
-  /** The endpoint's journal entries in the order they happened, into `this.sorted`; returns how many. */
+  /**
+   * The endpoint's journal entries in the order they happened (by order key: appended in order, but a
+   * confirmed arrival can move later), into `this.sorted`; returns how many.
+   */
   private order(ep: number): number {
     const i = this.rows.i;
     const n = i[ep + EI.journalLen]!;
