@@ -60,6 +60,8 @@ export function civilDateTime(sec: number): string {
   return `${year}-${two(m)}-${two(d)}T${two(Math.floor(rest / 3600))}:${two(Math.floor(rest / 60) % 60)}:${two(Math.floor(rest % 60))}`;
 }
 
+const ZEROS = '000000000';
+const SCALES = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 let memoSec = NaN;
 let memoBase = '';
 
@@ -73,7 +75,13 @@ export function isoTimestamp(sec: number, nsec: number, precision: Precision): s
   const base = memoBase;
   const digits = precisionDigits(precision);
   if (digits === 0) return `${base}Z`;
-  return `${base}.${String(nsec).padStart(9, '0').slice(0, digits)}Z`;
+  return `${base}.${fraction(nsec, digits)}Z`;
+}
+
+/** The first `digits` (1 to 9) of nanoseconds `nsec`, zero-padded: the digits after a timestamp's point. */
+function fraction(nsec: number, digits: number): string {
+  const f = String(digits === 9 ? nsec : Math.floor(nsec / SCALES[9 - digits]!));
+  return f.length === digits ? f : ZEROS.slice(0, digits - f.length) + f;
 }
 
 /** A time for a person to read: 40.8 ms, 0.021 ms, 1.98 s. */
@@ -101,17 +109,28 @@ export function timingNotes(t: ConnectionTiming): string[] {
   return out;
 }
 
-const ZEROS = '000000000';
-const SCALES = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
 /**
  * `v` seconds (not negative) with `digits` (at most 9) after the point, rounded: what toFixed
  * prints, at a fraction of its cost (this runs some ten times per connection in JSON). Both parts
- * are made small integers first: their digits are then V8's fast path.
+ * are made small integers first: their digits are then V8's fast path. The strings of the smallest
+ * values (round trips and gaps, most of what is printed) are made once and kept, per number of digits.
  */
 export function fixedSeconds(v: number, digits: number): string {
   const scale = SCALES[digits]!;
   const n = Math.round(v * scale);
+  if (n >= 0 && n < KEPT_SECONDS) {
+    const kept = (SECONDS_KEPT[digits] ??= new Array<string | undefined>(KEPT_SECONDS));
+    return (kept[n] ??= fixedOf(n, scale, digits));
+  }
+  return fixedOf(n, scale, digits);
+}
+
+/** How many of the smallest values fixedSeconds keeps the strings of, per number of digits. */
+const KEPT_SECONDS = 1 << 17;
+const SECONDS_KEPT: (string | undefined)[][] = [];
+
+function fixedOf(n: number, scale: number, digits: number): string {
   const whole = Math.floor(n / scale);
   const frac = String((n - whole * scale) | 0);
   return `${whole < 0x7fffffff ? whole | 0 : whole}.${ZEROS.slice(0, digits - frac.length)}${frac}`;
@@ -153,7 +172,7 @@ export function duration(startSec: number, startNsec: number, endSec: number, en
   }
   const digits = precisionDigits(precision);
   if (digits === 0) return String(sec);
-  return `${sec}.${String(nsec).padStart(9, '0').slice(0, digits)}`;
+  return `${sec}.${fraction(nsec, digits)}`;
 }
 
 export function durationSeconds(startSec: number, startNsec: number, endSec: number, endNsec: number): number {

@@ -140,28 +140,28 @@ export function connectionJson(c: ConnectionRecord, report: Report, zeek?: ZeekR
  */
 function timingJson(t: ConnectionTiming, p: Precision): string {
   const d = timingDigits(p);
-  const x = (v: number) => fixedSeconds(v, d);
   let out = '';
-  if (t.handshakeRtt !== null) out += `,"handshakeRtt":${x(t.handshakeRtt)}`;
-  if (t.serverRtt !== null) out += `,"serverRtt":${x(t.serverRtt)}`;
-  if (t.clientRtt !== null) out += `,"clientRtt":${x(t.clientRtt)}`;
-  if (t.rtt) out += `,"rtt":{"min":${x(t.rtt.min)},"p50":${x(t.rtt.p50)},"max":${x(t.rtt.max)},"samples":${t.rtt.samples}}`;
-  if (t.firstByte !== null) out += `,"firstByte":${x(t.firstByte)}`;
-  if (t.maxIdle !== null) out += `,"maxIdle":${x(t.maxIdle)}`;
+  if (t.handshakeRtt !== null) out = `,"handshakeRtt":${fixedSeconds(t.handshakeRtt, d)}`;
+  if (t.serverRtt !== null) out += `,"serverRtt":${fixedSeconds(t.serverRtt, d)}`;
+  if (t.clientRtt !== null) out += `,"clientRtt":${fixedSeconds(t.clientRtt, d)}`;
+  const rtt = t.rtt;
+  if (rtt !== null) out += `,"rtt":{"min":${fixedSeconds(rtt.min, d)},"p50":${fixedSeconds(rtt.p50, d)},"max":${fixedSeconds(rtt.max, d)},"samples":${rtt.samples}}`;
+  if (t.firstByte !== null) out += `,"firstByte":${fixedSeconds(t.firstByte, d)}`;
+  if (t.maxIdle !== null) out += `,"maxIdle":${fixedSeconds(t.maxIdle, d)}`;
   const [cl, sv] = t.rto;
   if (cl.count || sv.count) {
-    const side = (name: string, r: RtoCount) => (r.count ? `"${name}":{"count":${r.count},"backoff":${r.backoff},"longestInterval":${x(r.longestInterval)}}` : '');
+    const side = (name: string, r: RtoCount) => (r.count ? `"${name}":{"count":${r.count},"backoff":${r.backoff},"longestInterval":${fixedSeconds(r.longestInterval, d)}}` : '');
     out += `,"retransmissionTimeouts":{${[side('client', cl), side('server', sv)].filter(Boolean).join(',')}}`;
   }
   const st = t.stalled;
   if (st.zeroWindow || st.windowFull || st.application) {
     let causes = '';
-    if (st.zeroWindow > 0) causes += `,"zeroWindow":${x(st.zeroWindow)}`;
-    if (st.windowFull > 0) causes += `,"windowFull":${x(st.windowFull)}`;
-    if (st.application > 0) causes += `,"application":${x(st.application)}`;
+    if (st.zeroWindow > 0) causes += `,"zeroWindow":${fixedSeconds(st.zeroWindow, d)}`;
+    if (st.windowFull > 0) causes += `,"windowFull":${fixedSeconds(st.windowFull, d)}`;
+    if (st.application > 0) causes += `,"application":${fixedSeconds(st.application, d)}`;
     out += `,"stalled":{${causes.slice(1)}}`;
   }
-  return `{${out.slice(1)}}`;
+  return out === '' ? '{}' : `{${out.slice(1)}}`;
 }
 
 /** The tunnels of a packed encapsulation, outermost first. */

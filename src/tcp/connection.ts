@@ -112,13 +112,12 @@ export class Connection {
   /** Whether an arrival was taken back or moved: what the states were at a packet is its transitions', not what was seen then. */
   get rewritten(): boolean { return (this.rows.i[this.ib + CI.flags]! & CF_REWRITTEN) !== 0; }
 
-  /** The segments proved lost between the capture point and the side they were sent to, in packet order. */
   /** Where the capture was taken, as this connection's handshake shows it (Vantage; set as it leaves the table). */
   get vantage(): number { return this.rows.i[this.ib + CI.vantage]!; }
 
   /** Where its time went (tcp/timing.ts). */
   timing(): ConnectionTiming {
-    return timingOf(this.timingInto(new Float64Array(TimingField.SIZE)));
+    return timingOf(this.timingInto(new Float64Array(TimingField.SIZE), 0), 0);
   }
 
   /** Seconds from the client's first payload byte to the server's first; -1 when one sent none, or the server spoke first (a banner). */
@@ -132,8 +131,8 @@ export class Connection {
     return first >= 0 ? first : -1;
   }
 
-  /** timing() into `t` (TimingField order; -1 where not known), without making objects. */
-  timingInto(t: Float64Array): Float64Array {
+  /** timing() into `t` from `at` (TimingField order; -1 where not known), without making objects. */
+  timingInto(t: Float64Array, at: number): Float64Array {
     const i = this.rows.i;
     const f = this.rows.f;
     const ci = this.ib;
@@ -142,30 +141,33 @@ export class Connection {
     const sv = this.server;
     const irtt = f[cf + CF.irtt]!;
     const n = i[ci + CI.rttCount]!;
-    t[TimingField.handshakeRtt] = irtt > 0 ? irtt : -1;
-    t[TimingField.serverRtt] = f[cf + CF.serverRtt]!;
-    t[TimingField.clientRtt] = f[cf + CF.clientRtt]!;
-    t[TimingField.rttMin] = n > 0 ? f[cf + CF.rttMin]! : -1;
-    t[TimingField.rttP50] = n > 0 ? rttMedian(i, ci)! : -1;
-    t[TimingField.rttMax] = n > 0 ? f[cf + CF.rttMax]! : -1;
-    t[TimingField.rttSamples] = n;
-    t[TimingField.firstByte] = this.firstByte();
-    t[TimingField.maxIdle] = f[cf + CF.maxIdle]! > 0 ? f[cf + CF.maxIdle]! : -1;
-    t[TimingField.stallZeroWindow] = f[cf + CF.stallZeroWindow]!;
-    t[TimingField.stallWindowFull] = f[cf + CF.stallWindowFull]!;
-    t[TimingField.stallApplication] = f[cf + CF.stallApplication]!;
-    t[TimingField.rtoClient] = i[cl.ib + EI.rtoCount]!;
-    t[TimingField.rtoServer] = i[sv.ib + EI.rtoCount]!;
-    t[TimingField.backoffClient] = i[cl.ib + EI.rtoBackoff]!;
-    t[TimingField.backoffServer] = i[sv.ib + EI.rtoBackoff]!;
-    t[TimingField.rtoIntervalClient] = f[cl.fb + EF.rtoInterval]!;
-    t[TimingField.rtoIntervalServer] = f[sv.fb + EF.rtoInterval]!;
+    t[at + TimingField.handshakeRtt] = irtt > 0 ? irtt : -1;
+    t[at + TimingField.serverRtt] = f[cf + CF.serverRtt]!;
+    t[at + TimingField.clientRtt] = f[cf + CF.clientRtt]!;
+    t[at + TimingField.rttMin] = n > 0 ? f[cf + CF.rttMin]! : -1;
+    t[at + TimingField.rttP50] = n > 0 ? rttMedian(i, ci)! : -1;
+    t[at + TimingField.rttMax] = n > 0 ? f[cf + CF.rttMax]! : -1;
+    t[at + TimingField.rttSamples] = n;
+    t[at + TimingField.firstByte] = this.firstByte();
+    t[at + TimingField.maxIdle] = f[cf + CF.maxIdle]! > 0 ? f[cf + CF.maxIdle]! : -1;
+    t[at + TimingField.stallZeroWindow] = f[cf + CF.stallZeroWindow]!;
+    t[at + TimingField.stallWindowFull] = f[cf + CF.stallWindowFull]!;
+    t[at + TimingField.stallApplication] = f[cf + CF.stallApplication]!;
+    t[at + TimingField.rtoClient] = i[cl.ib + EI.rtoCount]!;
+    t[at + TimingField.rtoServer] = i[sv.ib + EI.rtoCount]!;
+    t[at + TimingField.backoffClient] = i[cl.ib + EI.rtoBackoff]!;
+    t[at + TimingField.backoffServer] = i[sv.ib + EI.rtoBackoff]!;
+    t[at + TimingField.rtoIntervalClient] = f[cl.fb + EF.rtoInterval]!;
+    t[at + TimingField.rtoIntervalServer] = f[sv.fb + EF.rtoInterval]!;
     return t;
   }
 
+  /** The segments proved lost between the capture point and the side they were sent to, in packet order. */
   lost(): LostSegment[] {
-    const out: LostSegment[] = [];
     const i = this.rows.i;
+    // Most connections lost nothing: no array for them.
+    if (i[this.ib + CI.lostProved] === 0) return NO_LOST;
+    const out: LostSegment[] = [];
     const n = Math.min(i[this.ib + CI.lostLen]!, LOST_ENTRIES);
     for (let m = 0; m < n; m++) {
       if ((i[this.ib + CI.lostProved]! & (1 << m)) === 0) continue;
@@ -227,6 +229,9 @@ export function isShut(s: TcpState): boolean {
  * A normal ending: an orderly close (TIME_WAIT on the active closer, or both CLOSED
  * without a reset), or a connection still established at both ends.
  */
+/** lost() of a connection that lost nothing (shared: read, not written). */
+export const NO_LOST: LostSegment[] = Object.freeze([]) as unknown as LostSegment[];
+
 export function endedNormally(c: Connection): boolean {
   return endedNormallyRow(c.client.state, c.server.state, c.client.flags, c.server.flags);
 }

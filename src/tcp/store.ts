@@ -1,13 +1,41 @@
-import { type Connection, endedNormally, type Eviction, type LostSegment, TRANSITION_FIELDS } from './connection.js';
-import { type ConnectionRecord, type ConnectionTiming, type EndpointRecord, endpointRecord, type SegmentAnalysis, synNotAnswered } from './record.js';
+import { type Connection, endedNormally, type Eviction, type LostSegment, NO_LOST, TRANSITION_FIELDS } from './connection.js';
+import { type ConnectionRecord, type EndpointRecord, endpointRecord, type SegmentAnalysis, synNotAnswered } from './record.js';
 import type { TcpState } from './state.js';
 import type { MptcpFacts } from './mptcp.js';
 import { TimingField, timingOf } from './timing.js';
 
-/** Where a record's timing begins: TimingField's doubles, then its counts as 32-bit integers. */
-const TIMING_AT = 144;
+/**
+ * A record's layout: its doubles first, RecordF by RecordF, then its 32-bit integers (RecordI), so that
+ * both are read and written through aligned typed arrays (a DataView's unaligned reads cost more).
+ */
+const enum RecordF {
+  clientPayload, serverPayload, firstPacket, lastPacket, startSec, endSec, clientWire, serverWire,
+  /** TimingField's first COMMON fields from here (the rest: RecordI.rttSamples and the store's rare timing). */
+  timing,
+  /**
+   * A literal, and checked against TimingField.COMMON below: a member computed from another module's
+   * enum is not folded by per-file compilers (esbuild, which the tests run through), and those after it would be undefined.
+   */
+  SIZE = timing + 8,
+}
+const enum RecordI {
+  /** Family in the low byte, then the flags, the client's state and the server's. */
+  head = 2 * RecordF.SIZE,
+  id, ports, clientPackets, serverPackets, startNsec, endNsec, transitionsAt, transitionCounts, encap, analysis,
+  /** The client's alternatives, the server's, the client's why, the server's: a byte each. */
+  uncertainty,
+  rttSamples,
+  /** 1 + where this record's TimingField.RARE fields are in the store's rareTiming; 0: all of them zero. */
+  rareTiming,
+  /** The client's address in four words, then the server's. */
+  addresses,
+  SIZE = addresses + 8,
+}
+if (RecordF.SIZE - RecordF.timing !== TimingField.COMMON) throw new Error('store.ts: RecordF.SIZE does not hold TimingField.COMMON fields');
+const RECORD_INTS = RecordI.SIZE + (RecordI.SIZE & 1);
 /** A multiple of 8, so that every record's doubles are aligned. */
-export const RECORD_BYTES = (TIMING_AT + 8 * TimingField.rttSamples + 4 * (TimingField.SIZE - TimingField.rttSamples) + 7) & ~7;
+export const RECORD_BYTES = 4 * RECORD_INTS;
+const RECORD_DOUBLES = RECORD_INTS / 2;
 const CHUNK_SHIFT = 16;
 const CHUNK_RECORDS = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = CHUNK_RECORDS - 1;
@@ -26,64 +54,70 @@ const FLAG_SYN_NOT_ANSWERED = 128;
  */
 export class ConnectionStore {
   /**
-   * Records in chunks of CHUNK_RECORDS: growing never copies more than the first chunk (which doubles
-   * up to that size), so a million records take 140 MB and not twice that while growing.
+   * Records in chunks of CHUNK_RECORDS, each seen as doubles and as integers: growing never copies more
+   * than the first chunk (which doubles up to that size), so a million records take 290 MB and not twice that while growing.
    */
-  private readonly chunks: DataView[] = [new DataView(new ArrayBuffer(RECORD_BYTES * 1024))];
+  private readonly doubles: Float64Array[] = [new Float64Array(RECORD_DOUBLES * 1024)];
+  private readonly ints: Int32Array[] = [new Int32Array(this.doubles[0]!.buffer)];
   private trans = new Float64Array(0);
   /** Wireshark's analysis counters of the connections that have any, 14 per connection (7 per side). */
   private analysisCounts = new Uint32Array(0);
   private analysisLen = 0;
+  /** The timeouts and stalls of the connections that had any (TimingField.RARE on), RARE_FIELDS per connection. */
+  private rareTiming = new Float64Array(0);
+  private rareLen = 0;
   private transLen = 0;
   /** The lost segments of the records that have any (kept with the transitions), by record index. */
   private readonly lost = new Map<number, LostSegment[]>();
   /** The MPTCP facts of the records of subflows, by record index. */
   private readonly mptcp = new Map<number, MptcpFacts>();
   count = 0;
-  private readonly timingScratch = new Float64Array(TimingField.SIZE);
 
   constructor(private readonly keepTransitions: boolean) {}
 
   get bytes(): number {
-    return this.count * RECORD_BYTES + this.transLen * 8 + this.analysisLen * 4;
+    return this.count * RECORD_BYTES + this.transLen * 8 + this.analysisLen * 4 + this.rareLen * 8;
   }
 
   add(c: Connection): void {
     const chunk = this.count >>> CHUNK_SHIFT;
-    const o = (this.count & CHUNK_MASK) * RECORD_BYTES;
-    if (chunk === this.chunks.length) {
-      this.chunks.push(new DataView(new ArrayBuffer(RECORD_BYTES * CHUNK_RECORDS)));
-    } else if (o + RECORD_BYTES > this.chunks[chunk]!.byteLength) {
-      const old = this.chunks[chunk]!.buffer;
-      const bigger = new ArrayBuffer(Math.min(old.byteLength * 2, RECORD_BYTES * CHUNK_RECORDS));
-      new Uint8Array(bigger).set(new Uint8Array(old));
-      this.chunks[chunk] = new DataView(bigger);
+    const r = this.count & CHUNK_MASK;
+    if (chunk === this.doubles.length) {
+      this.doubles.push(new Float64Array(RECORD_DOUBLES * CHUNK_RECORDS));
+      this.ints.push(new Int32Array(this.doubles[chunk]!.buffer));
+    } else if ((r + 1) * RECORD_DOUBLES > this.doubles[chunk]!.length) {
+      const bigger = new Float64Array(Math.min(this.doubles[chunk]!.length * 2, RECORD_DOUBLES * CHUNK_RECORDS));
+      bigger.set(this.doubles[chunk]!);
+      this.doubles[chunk] = bigger;
+      this.ints[chunk] = new Int32Array(bigger.buffer);
     }
-    const v = this.chunks[chunk]!;
+    const f = this.doubles[chunk]!;
+    const n = this.ints[chunk]!;
+    const fo = r * RECORD_DOUBLES;
+    const io = r * RECORD_INTS;
     this.count++;
-    v.setUint32(o, c.id, true);
-    v.setUint8(o + 4, c.family);
-    v.setUint8(o + 5, (c.roleInferred ? FLAG_ROLE_INFERRED : 0) | (c.stateInferred ? FLAG_STATE_INFERRED : 0) |
-      (endedNormally(c) ? FLAG_NORMAL_END : 0) | (c.evicted << FLAG_EVICTED_SHIFT) | (c.vantage << FLAG_VANTAGE_SHIFT) |
-      (synNotAnswered(c) ? FLAG_SYN_NOT_ANSWERED : 0));
-    v.setUint8(o + 6, c.client.state);
-    v.setUint8(o + 7, c.server.state);
-    v.setUint16(o + 8, c.client.port, true);
-    v.setUint16(o + 10, c.server.port, true);
     const cl = c.client;
     const sv = c.server;
-    v.setInt32(o + 12, cl.a0, true); v.setInt32(o + 16, cl.a1, true); v.setInt32(o + 20, cl.a2, true); v.setInt32(o + 24, cl.a3, true);
-    v.setInt32(o + 28, sv.a0, true); v.setInt32(o + 32, sv.a1, true); v.setInt32(o + 36, sv.a2, true); v.setInt32(o + 40, sv.a3, true);
-    v.setUint32(o + 44, cl.packets, true);
-    v.setUint32(o + 48, sv.packets, true);
-    v.setFloat64(o + 52, cl.payloadBytes, true);
-    v.setFloat64(o + 60, sv.payloadBytes, true);
-    v.setFloat64(o + 68, c.firstPacket, true);
-    v.setFloat64(o + 76, c.lastPacket, true);
-    v.setFloat64(o + 84, c.startSec, true);
-    v.setUint32(o + 92, c.startNsec, true);
-    v.setFloat64(o + 96, c.endSec, true);
-    v.setUint32(o + 104, c.endNsec, true);
+    n[io + RecordI.head] = c.family | ((c.roleInferred ? FLAG_ROLE_INFERRED : 0) | (c.stateInferred ? FLAG_STATE_INFERRED : 0) |
+      (endedNormally(c) ? FLAG_NORMAL_END : 0) | (c.evicted << FLAG_EVICTED_SHIFT) | (c.vantage << FLAG_VANTAGE_SHIFT) |
+      (synNotAnswered(c) ? FLAG_SYN_NOT_ANSWERED : 0)) << 8 | cl.state << 16 | sv.state << 24;
+    n[io + RecordI.id] = c.id;
+    n[io + RecordI.ports] = cl.port | (sv.port << 16);
+    const a = io + RecordI.addresses;
+    n[a] = cl.a0; n[a + 1] = cl.a1; n[a + 2] = cl.a2; n[a + 3] = cl.a3;
+    n[a + 4] = sv.a0; n[a + 5] = sv.a1; n[a + 6] = sv.a2; n[a + 7] = sv.a3;
+    n[io + RecordI.clientPackets] = cl.packets;
+    n[io + RecordI.serverPackets] = sv.packets;
+    f[fo + RecordF.clientPayload] = cl.payloadBytes;
+    f[fo + RecordF.serverPayload] = sv.payloadBytes;
+    f[fo + RecordF.clientWire] = cl.wireBytes;
+    f[fo + RecordF.serverWire] = sv.wireBytes;
+    f[fo + RecordF.firstPacket] = c.firstPacket;
+    f[fo + RecordF.lastPacket] = c.lastPacket;
+    f[fo + RecordF.startSec] = c.startSec;
+    n[io + RecordI.startNsec] = c.startNsec;
+    f[fo + RecordF.endSec] = c.endSec;
+    n[io + RecordI.endNsec] = c.endNsec;
     let tcount = 0;
     if (this.keepTransitions) {
       const t = c.transitions;
@@ -94,20 +128,17 @@ export class ConnectionStore {
         bigger.set(this.trans.subarray(0, this.transLen));
         this.trans = bigger;
       }
-      v.setUint32(o + 108, this.transLen / TRANSITION_FIELDS, true);
+      n[io + RecordI.transitionsAt] = this.transLen / TRANSITION_FIELDS;
       for (let i = 0; i < len; i++) this.trans[this.transLen++] = t[i]!;
       const lost = c.lost();
       if (lost.length) this.lost.set(this.count - 1, lost);
     }
-    v.setUint16(o + 112, tcount, true);
-    v.setUint16(o + 114, Math.min(c.transitionsDropped, 0xffff), true);
-    v.setFloat64(o + 116, cl.wireBytes, true);
-    v.setFloat64(o + 124, sv.wireBytes, true);
-    v.setUint32(o + 132, c.encap, true);
+    n[io + RecordI.transitionCounts] = tcount | (Math.min(c.transitionsDropped, 0xffff) << 16);
+    n[io + RecordI.encap] = c.encap;
     const mptcp = c.mptcp();
     if (mptcp !== null) this.mptcp.set(this.count - 1, mptcp);
     // Most connections have nothing for Wireshark's analysis to flag: they keep no counters at all.
-    let a = 0;
+    let k = 0;
     if ((cl.retransmissions | cl.outOfOrder | cl.dupAcks | cl.zeroWindows | cl.keepAlives | cl.ackedUnseen | cl.lostSegments |
       sv.retransmissions | sv.outOfOrder | sv.dupAcks | sv.zeroWindows | sv.keepAlives | sv.ackedUnseen | sv.lostSegments) !== 0) {
       if (this.analysisLen + 14 > this.analysisCounts.length) {
@@ -116,34 +147,49 @@ export class ConnectionStore {
         this.analysisCounts = bigger;
       }
       const t = this.analysisCounts;
-      let k = this.analysisLen;
+      let m = this.analysisLen;
       for (const e of [cl, sv]) {
-        t[k++] = e.retransmissions; t[k++] = e.outOfOrder; t[k++] = e.dupAcks; t[k++] = e.zeroWindows;
-        t[k++] = e.keepAlives; t[k++] = e.ackedUnseen; t[k++] = e.lostSegments;
+        t[m++] = e.retransmissions; t[m++] = e.outOfOrder; t[m++] = e.dupAcks; t[m++] = e.zeroWindows;
+        t[m++] = e.keepAlives; t[m++] = e.ackedUnseen; t[m++] = e.lostSegments;
       }
-      a = this.analysisLen / 14 + 1;
-      this.analysisLen = k;
+      k = this.analysisLen / 14 + 1;
+      this.analysisLen = m;
     }
-    v.setUint32(o + 136, a, true);
-    v.setUint8(o + 140, cl.alternatives & 0xff);
-    v.setUint8(o + 141, sv.alternatives & 0xff);
-    v.setUint8(o + 142, cl.why);
-    v.setUint8(o + 143, sv.why);
-    // Its timing, TimingField by TimingField: doubles, then the counts as 32-bit integers.
-    const t = c.timingInto(this.timingScratch);
-    for (let k = 0; k < TimingField.rttSamples; k++) v.setFloat64(o + TIMING_AT + 8 * k, t[k]!, true);
-    for (let k = TimingField.rttSamples; k < TimingField.SIZE; k++) v.setUint32(o + TIMING_AT + 8 * TimingField.rttSamples + 4 * (k - TimingField.rttSamples), t[k]!, true);
+    n[io + RecordI.analysis] = k;
+    n[io + RecordI.uncertainty] = (cl.alternatives & 0xff) | (sv.alternatives & 0xff) << 8 | (cl.why & 0xff) << 16 | (sv.why & 0xff) << 24;
+    const t = c.timingInto(TIMING, 0);
+    for (let k = 0; k < TimingField.COMMON; k++) f[fo + RecordF.timing + k] = t[k]!;
+    n[io + RecordI.rttSamples] = t[TimingField.rttSamples]!;
+    let rare = 0;
+    for (let k = TimingField.RARE; k < TimingField.SIZE; k++) {
+      if (t[k] !== 0) {
+        if (this.rareLen + RARE_FIELDS > this.rareTiming.length) {
+          const bigger = new Float64Array(Math.max(1024, this.rareTiming.length * 2));
+          bigger.set(this.rareTiming);
+          this.rareTiming = bigger;
+        }
+        this.rareTiming.set(t.subarray(TimingField.RARE), this.rareLen);
+        rare = this.rareLen / RARE_FIELDS + 1;
+        this.rareLen += RARE_FIELDS;
+        break;
+      }
+    }
+    n[io + RecordI.rareTiming] = rare;
   }
 
-  private timing(v: DataView, o: number): ConnectionTiming {
-    const t = this.timingScratch;
-    for (let k = 0; k < TimingField.rttSamples; k++) t[k] = v.getFloat64(o + TIMING_AT + 8 * k, true);
-    for (let k = TimingField.rttSamples; k < TimingField.SIZE; k++) t[k] = v.getUint32(o + TIMING_AT + 8 * TimingField.rttSamples + 4 * (k - TimingField.rttSamples), true);
-    return timingOf(t);
+  /** The timing of record `fo`/`io` (TimingField order) in the scratch TIMING. */
+  private timingFields(f: Float64Array, fo: number, n: Int32Array, io: number): Float64Array {
+    const t = TIMING;
+    for (let k = 0; k < TimingField.COMMON; k++) t[k] = f[fo + RecordF.timing + k]!;
+    t[TimingField.rttSamples] = n[io + RecordI.rttSamples]!;
+    const rare = n[io + RecordI.rareTiming]!;
+    if (rare === 0) t.fill(0, TimingField.RARE);
+    else t.set(this.rareTiming.subarray((rare - 1) * RARE_FIELDS, rare * RARE_FIELDS), TimingField.RARE);
+    return t;
   }
 
-  private analysis(v: DataView, o: number, side: number): SegmentAnalysis {
-    const a = v.getUint32(o + 136, true);
+  private analysis(n: Int32Array, io: number, side: number): SegmentAnalysis {
+    const a = n[io + RecordI.analysis]!;
     if (a === 0) return NO_ANALYSIS;
     const t = this.analysisCounts;
     const k = (a - 1) * 14 + side * 7;
@@ -153,62 +199,87 @@ export class ConnectionStore {
     };
   }
 
-  /** One side's part of the record at `o`: the client's fields, then the server's, each at the same distance. */
-  private endpoint(v: DataView, o: number, side: 0 | 1): EndpointRecord {
-    const a = o + 12 + 16 * side;
+  /** One side's part of the record: the client's fields, then the server's, each at the same distance. */
+  private endpoint(f: Float64Array, fo: number, n: Int32Array, io: number, side: 0 | 1): EndpointRecord {
+    const a = io + RecordI.addresses + 4 * side;
+    const shift = 8 * side;
     return {
-      a0: v.getInt32(a, true), a1: v.getInt32(a + 4, true), a2: v.getInt32(a + 8, true), a3: v.getInt32(a + 12, true),
-      port: v.getUint16(o + 8 + 2 * side, true), state: v.getUint8(o + 6 + side) as TcpState,
-      packets: v.getUint32(o + 44 + 4 * side, true), payloadBytes: v.getFloat64(o + 52 + 8 * side, true), wireBytes: v.getFloat64(o + 116 + 8 * side, true),
-      analysis: this.analysis(v, o, side),
-      possibleStates: alternatives(v.getUint8(o + 140 + side)), why: v.getUint8(o + 142 + side),
+      a0: n[a]!, a1: n[a + 1]!, a2: n[a + 2]!, a3: n[a + 3]!,
+      port: (n[io + RecordI.ports]! >>> (16 * side)) & 0xffff, state: ((n[io + RecordI.head]! >>> (16 + shift)) & 0xff) as TcpState,
+      packets: n[io + RecordI.clientPackets + side]! >>> 0, payloadBytes: f[fo + RecordF.clientPayload + side]!, wireBytes: f[fo + RecordF.clientWire + side]!,
+      analysis: this.analysis(n, io, side),
+      possibleStates: alternatives((n[io + RecordI.uncertainty]! >>> shift) & 0xff), why: (n[io + RecordI.uncertainty]! >>> (16 + shift)) & 0xff,
     };
   }
 
   get(i: number): ConnectionRecord {
-    const v = this.chunks[i >>> CHUNK_SHIFT]!;
-    const o = (i & CHUNK_MASK) * RECORD_BYTES;
-    const flags = v.getUint8(o + 5);
-    const tcount = v.getUint16(o + 112, true);
-    const toff = v.getUint32(o + 108, true) * TRANSITION_FIELDS;
+    const f = this.doubles[i >>> CHUNK_SHIFT]!;
+    const n = this.ints[i >>> CHUNK_SHIFT]!;
+    const fo = (i & CHUNK_MASK) * RECORD_DOUBLES;
+    const io = (i & CHUNK_MASK) * RECORD_INTS;
+    const head = n[io + RecordI.head]!;
+    const flags = (head >>> 8) & 0xff;
+    const counts = n[io + RecordI.transitionCounts]!;
+    const tcount = counts & 0xffff;
+    const toff = n[io + RecordI.transitionsAt]! * TRANSITION_FIELDS;
     return {
-      id: v.getUint32(o, true),
-      family: v.getUint8(o + 4) === 6 ? 6 : 4,
-      client: this.endpoint(v, o, 0),
-      server: this.endpoint(v, o, 1),
+      id: n[io + RecordI.id]! >>> 0,
+      family: (head & 0xff) === 6 ? 6 : 4,
+      client: this.endpoint(f, fo, n, io, 0),
+      server: this.endpoint(f, fo, n, io, 1),
       roleInferred: (flags & FLAG_ROLE_INFERRED) !== 0,
-      encap: v.getUint32(o + 132, true),
+      encap: n[io + RecordI.encap]! >>> 0,
       stateInferred: (flags & FLAG_STATE_INFERRED) !== 0,
       normalEnd: (flags & FLAG_NORMAL_END) !== 0,
       evicted: ((flags >> FLAG_EVICTED_SHIFT) & 3) as Eviction,
       vantage: (flags >> FLAG_VANTAGE_SHIFT) & 3,
       synNotAnswered: (flags & FLAG_SYN_NOT_ANSWERED) !== 0,
-      firstPacket: v.getFloat64(o + 68, true),
-      lastPacket: v.getFloat64(o + 76, true),
-      startSec: v.getFloat64(o + 84, true),
-      startNsec: v.getUint32(o + 92, true),
-      endSec: v.getFloat64(o + 96, true),
-      endNsec: v.getUint32(o + 104, true),
+      firstPacket: f[fo + RecordF.firstPacket]!,
+      lastPacket: f[fo + RecordF.lastPacket]!,
+      startSec: f[fo + RecordF.startSec]!,
+      startNsec: n[io + RecordI.startNsec]!,
+      endSec: f[fo + RecordF.endSec]!,
+      endNsec: n[io + RecordI.endNsec]!,
       transitions: this.keepTransitions ? this.trans.subarray(toff, toff + tcount * TRANSITION_FIELDS) : null,
-      transitionsDropped: v.getUint16(o + 114, true),
-      lost: this.lost.get(i) ?? [],
+      transitionsDropped: counts >>> 16,
+      lost: this.lost.get(i) ?? NO_LOST,
       mptcp: this.mptcp.get(i) ?? null,
-      timing: this.timing(v, o),
+      timing: timingOf(this.timingFields(f, fo, n, io), 0),
     };
   }
 
-  /** Records in id order (the order of each connection's first packet). */
+/** Records in id order (the order of each connection's first packet). */
   *byId(): Generator<ConnectionRecord> {
+    // Each record's id and index in one double, sorted as numbers (no comparator to call): exact while
+    // id × 2^22 + index stays below 2^53, so up to 4 million records; more are sorted by a comparator.
+    if (this.count <= INDEX_LIMIT) {
+      const keys = new Float64Array(this.count);
+      for (let i = 0; i < this.count; i++) keys[i] = this.idOf(i) * INDEX_LIMIT + i;
+      keys.sort();
+      for (let k = 0; k < keys.length; k++) yield this.get(keys[k]! % INDEX_LIMIT);
+      return;
+    }
     const order = new Uint32Array(this.count);
-    const ids = new Uint32Array(this.count);
+    const ids = new Float64Array(this.count);
     for (let i = 0; i < this.count; i++) {
       order[i] = i;
-      ids[i] = this.chunks[i >>> CHUNK_SHIFT]!.getUint32((i & CHUNK_MASK) * RECORD_BYTES, true);
+      ids[i] = this.idOf(i);
     }
     order.sort((a, b) => ids[a]! - ids[b]!);
     for (let k = 0; k < order.length; k++) yield this.get(order[k]!);
   }
+
+  private idOf(i: number): number {
+    return this.ints[i >>> CHUNK_SHIFT]![(i & CHUNK_MASK) * RECORD_INTS + RecordI.id]! >>> 0;
+  }
 }
+
+const RARE_FIELDS = TimingField.SIZE - TimingField.RARE;
+/** Scratch for one connection's timing on its way into or out of a record. */
+const TIMING = new Float64Array(TimingField.SIZE);
+
+/** 2^22: see byId. */
+const INDEX_LIMIT = 4194304;
 
 /** Two states in 4 bits each (15: none), most likely first. */
 function alternatives(packed: number): TcpState[] {

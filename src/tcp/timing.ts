@@ -209,27 +209,46 @@ export function rttMedian(i: Int32Array, ci: number): number | null {
   return (kept & 1 ? KEPT[m]! : (KEPT[m - 1]! + KEPT[m]!) / 2) * 1e-6;
 }
 
-/** The timing object of the flat fields `t` (TimingField order, -1 where not known): Connection.timing() and the store's records share it. */
-export function timingOf(t: ArrayLike<number>): ConnectionTiming {
-  const known = (v: number) => (v >= 0 ? v : null);
+/** The timing object of the flat fields at `t[at]` (TimingField order, -1 where not known): Connection.timing() and the store's records share it. */
+export function timingOf(t: ArrayLike<number>, at: number): ConnectionTiming {
+  const handshakeRtt = t[at + TimingField.handshakeRtt]!;
+  const serverRtt = t[at + TimingField.serverRtt]!;
+  const clientRtt = t[at + TimingField.clientRtt]!;
+  const firstByte = t[at + TimingField.firstByte]!;
+  const maxIdle = t[at + TimingField.maxIdle]!;
+  const samples = t[at + TimingField.rttSamples]!;
+  const rtoC = t[at + TimingField.rtoClient]!;
+  const rtoS = t[at + TimingField.rtoServer]!;
+  const zeroWindow = t[at + TimingField.stallZeroWindow]!;
+  const windowFull = t[at + TimingField.stallWindowFull]!;
+  const application = t[at + TimingField.stallApplication]!;
   return {
-    handshakeRtt: known(t[TimingField.handshakeRtt]!),
-    serverRtt: known(t[TimingField.serverRtt]!),
-    clientRtt: known(t[TimingField.clientRtt]!),
-    rtt: t[TimingField.rttSamples]! > 0
-      ? { min: t[TimingField.rttMin]!, p50: t[TimingField.rttP50]!, max: t[TimingField.rttMax]!, samples: t[TimingField.rttSamples]! } : null,
-    firstByte: known(t[TimingField.firstByte]!),
-    maxIdle: known(t[TimingField.maxIdle]!),
-    rto: [
-      { count: t[TimingField.rtoClient]!, backoff: t[TimingField.backoffClient]!, longestInterval: t[TimingField.rtoIntervalClient]! },
-      { count: t[TimingField.rtoServer]!, backoff: t[TimingField.backoffServer]!, longestInterval: t[TimingField.rtoIntervalServer]! },
+    handshakeRtt: handshakeRtt >= 0 ? handshakeRtt : null,
+    serverRtt: serverRtt >= 0 ? serverRtt : null,
+    clientRtt: clientRtt >= 0 ? clientRtt : null,
+    rtt: samples > 0 ? { min: t[at + TimingField.rttMin]!, p50: t[at + TimingField.rttP50]!, max: t[at + TimingField.rttMax]!, samples } : null,
+    firstByte: firstByte >= 0 ? firstByte : null,
+    maxIdle: maxIdle >= 0 ? maxIdle : null,
+    // Most connections had no timeout and no stall: they share one object of each (records are read, not written).
+    rto: rtoC === 0 && rtoS === 0 ? NO_RTO : [
+      { count: rtoC, backoff: t[at + TimingField.backoffClient]!, longestInterval: t[at + TimingField.rtoIntervalClient]! },
+      { count: rtoS, backoff: t[at + TimingField.backoffServer]!, longestInterval: t[at + TimingField.rtoIntervalServer]! },
     ],
-    stalled: { zeroWindow: t[TimingField.stallZeroWindow]!, windowFull: t[TimingField.stallWindowFull]!, application: t[TimingField.stallApplication]! },
+    stalled: zeroWindow === 0 && windowFull === 0 && application === 0 ? NOT_STALLED : { zeroWindow, windowFull, application },
   };
 }
 
-/** The fields of timing() in a flat array (TIMING_FIELDS, -1 where not known), for the store: no objects per connection. */
+const NO_RTO: ConnectionTiming['rto'] = Object.freeze([
+  Object.freeze({ count: 0, backoff: 0, longestInterval: 0 }), Object.freeze({ count: 0, backoff: 0, longestInterval: 0 }),
+]) as unknown as ConnectionTiming['rto'];
+const NOT_STALLED: ConnectionTiming['stalled'] = Object.freeze({ zeroWindow: 0, windowFull: 0, application: 0 });
+
+/**
+ * The fields of timing() in a flat array (-1 where not known), for the store: no objects per connection.
+ * Those most connections have come first; from RARE on, those that are zero for most (timeouts, stalls).
+ */
 export const enum TimingField {
-  handshakeRtt, serverRtt, clientRtt, rttMin, rttP50, rttMax, firstByte, maxIdle, stallZeroWindow, stallWindowFull, stallApplication,
-  rtoIntervalClient, rtoIntervalServer, rttSamples, rtoClient, rtoServer, backoffClient, backoffServer, SIZE,
+  handshakeRtt, serverRtt, clientRtt, rttMin, rttP50, rttMax, firstByte, maxIdle, rttSamples,
+  stallZeroWindow, stallWindowFull, stallApplication, rtoIntervalClient, rtoIntervalServer, rtoClient, rtoServer, backoffClient, backoffServer, SIZE,
+  RARE = stallZeroWindow, COMMON = rttSamples,
 }
