@@ -27,6 +27,25 @@ The relay has no address; it is a bridge in user space. It may also, when asked:
                            acknowledgment number plus its last advertised window (scaled): the right
                            edge of its window; "exact" = the server's next sequence number, as far as
                            the relay has delivered the server's segments to the client
+  --delay-c2s-ms MS, --delay-s2c-ms MS
+                           the delay of one direction only, instead of --delay-ms (which stays the
+                           other's): asymmetric paths
+  --drop-nth DIR,CONN,KIND,N
+                           drop the Nth segment of KIND in DIR (c2s or s2c) of connection CONN
+                           (1 = the first, in the order of the client's first SYNs), counted as
+                           they reach the relay: "data" = the Nth segment that carries new payload
+                           (one whose end is past every sequence number the direction carried
+                           before, so a retransmission is not counted and goes through), "fin" =
+                           the Nth segment with FIN (its retransmissions count), "ack" = the Nth
+                           pure ACK (ACK only, no payload, no SYN/FIN/RST; the handshake's last
+                           ACK is the first). Repeatable. Each drop is logged with the four-tuple
+                           (as the sender sent it and, with --snat, as the other side would have
+                           seen it), absolute sequence and acknowledgment numbers, payload length,
+                           flags as tcpdump prints them, IP ID and wall-clock time
+  --snat CLIENT,NEW,OFFSET source NAT: rewrite the client address CLIENT to NEW and its port P to
+                           P+OFFSET in every frame toward the server, and back in every frame toward
+                           the client (destination), with IPv4 and TCP checksums computed again;
+                           the relay's own bookkeeping (connections, drops) sees the client's side
   --log FILE               at the end, a JSON summary: the options, what was forwarded and dropped
                            (each drop with its time, wall clock like the capture's) and each RST forged
 
@@ -56,10 +75,25 @@ p.add_argument("--drop-first-syns", type=int, default=0)
 p.add_argument("--blackhole", action="append", default=[])
 p.add_argument("--loss", default="")
 p.add_argument("--inject-rst", action="append", default=[])
+p.add_argument("--delay-c2s-ms", type=float, default=None)
+p.add_argument("--delay-s2c-ms", type=float, default=None)
+p.add_argument("--drop-nth", action="append", default=[])
+p.add_argument("--snat", default="")
 p.add_argument("--log", default="")
 args = p.parse_args()
 
 DELAY = args.delay_ms / 1000.0
+DELAYS = {"c2s": (args.delay_ms if args.delay_c2s_ms is None else args.delay_c2s_ms) / 1000.0,
+          "s2c": (args.delay_ms if args.delay_s2c_ms is None else args.delay_s2c_ms) / 1000.0}
+drop_nth = []            # [dir, conn (1-based), kind, n]
+for spec in args.drop_nth:
+    d, cn, kind, nth = spec.split(",")
+    assert d in ("c2s", "s2c") and kind in ("data", "fin", "ack") and int(cn) >= 1 and int(nth) >= 1, spec
+    drop_nth.append([d, int(cn), kind, int(nth)])
+snat = None
+if args.snat:
+    a, b, off = args.snat.split(",")
+    snat = (socket.inet_aton(a), socket.inet_aton(b), int(off))
 blackholes = []          # [dir, kind, value, triggered_at or None]
 for spec in args.blackhole:
     d, cond = spec.split(",", 1)
@@ -200,6 +234,28 @@ def verdict(d, t, now):
             h = hashlib.sha256(f"{loss[2]}:{c['index']}:{r}:{n}".encode()).digest()
             if int.from_bytes(h[:4], "big") < loss[1] / 100.0 * 2 ** 32:
                 return f"loss {loss[1]:g}% (seed {loss[2]}, copy {n})"
+    if drop_nth and c is not None:
+        kinds = []
+        if plen > 0:
+            r = rel(c, d, t[4])
+            top = c.setdefault("top", {}).get(d)
+            end = (t[4] + plen) & 0xFFFFFFFF
+            if top is None or (sub32(end, top) < 1 << 31 and end != top):
+                c["top"][d] = end
+                kinds.append("data")
+        if flags & FIN:
+            kinds.append("fin")
+        if flags & ACK and not flags & (SYN | FIN | RST) and plen == 0:
+            kinds.append("ack")
+        counts = c.setdefault("nth", {})
+        hit = None
+        for k in kinds:
+            counts[(d, k)] = counts.get((d, k), 0) + 1
+            for dn in drop_nth:
+                if dn[0] == d and dn[1] == c["index"] + 1 and dn[2] == k and dn[3] == counts[(d, k)]:
+                    hit = hit or f"drop-nth {d},{dn[1]},{k},{dn[3]}"
+        if hit:
+            return hit
     return None
 
 
@@ -222,6 +278,60 @@ def note_delivered(d, t):
             c["c_ack"], c["c_win"] = ack, win
             if not flags & SYN:
                 c["c_win_scaled"] = win << (c["c_ws"] if c["c_ws"] is not None and c["s_ws"] is not None else 0)
+
+
+def tcpdump_flags(flags):
+    """TCP flags as tcpdump prints them: "S", "S.", "P.", "F.", ".", "R", "R.", ..."""
+    out = "".join(ch for b, ch in ((SYN, "S"), (FIN, "F"), (0x08, "P"), (RST, "R"), (0x20, "U"), (0x40, "E"), (0x80, "W")) if flags & b)
+    return (out + "." if flags & ACK else out) or "none"
+
+
+def nat_frame(frame, d):
+    """The frame with --snat applied: toward the server the client's source rewritten, toward the
+    client the destination put back; checksums computed again. Other frames unchanged."""
+    if len(frame) < 34 or frame[12:14] != b"\x08\x00":
+        return frame
+    ip = bytearray(frame[14:])
+    ihl = (ip[0] & 0x0F) * 4
+    total = struct.unpack("!H", ip[2:4])[0]
+    a, b, off = snat
+    at = 12 if d == "c2s" else 16            # source address toward the server, destination back
+    if bytes(ip[at:at + 4]) != (a if d == "c2s" else b):
+        return frame
+    ip[at:at + 4] = b if d == "c2s" else a
+    if ip[9] == 6 and total >= ihl + 20 and len(ip) >= total:
+        pat = ihl + (0 if d == "c2s" else 2)
+        port = struct.unpack("!H", ip[pat:pat + 2])[0]
+        ip[pat:pat + 2] = struct.pack("!H", (port + off if d == "c2s" else port - off) & 0xFFFF)
+        ip[ihl + 16:ihl + 18] = b"\x00\x00"
+        seg = bytes(ip[ihl:total])
+        pseudo = bytes(ip[12:20]) + struct.pack("!BBH", 0, 6, len(seg))
+        ip[ihl + 16:ihl + 18] = struct.pack("!H", checksum(pseudo + seg))
+    ip[10:12] = b"\x00\x00"
+    ip[10:12] = struct.pack("!H", checksum(bytes(ip[:ihl])))
+    return frame[:14] + bytes(ip)
+
+
+def four_tuple(src, dst, sport, dport):
+    return f"{socket.inet_ntoa(src)}:{sport} > {socket.inet_ntoa(dst)}:{dport}"
+
+
+def drop_detail(d, frame, t, c, now):
+    """What a --drop-nth drop adds to its log entry: enough to find the frame in each capture."""
+    ip = frame[14:]
+    e = {"wall": wall(now), "direction": d, "connection": c["index"] + 1 if c else None,
+         "tuple": four_tuple(t[0], t[1], t[2], t[3]),
+         "seq": t[4], "ack": t[5], "tcp_flags": tcpdump_flags(t[6]), "ip_id": struct.unpack("!H", ip[4:6])[0]}
+    if snat:
+        # The tuple as the sender sent it (what its side's capture holds) and as the receiver's
+        # side would have seen it.
+        if d == "c2s":
+            e["tuple_server_side"] = four_tuple(snat[1], t[1], (t[2] + snat[2]) & 0xFFFF, t[3])
+            e["tuple_client_side"] = e["tuple"]
+        else:
+            e["tuple_client_side"] = e["tuple"]
+            e["tuple"] = e["tuple_server_side"] = four_tuple(t[0], snat[1], t[2], (t[3] + snat[2]) & 0xFFFF)
+    return e
 
 
 MACS = {}                # "client", "server" -> MAC, learnt from the frames
@@ -283,6 +393,8 @@ while not stopping:
                 continue
             now = time.monotonic()
             d = "c2s" if s is cli else "s2c"
+            if snat and d == "s2c":
+                frame = nat_frame(frame, d)    # back to the client's side before anything looks
             if d == "c2s" and len(frame) >= 14:
                 MACS.setdefault("client", frame[6:12])
                 MACS.setdefault("server", frame[0:6])
@@ -295,11 +407,15 @@ while not stopping:
                     drops.append({"at": wall(now), "dir": d, "client_port": c["cport"] if c else None,
                                   "conn": c["index"] if c else None, "flags": flag_text(t[6]),
                                   "seq_rel": rel(c, d, t[4]) if c else None, "len": t[8], "why": why})
+                    if why.startswith("drop-nth"):
+                        drops[-1].update(drop_detail(d, frame, t, c, now))
                 continue
             if t:
                 payload_bytes[d] += t[8]
             n += 1
-            heapq.heappush(queue, (now + DELAY, n, srv if d == "c2s" else cli, frame, d, t))
+            if snat and d == "c2s":
+                frame = nat_frame(frame, d)
+            heapq.heappush(queue, (now + DELAYS[d], n, srv if d == "c2s" else cli, frame, d, t))
     now = time.monotonic()
     while queue and queue[0][0] <= now:
         _, _, out, frame, d, t = heapq.heappop(queue)
@@ -318,6 +434,18 @@ while not stopping:
                     cli.send(f)
 
 if args.log:
+    extra = {}
+    if args.delay_c2s_ms is not None or args.delay_s2c_ms is not None:
+        extra["delay_ms_by_direction"] = {k: v * 1000.0 for k, v in DELAYS.items()}
+    if drop_nth:
+        extra["drop_nth"] = [{"dir": x[0], "connection": x[1], "kind": x[2], "n": x[3]} for x in drop_nth]
+    if snat:
+        extra["snat"] = {"client": socket.inet_ntoa(snat[0]), "translated": socket.inet_ntoa(snat[1]),
+                         "port_offset": snat[2],
+                         "mappings": [{"connection": conns[p]["index"] + 1,
+                                       "client_side": f"{socket.inet_ntoa(snat[0])}:{p}",
+                                       "server_side": f"{socket.inet_ntoa(snat[1])}:{(p + snat[2]) & 0xFFFF}"}
+                                      for p in order]}
     with open(args.log, "w") as fh:
         json.dump({"one_way_delay_ms": args.delay_ms,
                    "drop_first_syns": args.drop_first_syns or None,
@@ -325,4 +453,4 @@ if args.log:
                    "loss": {"dir": loss[0], "percent": loss[1], "seed": loss[2]} if loss else None,
                    "frames": stats,
                    "connections": [{"index": conns[p]["index"], "client_port": p} for p in order],
-                   "dropped": drops, "forged_rst": forged or None}, fh, indent=1)
+                   "dropped": drops, "forged_rst": forged or None, **extra}, fh, indent=1)

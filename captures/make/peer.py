@@ -310,6 +310,8 @@ def server(scenario, addr, port):
                     del live[name]
             time.sleep(0.2)
         kept.extend([a, b])
+    elif scenario in CORRELATE:
+        correlate_server(scenario, ls, kept)
     else:
         raise SystemExit(f"unknown scenario {scenario}")
     log("holding")
@@ -677,6 +679,8 @@ def client(scenario, addr, port):
                 except OSError as e:
                     log(live.pop(c), "recv:", e)
         kept.extend([a, b])
+    elif scenario in CORRELATE:
+        correlate_client(scenario, addr, port, kept)
     else:
         raise SystemExit(f"unknown scenario {scenario}")
     log("holding")
@@ -795,6 +799,105 @@ def try_refused(addr, port):
         connect(addr, port, timeout=3)
     except ConnectionRefusedError:
         log("refused, as expected")
+
+
+# ---------------------------------------------------------------- correlate (make-correlate.sh)
+
+# The connections of each correlate scenario, one after the other, from fixed client ports (42001,
+# 42002, ... so that connection N is port 42000+N): (request bytes, response bytes, how it ends).
+#   client: the client reads the response and closes first (TIME_WAIT at the client)
+#   server: the server closes first after its response (TIME_WAIT at the server)
+#   leak:   the client shuts down its side; the server reads the FIN and never closes
+#           (FIN_WAIT_2 / CLOSE_WAIT)
+#   open:   both keep it open; the server then sends a short line every 0.2 s until it is killed
+CORRELATE = {
+    "correlate-loss": [(300, 20000, "client"), (300, 40000, "server"), (5000, 30000, "client"),
+                       (300, 25000, "server"), (300, 20000, "leak"), (300, 10000, "open")],
+    "correlate-nat": [(300, 20000, "client"), (5000, 20000, "server"), (300, 10000, "open")],
+    "correlate-asym": [(300, 8000, "client"), (300, 20000, "server"), (300, 4000, "open")],
+}
+CORRELATE_PORT = 42000
+
+
+def recv_exact(c, n):
+    data = b""
+    c.settimeout(10)
+    while len(data) < n:
+        b = c.recv(min(65536, n - len(data)))
+        if not b:
+            break
+        data += b
+    return data
+
+
+def correlate_message(kind, n, size):
+    head = b"%s %d %d\r\n" % (kind, n, size)
+    return head + b"q" * (size - len(head) - 2) + b"\r\n"
+
+
+def sent_all(c, limit=3.0):
+    """Until the send queue is empty (every byte acknowledged), at most `limit` seconds."""
+    import fcntl
+    import termios
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        if struct.unpack("i", fcntl.ioctl(c.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0] == 0:
+            return
+        time.sleep(0.01)
+    log("send queue not empty after", limit, "s")
+
+
+def correlate_server(scenario, ls, kept):
+    import threading
+    ls.settimeout(20)
+    for i, (req, resp, end) in enumerate(CORRELATE[scenario], 1):
+        c, peer = ls.accept()
+        got = recv_exact(c, req)
+        log("connection", i, "from", peer, "request", len(got))
+        c.sendall(correlate_message(b"RESP", i, resp))
+        if end == "client":
+            read_all(c)
+            c.close()
+        elif end == "server":
+            sent_all(c)          # so that the FIN leaves on a segment of its own
+            c.close()
+        elif end == "leak":
+            read_all(c)          # the client's FIN: CLOSE_WAIT, never closed
+            kept.append(c)
+        else:
+            kept.append(c)
+
+            def tick(c=c):
+                for k in range(125):     # at most 25 s
+                    try:
+                        c.sendall(b"tick %d\r\n" % k)
+                    except OSError as e:
+                        log("tick:", e)
+                        return
+                    time.sleep(0.2)
+
+            threading.Thread(target=tick, daemon=True).start()
+
+
+def correlate_client(scenario, addr, port, kept):
+    for i, (req, resp, end) in enumerate(CORRELATE[scenario], 1):
+        c = connect(addr, port, sport=CORRELATE_PORT + i)
+        c.sendall(correlate_message(b"REQ", i, req))
+        got = recv_exact(c, resp)
+        log("connection", i, "response", len(got))
+        if end == "client":
+            time.sleep(0.05)
+            c.close()
+        elif end == "server":
+            read_all(c)          # the server's FIN
+            c.close()
+        elif end == "leak":
+            c.shutdown(socket.SHUT_WR)
+            kept.append(c)
+        else:
+            kept.append(c)
+        time.sleep(0.15)
+    time.sleep(0.3)
 
 
 if __name__ == "__main__":
