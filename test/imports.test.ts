@@ -18,6 +18,7 @@ const STAGES: [string, number][] = [
   ['pipeline/', 5],
   ['report/', 6],
   ['analyze.ts', 7], ['print.ts', 7], ['show.ts', 7],
+  ['correlate/', 7.5],
   ['check/', 8],
   ['cli/', 9], ['index.ts', 9],
 ];

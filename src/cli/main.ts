@@ -2,7 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { CaptureError } from '../capture/index.js';
 import { VERSION } from '../version.js';
 import { analyzeCommand, checkCommand, type CliIo, diffCommand, printCommand, say, showCommand } from './commands.js';
-import { maxRowsOption, positiveInt, readOptions, threadCount, thresholdHelp, thresholdOptions } from './options.js';
+import { correlateCommand } from './correlate.js';
+import { fraction, maxRowsOption, positiveInt, readOptions, threadCount, thresholdHelp, thresholdOptions } from './options.js';
 
 export type { CliIo } from './commands.js';
 
@@ -22,6 +23,7 @@ Examples:
   $ tcpstate check --expect expectations.json --junit junit.xml captures/*.pcap
   $ tcpstate check --baseline baselines/ captures/*.pcap    fails when a stored capture's report changes
   $ tcpstate diff before.json after.json
+  $ tcpstate correlate near-client.pcap near-server.pcap    two points of one path: losses between them, one-way delays
 `;
 
 /** Runs the command line; resolves to the exit code (0 ok, 1 a check that failed or an internal error, 2 usage or input error). */
@@ -91,6 +93,19 @@ Example line:
 `)
     .exitOverride()
     .action(async (captures, opts) => { code = await printCommand(io, captures, opts); });
+
+  const correlateCmd = program.command('correlate')
+    .description('Match two captures of the same traffic taken at two points of its path: the segments lost between them, one-way delays, and each endpoint\'s state from the capture nearer it')
+    .argument('<a>', 'one capture (A)')
+    .argument('<b>', 'the other (B), taken at the same time elsewhere on the path')
+    .addOption(new Option('-f, --format <format>', 'report format: text, json, markdown or html').choices(['text', 'json', 'markdown', 'html']).default('text'))
+    .option('-o, --output <file>', 'write the report to FILE instead of standard output')
+    .option('--loss-share <fraction>', 'path_loss: the share of an endpoint pair\'s segments lost between the points, either way, from which it is reported', fraction, 0.005)
+    .option('--loss-min <n>', 'path_loss: and at least this many segments', positiveInt, 1)
+    .option('--loss-critical <fraction>', 'path_loss: the share from which it is critical', fraction, 0.05);
+  readOptions(correlateCmd)
+    .exitOverride()
+    .action(async (a: string, b: string, opts) => { code = await correlateCommand(io, a, b, opts); });
 
   const showCmd = program.command('show')
     .description('Show the life of one connection as a ladder: packets between client and server, both states, every transition')
