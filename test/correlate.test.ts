@@ -139,6 +139,32 @@ describe('correlate: two captures of one path', () => {
     expect(r.connections.reduce((n, c) => n + c.lost.length, 0)).toBe(truth('loss').induced.relay.dropped.length);
   });
 
+  it('an endpoint one capture cannot tell gets the state the capture beside it shows; what came after the other stopped is not called lost', async () => {
+    const [a, b] = pair('loss');
+    // A stops right after the client's FIN of connection 1: alone, it cannot tell whether the FIN reached the server.
+    const bytes = readFileSync(a);
+    const fin = recordOffsets(bytes).find((at) => bytes.readUInt16BE(at + 16 + 34) === 42001 && (bytes[at + 16 + 47]! & 0x01) !== 0)!;
+    const cut = join(mkdtempSync(join(tmpdir(), 'tcpstate-correlate-')), 'loss-client-cut.pcap');
+    writeFileSync(cut, bytes.subarray(0, fin + 16 + bytes.readUInt32LE(fin + 8)));
+    const r = await correlate(cut, b);
+    const c = byClientPort(r, 42001);
+    expect(STATE_NAMES[c.client.state]).toBe('FIN_WAIT_1');
+    expect(c.server.capture).toBe('B');
+    expect(c.server.otherView!.possibleStates.map((s) => STATE_NAMES[s])).toContain('CLOSE_WAIT');
+    expect(c.server.possibleStates).toEqual([]);
+    expect(STATE_NAMES[c.server.state]).toBe('CLOSED');
+    // The server's FIN and the rest came after A had stopped: not lost, not arrived; the client's last ACK passed B only.
+    expect(c.lost.map((l) => l.from)).toEqual(['client']);
+    expect(c.notArrived.map((l) => flagString(l.flags))).toEqual(['F.']);
+    expect(c.outsideOther.map((l) => [l.from, flagString(l.flags)])).toEqual([['client', '.']]);
+    expect(r.matched.onlyB).toBe(5);
+    for (const later of r.connections.filter((x) => x.ids.A === null)) {
+      expect(later.lost).toEqual([]);
+      expect(later.notArrived.every((l) => l.from === 'server')).toBe(true);
+      expect(later.outsideOther.every((l) => l.from === 'client')).toBe(true);
+    }
+  });
+
   it('path_loss names the pair, the direction and the counts; silent where nothing was lost between the points', async () => {
     const r = await report('loss');
     expect(r.findings).toHaveLength(1);
@@ -194,6 +220,13 @@ describe('correlate: two captures of one path', () => {
     expect(stdin.code).toBe(2);
   });
 });
+
+/** Where each record of a classic little-endian pcap begins. */
+function recordOffsets(file: Buffer): number[] {
+  const out: number[] = [];
+  for (let at = 24; at + 16 <= file.length; at += 16 + file.readUInt32LE(at + 8)) out.push(at);
+  return out;
+}
 
 /** A classic pcap (microseconds, little-endian) with every record's time moved by `us` microseconds. */
 function shiftPcap(file: Buffer, us: number): Buffer {

@@ -52,6 +52,11 @@ export function segmentLine(c: CorrelatedConnection, s: PathSegment, report: Cor
   return `${s.capture} #${s.packet} ${time} ${ip} ${a.addr}.${a.port} > ${b.addr}.${b.port}: Flags [${flagString(s.flags & 0xff)}]${seq}${ack}, length ${s.len}`;
 }
 
+function matchedText(r: CorrelateReport): string {
+  const m = r.matched;
+  return `${m.segments} segment${m.segments === 1 ? '' : 's'}; ${m.connections} connection${m.connections === 1 ? '' : 's'} in both, ${m.onlyA} only in A, ${m.onlyB} only in B`;
+}
+
 function clockText(r: CorrelateReport): string {
   const c = r.clock;
   const b = c.bounds ? ` (the segments allow B − A from ${ms(c.bounds.min)} to ${ms(c.bounds.max)})` : '';
@@ -85,7 +90,7 @@ export function* renderCorrelateText(r: CorrelateReport): Generator<string> {
   const [a, b] = r.inputs;
   yield `A               ${a.file}: ${a.packets} packets, ${a.segments} TCP segments\n`;
   yield `B               ${b.file}: ${b.packets} packets, ${b.segments} TCP segments\n`;
-  yield `Matched         ${r.matched.segments} segments; ${r.matched.connections} connections in both, ${r.matched.onlyA} only in A, ${r.matched.onlyB} only in B\n`;
+  yield `Matched         ${matchedText(r)}\n`;
   yield `Capture points  ${nearText(r)}\n`;
   yield `Clocks          ${clockText(r)}\n`;
   yield `Delay c->s      ${delayText(r.oneWayDelay.clientToServer)}\n`;
@@ -128,7 +133,7 @@ export function* renderCorrelateMarkdown(r: CorrelateReport): Generator<string> 
   const md = (s: string) => s.replace(/[|\\`*_[\]<>]/g, (ch) => `\\${ch}`);
   yield '# tcpstate correlate\n\n';
   yield `| | |\n|---|---|\n| A | \`${md(a.file)}\`: ${a.packets} packets, ${a.segments} TCP segments |\n| B | \`${md(b.file)}\`: ${b.packets} packets, ${b.segments} TCP segments |\n`;
-  yield `| Matched | ${r.matched.segments} segments; ${r.matched.connections} connections in both, ${r.matched.onlyA} only in A, ${r.matched.onlyB} only in B |\n`;
+  yield `| Matched | ${matchedText(r)} |\n`;
   yield `| Capture points | ${md(nearText(r))} |\n| Clocks | ${md(clockText(r))} |\n`;
   yield `| Delay client→server | ${delayText(r.oneWayDelay.clientToServer)} |\n| Delay server→client | ${delayText(r.oneWayDelay.serverToClient)} |\n\n`;
   yield '## Findings\n\n';
@@ -222,7 +227,7 @@ export function* renderCorrelateHtml(r: CorrelateReport): Generator<string> {
   const [a, b] = r.inputs;
   const rows: [string, string][] = [
     ['A', `${a.file}: ${a.packets} packets, ${a.segments} TCP segments`], ['B', `${b.file}: ${b.packets} packets, ${b.segments} TCP segments`],
-    ['Matched', `${r.matched.segments} segments; ${r.matched.connections} connections in both, ${r.matched.onlyA} only in A, ${r.matched.onlyB} only in B`],
+    ['Matched', matchedText(r)],
     ['Capture points', nearText(r)], ['Clocks', clockText(r)],
     ['Delay client→server', delayText(r.oneWayDelay.clientToServer)], ['Delay server→client', delayText(r.oneWayDelay.serverToClient)],
   ];
