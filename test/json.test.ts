@@ -25,9 +25,15 @@ describe('JSON report contract tcpstate.report/1', () => {
       expect(s.firstTs).toMatch(iso);
       expect(s.lastTs).toMatch(iso);
       expect(typeof s.notDecoded).toBe('object');
+      expect(s.text).toMatch(/^From \d\d:\d\d:\d\d to \d\d:\d\d:\d\d UTC on \d{4}-\d\d-\d\d \(.* s\): .* TCP connections? .*\.$/);
+      if (doc.findings.length) expect(s.text).toContain(doc.findings[0].summary);
       const ids = new Set(doc.connections.map((c: any) => c.id));
       for (const f of doc.findings) {
-        expect(Object.keys(f)).toEqual(['kind', 'severity', 'summary', 'endpoint', 'connections', 'first', 'last', 'counts', 'evidence']);
+        expect(Object.keys(f)).toEqual(['kind', 'severity', 'summary', 'endpoint', 'connections', 'first', 'last', 'counts', 'guidance', 'evidence']);
+        expect(Object.keys(f.guidance)).toEqual(['causes', 'check']);
+        expect(f.guidance.causes.length).toBeGreaterThan(0);
+        expect(f.guidance.check.length).toBeGreaterThan(0);
+        for (const line of [...f.guidance.causes, ...f.guidance.check]) expect(line).toMatch(/^\S.*[.)]$/);
         expect(FINDING_KINDS).toContain(f.kind);
         expect(['critical', 'warning', 'info']).toContain(f.severity);
         expect(f.summary).toMatch(/^[A-Z0-9[].*\.$/);

@@ -49,6 +49,7 @@ function thresholdsOrSay(io: CliIo, o: ThresholdOptions): DetectConfig | null {
 export interface AnalyzeCliOptions extends ReadOptions, ThresholdOptions {
   format: 'text' | 'json' | 'markdown' | 'html' | 'zeek'; output?: string; all: boolean; byServer: boolean; transitions: boolean; limit: number;
   maxRows: number; threads: number | 'auto'; zeek: boolean; zeekChecksums: boolean; findings: boolean; quiet: boolean; strict: boolean;
+  title?: string; note?: string;
 }
 
 export async function analyzeCommand(io: CliIo, captures: string[], opts: AnalyzeCliOptions): Promise<number> {
@@ -72,6 +73,8 @@ export async function analyzeCommand(io: CliIo, captures: string[], opts: Analyz
   } finally {
     progress?.done();
   }
+  report.title = opts.title ?? null;
+  report.note = opts.note ?? null;
   // What came before damage is still reported (it may be all there is of an incident), then the error.
   let code = report.damage ? 2 : 0;
   if (report.damage && report.summary.packets === 0) {

@@ -46,7 +46,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('-o, --output <file>', 'write the report to FILE instead of standard output')
     .option('--all', 'list every connection, not just the notable ones', false)
     .option('--by-server', 'list every server endpoint in the text report\'s servers section, not just the worst 5', false)
-    .option('--transitions', 'include every state transition of every connection in the JSON', false);
+    .option('--transitions', 'include every state transition of every connection in the JSON', false)
+    .option('--title <text>', 'a title for the report\'s header (e.g. an incident id), in text, JSON, Markdown and HTML')
+    .option('--note <text>', 'a line of context under the title');
   readOptions(analyzeCmd)
     .option('--limit <n>', 'how many notable connections the text report lists', positiveInt, 20)
     .addOption(maxRowsOption())

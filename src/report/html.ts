@@ -2,6 +2,8 @@ import type { Report } from './model.js';
 import {
   type ConnectionRecord, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
 } from '../tcp/index.js';
+import { guidanceOf } from './guidance.js';
+import { summaryParagraph } from './summary.js';
 import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, SERVER_COLUMNS, serverCells, stateCell, timingNotes, uncertainNotes } from './format.js';
 
 function escapeHtml(s: string): string {
@@ -42,7 +44,9 @@ export function* renderHtml(report: Report): Generator<string> {
   const limits = limitsNote(s.limits);
   const noTcp = noTcpSentence(report);
   const data = {
-    title: `tcpstate: ${report.inputs.map((i) => i.file).join(', ')}`,
+    title: report.title ? report.title : `tcpstate: ${report.inputs.map((i) => i.file).join(', ')}`,
+    note: report.note ?? null,
+    summary: summaryParagraph(report),
     facts: [
       ...report.inputs.map((i) => ['Capture', `${i.file}: ${i.format}${i.compressed ? ' (gzip)' : ''}, ${linkTypesText(i)}, ${i.packets} packets`]),
       ...(s.firstTs && s.lastTs ? [['Time', `${isoTimestamp(s.firstTs.sec, s.firstTs.nsec, p)} to ${isoTimestamp(s.lastTs.sec, s.lastTs.nsec, p)} ` +
@@ -56,7 +60,7 @@ export function* renderHtml(report: Report): Generator<string> {
     ],
     findings: report.findings.map((f) => ({
       kind: f.kind, severity: f.severity, summary: f.summary, endpoint: f.endpoint, connections: f.connections.slice(0, 50),
-      count: f.counts.connections, evidence: f.evidence.map((e) => e.line),
+      count: f.counts.connections, evidence: f.evidence.map((e) => e.line), guidance: guidanceOf(f),
     })),
     timeline: timeline(report),
     states: STATE_NAMES,
@@ -82,7 +86,7 @@ export function* renderHtml(report: Report): Generator<string> {
   yield '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n';
   yield '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; script-src \'unsafe-inline\'; img-src data:">\n';
   yield `<title>tcpstate report</title>\n<style>${STYLE}</style>\n</head>\n<body>\n`;
-  yield '<h1 id="title"></h1>\n<table id="facts"></table>\n';
+  yield '<h1 id="title"></h1>\n<p id="note"></p>\n<p id="summary"></p>\n<table id="facts"></table>\n';
   yield '<h2>Findings</h2>\n<div id="findings"></div>\n';
   yield '<h2>Timeline</h2>\n<p class="legend"><span class="syn">SYN</span> <span class="synack">SYN,ACK</span> <span class="rst">RST</span> <span class="fin">FIN</span> per interval</p>\n<div id="timeline"></div>\n';
   yield '<h2>End states</h2>\n<p>Rows: client, columns: server, at the end of the capture.</p>\n<table id="matrix" class="heat"></table>\n';
@@ -150,8 +154,10 @@ table{border-collapse:collapse}td,th{padding:2px 8px;text-align:left}
 #facts th{color:#555;font-weight:normal}
 .finding{border-left:5px solid #999;padding:4px 10px;margin:10px 0;background:#fafafa}
 .critical{border-color:#c00}.warning{border-color:#d90}.info{border-color:#39c}
-.finding pre{font-size:12px;overflow-x:auto;background:#fff;border:1px solid #eee;padding:6px}
+.finding pre{font-size:12px;white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;border:1px solid #eee;padding:6px}
 .sev{font-weight:bold;text-transform:uppercase;margin-right:.5em}
+#summary{font-size:15px;max-width:60em;background:#f5f8fc;border:1px solid #dde6f0;padding:8px 12px}#note{color:#555}
+.next{font-size:13px;margin:4px 0}.next p{margin:4px 0}.next-title{font-weight:bold}.next ul{margin:2px 0 6px 1.2em;padding:0}
 .heat td{text-align:right;min-width:4em;border:1px solid #eee}.heat th{font-size:12px}
 .list th{cursor:pointer;background:#f0f0f0;border-bottom:1px solid #ccc;user-select:none}.list td{border-bottom:1px solid #f0f0f0;font-size:13px}
 .list tr:hover td{background:#eef6ff;cursor:pointer}
@@ -170,6 +176,8 @@ const D = JSON.parse(document.getElementById('data').textContent);
 const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = String(text); if (cls) e.className = cls; return e; };
 document.title = D.title;
 document.getElementById('title').textContent = D.title;
+if (D.note) document.getElementById('note').textContent = D.note; else document.getElementById('note').remove();
+document.getElementById('summary').textContent = D.summary;
 const facts = document.getElementById('facts');
 for (const [k, v] of D.facts) { const tr = el('tr'); tr.append(el('th', k), el('td', v)); facts.append(tr); }
 
@@ -180,6 +188,12 @@ for (const f of D.findings) {
   const h = el('p');
   h.append(el('span', f.severity, 'sev'), el('code', f.kind), document.createTextNode(f.endpoint ? ' on ' + f.endpoint : ''));
   box.append(h, el('p', f.summary), el('p', f.count + ' connection(s): ' + f.connections.join(', ') + (f.count > f.connections.length ? ', …' : '')));
+  const next = el('div', undefined, 'next');
+  next.append(el('p', 'Next steps', 'next-title'), el('p', 'Likely causes:'));
+  const causes = el('ul'); for (const c of f.guidance.causes) causes.append(el('li', c));
+  const check = el('ul'); for (const c of f.guidance.check) check.append(el('li', c));
+  next.append(causes, el('p', 'Check:'), check);
+  box.append(next);
   if (f.evidence.length) box.append(el('pre', f.evidence.join('\\n')));
   const gid = D.findingGraphs[D.findings.indexOf(f)];
   if (gid !== null) {

@@ -10,6 +10,8 @@ import type { Precision } from '../capture/index.js';
 import { addrToString, duration, endpointToString, fixedSeconds, isoTimestamp, possibleStateNames, timingDigits, whySentence } from './format.js';
 import { retransmissionShare, type ServerRow } from '../detect/index.js';
 import { VANTAGE_KEYS } from '../tcp/vantage.js';
+import { guidanceOf } from './guidance.js';
+import { summaryParagraph } from './summary.js';
 
 export const JSON_SCHEMA = 'tcpstate.report/1';
 
@@ -27,7 +29,10 @@ export function* renderJson(report: Report): Generator<string> {
     inputs: report.inputs.map((i) => ({
       file: i.file, format: i.format, compressed: i.compressed, precision: i.precision, linkTypes: i.linkTypes, packets: i.packets,
     })),
+    ...(report.title ? { title: report.title } : {}),
+    ...(report.note ? { note: report.note } : {}),
     summary: {
+      text: summaryParagraph(report),
       packets: s.packets,
       tcpPackets: s.tcpPackets,
       notDecoded: s.notDecoded,
@@ -69,7 +74,7 @@ export function* renderJson(report: Report): Generator<string> {
 function findingJson(f: ReportFinding, ts: (t: { sec: number; nsec: number } | null) => string | null): object {
   return {
     kind: f.kind, severity: f.severity, summary: f.summary, endpoint: f.endpoint, connections: f.connections,
-    first: ts(f.first), last: ts(f.last), counts: f.counts,
+    first: ts(f.first), last: ts(f.last), counts: f.counts, guidance: guidanceOf(f),
     evidence: f.evidence.map((e) => (e.lost ? { packet: e.packet, ts: ts(e.ts), line: e.line, lost: e.lost } : { packet: e.packet, ts: ts(e.ts), line: e.line })),
   };
 }

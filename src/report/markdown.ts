@@ -3,6 +3,8 @@ import { type ConnectionRecord, STATE_NAMES } from '../tcp/index.js';
 import { Lowest } from '../lowest.js';
 import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, printable, SERVER_COLUMNS, serverCells, stateCell, timingNotes, uncertainNotes, usedStates } from './format.js';
 import { groupDigits } from '../digits.js';
+import { guidanceOf } from './guidance.js';
+import { summaryParagraph } from './summary.js';
 
 /** Connections shown per finding, and in the table of connections with the most problems. */
 const CONNECTIONS_SHOWN = 20;
@@ -17,7 +19,9 @@ export function* renderMarkdown(report: Report): Generator<string> {
   const s = report.summary;
   const p = report.precision;
   const files = report.inputs.map((i) => code(i.file)).join(', ');
-  yield `# tcpstate report: ${files}\n\n`;
+  yield report.title ? `# ${text(printable(report.title))}\n\n` : `# tcpstate report: ${files}\n\n`;
+  if (report.note) yield `${text(printable(report.note))}\n\n`;
+  yield `**Summary.** ${text(printable(summaryParagraph(report)))}\n\n`;
   yield '| | |\n|---|---|\n';
   for (const i of report.inputs) {
     yield `| Capture | ${code(i.file)}: ${i.format}${i.compressed ? ' (gzip)' : ''}, ${i.precision} timestamps, ` +
@@ -89,6 +93,8 @@ function* finding(f: ReportFinding, report: Report, byId: Map<number, Connection
     .map(([k, v]) => `${k} ${typeof v === 'object' ? Object.entries(v).map(([a, b]) => `${a} ×${b}`).join(', ') : String(v)}`);
   if (counts.length) yield `- ${counts.map((c) => code(c)).join(' · ')}\n`;
   yield '\n';
+  const g = guidanceOf(f);
+  yield `**Next steps.** Likely causes:\n\n${g.causes.map((c) => `- ${text(c)}`).join('\n')}\n\nCheck:\n\n${g.check.map((c) => `- ${text(c)}`).join('\n')}\n\n`;
   if (f.evidence.length) {
     yield `Evidence (as \`tcpstate print\` prints it; packet numbers ${f.evidence.map((e) => e.packet).join(', ')}):\n\n`;
     yield `${fence(f.evidence.map((e) => e.line))}\n\n`;

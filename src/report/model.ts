@@ -85,6 +85,9 @@ export interface CapturePoint {
 
 export interface Report {
   tool: { name: string; version: string };
+  /** A title and a line of context for the report's header (an incident id, what happened), given by whoever asked for it. */
+  title?: string | null;
+  note?: string | null;
   capturePoint: CapturePoint;
   /** Whether a server endpoint answered any SYN with a SYN,ACK in the capture (it was seen listening). */
   listenerSeen(c: ConnectionRecord): boolean;

@@ -1,4 +1,6 @@
 import type { Report } from './model.js';
+import { guidanceOf } from './guidance.js';
+import { summaryParagraph } from './summary.js';
 import { type ConnectionRecord, type SegmentAnalysis, STATE_NAMES } from '../tcp/index.js';
 import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, printable, SERVER_COLUMNS, serverCells, stateCell, timingNotes, uncertainNotes, usedStates } from './format.js';
 import { groupDigits } from '../digits.js';
@@ -27,11 +29,33 @@ const TEXT_SERVERS = 5;
 /** ANSI SGR colours of the severity labels: red, yellow, cyan. */
 const SEVERITY_COLORS: Record<string, string> = { critical: '\x1b[1;31m', warning: '\x1b[33m', info: '\x1b[36m' };
 
+/** The width the summary paragraph is wrapped to. */
+const WIDTH = 100;
+
+/** Words into lines of at most `width` characters (a longer word is a line of its own). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 /** The report for a person at a terminal: capture facts, packet counts, end-state matrix, notable connections. */
 export function* renderText(report: Report, options: TextOptions = {}): Generator<string> {
   const s = report.summary;
   const p = report.precision;
   yield `${report.tool.name} ${report.tool.version}\n\n`;
+  if (report.title) yield `Title        ${printable(report.title)}\n`;
+  if (report.note) yield `Note         ${printable(report.note)}\n`;
+  yield `Summary      ${wrap(printable(summaryParagraph(report)), WIDTH - 13).join(`\n${' '.repeat(13)}`)}\n\n`;
   for (const i of report.inputs) {
     const how = [i.format + (i.compressed ? ' (gzip)' : ''), `${PRECISION_WORDS[i.precision]} timestamps`,
       `link type ${linkTypesText(i)}`, `${i.packets} packets`];
@@ -97,6 +121,7 @@ function* findings(report: Report, color: boolean): Generator<string> {
     const label = x.severity.toUpperCase().padEnd(8);
     yield `${color ? `${SEVERITY_COLORS[x.severity]}${label}\x1b[0m` : label}  ${x.kind}${x.endpoint ? `  ${x.endpoint}` : ''}\n`;
     yield `  ${x.summary}\n`;
+    yield `  next: ${guidanceOf(x).check[0]}\n`;
     const n = typeof x.counts.connections === 'number' ? x.counts.connections : x.connections.length;
     const ids = x.connections.slice(0, 12).join(', ') + (n > 12 ? ', …' : '');
     const span = x.first && x.last ? `, ${isoTimestamp(x.first.sec, x.first.nsec, p)} to ${isoTimestamp(x.last.sec, x.last.nsec, p)}` : '';
