@@ -4,7 +4,8 @@ import { type CheckRun, checkJson, checkText, type Expectations, ExpectationErro
 import { ConfigError, type DetectConfig } from '../detect/index.js';
 import { printCapture } from '../print.js';
 import { limitsNote, printable } from '../report/format.js';
-import { HTML_MAX_ROWS, renderHtml, renderJson, renderMarkdown, renderText, renderZeek } from '../report/index.js';
+import { HTML_MAX_ROWS, Pseudonyms, redactReport, renderHtml, renderJson, renderMarkdown, renderText, renderZeek } from '../report/index.js';
+import { setAddressRedactor } from '../decode/index.js';
 import { showConnection } from '../show.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isFsError, limitsOf, type ReadOptions, thresholds, type ThresholdOptions } from './options.js';
@@ -49,10 +50,24 @@ function thresholdsOrSay(io: CliIo, o: ThresholdOptions): DetectConfig | null {
 export interface AnalyzeCliOptions extends ReadOptions, ThresholdOptions {
   format: 'text' | 'json' | 'markdown' | 'html' | 'zeek'; output?: string; all: boolean; byServer: boolean; transitions: boolean; limit: number;
   maxRows: number; threads: number | 'auto'; zeek: boolean; zeekChecksums: boolean; findings: boolean; quiet: boolean; strict: boolean;
-  title?: string; note?: string;
+  title?: string; note?: string; redact: boolean; redactKey?: string;
 }
 
 export async function analyzeCommand(io: CliIo, captures: string[], opts: AnalyzeCliOptions): Promise<number> {
+  if (opts.redactKey !== undefined && !opts.redact) {
+    say(io, 'tcpstate: error: --redact-key goes with --redact\n');
+    return 2;
+  }
+  // Every address is written through the pseudonyms from the analysis (findings' sentences) to the last chunk.
+  if (opts.redact) setAddressRedactor(new Pseudonyms(opts.redactKey));
+  try {
+    return await analyzeRun(io, captures, opts);
+  } finally {
+    if (opts.redact) setAddressRedactor(null);
+  }
+}
+
+async function analyzeRun(io: CliIo, captures: string[], opts: AnalyzeCliOptions): Promise<number> {
   const keepAll = opts.format === 'json' || opts.format === 'markdown' || opts.format === 'html' || opts.all;
   const zeek = opts.zeek || opts.format === 'zeek' ? { ignoreChecksums: !opts.zeekChecksums } : false;
   // A conn.log is Zeek's records alone: no finding has a place in it, so none is looked for.
@@ -75,6 +90,7 @@ export async function analyzeCommand(io: CliIo, captures: string[], opts: Analyz
   }
   report.title = opts.title ?? null;
   report.note = opts.note ?? null;
+  if (opts.redact) redactReport(report);
   // What came before damage is still reported (it may be all there is of an incident), then the error.
   let code = report.damage ? 2 : 0;
   if (report.damage && report.summary.packets === 0) {

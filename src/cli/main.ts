@@ -48,7 +48,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--by-server', 'list every server endpoint in the text report\'s servers section, not just the worst 5', false)
     .option('--transitions', 'include every state transition of every connection in the JSON', false)
     .option('--title <text>', 'a title for the report\'s header (e.g. an incident id), in text, JSON, Markdown and HTML')
-    .option('--note <text>', 'a line of context under the title');
+    .option('--note <text>', 'a line of context under the title')
+    .option('--redact', 'replace every IP address by a stable pseudonym of the same kind, and leave file names out, in every format (for sharing a report)', false)
+    .option('--redact-key <text>', 'with --redact: the key of the pseudonyms, so that reports made with the same key name the same address alike (default: a random key)');
   readOptions(analyzeCmd)
     .option('--limit <n>', 'how many notable connections the text report lists', positiveInt, 20)
     .addOption(maxRowsOption())

@@ -12,14 +12,40 @@ export interface Address {
   a3: number;
 }
 
+/**
+ * What replaces every address as it is written (report/redact.ts's pseudonyms for --redact), or
+ * null: the one place addresses become text, so nothing written can escape it.
+ */
+export interface AddressRedactor {
+  v4(a: number): number;
+  /** The four words of an IPv6 address into `out`. */
+  v6(w0: number, w1: number, w2: number, w3: number, out: Int32Array): void;
+}
+
+let redactor: AddressRedactor | null = null;
+const REDACTED = new Int32Array(4);
+
+/** Sets (or, with null, clears) what every address written from now on goes through. */
+export function setAddressRedactor(r: AddressRedactor | null): void {
+  redactor = r;
+}
+
 export function ipv4ToString(a: number): string {
+  return dottedQuad(redactor === null ? a : redactor.v4(a));
+}
+
+function dottedQuad(a: number): string {
   return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 }
 
 /** RFC 5952 text: lower case, no leading zeros, the longest run of two or more zero groups as `::`. */
 export function ipv6ToString(w0: number, w1: number, w2: number, w3: number): string {
+  if (redactor !== null) {
+    redactor.v6(w0, w1, w2, w3, REDACTED);
+    [w0, w1, w2, w3] = [REDACTED[0]!, REDACTED[1]!, REDACTED[2]!, REDACTED[3]!];
+  }
   const g = [w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff];
-  if (w0 === 0 && w1 === 0 && (w2 >>> 0) === 0xffff) return `::ffff:${ipv4ToString(w3)}`;
+  if (w0 === 0 && w1 === 0 && (w2 >>> 0) === 0xffff) return `::ffff:${dottedQuad(w3)}`;
   let best = -1;
   let bestLen = 1;
   for (let i = 0; i < 8;) {

@@ -31,6 +31,7 @@ export function* renderJson(report: Report): Generator<string> {
     })),
     ...(report.title ? { title: report.title } : {}),
     ...(report.note ? { note: report.note } : {}),
+    ...(report.redacted ? { redacted: { addresses: true, fileNames: true, ports: false } } : {}),
     summary: {
       text: summaryParagraph(report),
       packets: s.packets,

@@ -1,0 +1,137 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import type { AddressRedactor } from '../decode/index.js';
+
+/**
+ * IPv4 blocks whose kind a pseudonym keeps (RFC 6890): the block's prefix stays, the host part is
+ * permuted within it. Every other address is public and becomes another public address.
+ */
+const V4_BLOCKS: [base: number, bits: number][] = [
+  [0x00000000, 8], // "this network"
+  [0x0a000000, 8], // private, RFC 1918
+  [0x64400000, 10], // shared address space (carrier-grade NAT), RFC 6598
+  [0x7f000000, 8], // loopback
+  [0xa9fe0000, 16], // link local
+  [0xac100000, 12], // private, RFC 1918
+  [0xc0a80000, 16], // private, RFC 1918
+  [0xe0000000, 4], // multicast
+  [0xf0000000, 4], // reserved, and the limited broadcast
+];
+
+/** IPv6 prefixes a pseudonym keeps (RFC 4291, RFC 4193); the rest of the address is keyed noise. */
+const V6_PREFIXES: [w0: number, bits: number][] = [
+  [0xfe800000 | 0, 10], // link local
+  [0xfc000000 | 0, 7], // unique local
+  [0xff000000 | 0, 8], // multicast
+  [0x20000000, 3], // global unicast
+];
+
+const ROUNDS = 4;
+
+/**
+ * Stable pseudonyms for --redact: an HMAC-SHA-256 keyed permutation, so that one address is always
+ * the same pseudonym under one key (in one report and across reports) and two addresses never share
+ * one. IPv4 stays IPv4 in its block (a Feistel network on the host bits, cycle-walked into range;
+ * public addresses walk until they land on a public one); IPv6 keeps its kind's prefix and takes
+ * 128 keyed bits for the rest, where a clash is out of reach. The unspecified and loopback IPv6
+ * addresses, and IPv4-mapped ones' embedding, keep their form.
+ */
+export class Pseudonyms implements AddressRedactor {
+  private readonly key: Buffer;
+  private readonly v4s = new Map<number, number>();
+  private readonly v6s = new Map<string, Int32Array>();
+
+  /** `key`: any text (hashed into the HMAC key); none draws a random one, so that nobody can undo the pseudonyms. */
+  constructor(key?: string) {
+    this.key = key === undefined ? randomBytes(32) : createHash('sha256').update(key).digest();
+  }
+
+  v4(a: number): number {
+    const u = a >>> 0;
+    let out = this.v4s.get(u);
+    if (out === undefined) {
+      out = this.pseudonymV4(u);
+      this.v4s.set(u, out);
+    }
+    return out;
+  }
+
+  private pseudonymV4(a: number): number {
+    if (a === 0 || a === 0xffffffff) return a;
+    const block = V4_BLOCKS.find(([base, bits]) => (a >>> (32 - bits)) === (base >>> (32 - bits)));
+    if (block === undefined) {
+      // Cycle walking over the whole space until the value is public again: a permutation of the public addresses.
+      let x = a;
+      do x = this.permute(x, 32, 0); while (!isPublicV4(x));
+      return x;
+    }
+    const [base, bits] = block;
+    const hostBits = 32 - bits;
+    const mask = hostBits === 32 ? 0xffffffff : (2 ** hostBits) - 1;
+    // The block's one address kept as it is (0.0.0.0, 255.255.255.255) is walked past, as are values past the block.
+    const fixed = base === 0 ? 0 : base === 0xf0000000 ? 0x0fffffff : -1;
+    let host = a & mask;
+    do host = this.permute(host, hostBits, bits); while (host > mask || host === fixed);
+    return (base | host) >>> 0;
+  }
+
+  /**
+   * A keyed permutation of the integers below 2^(bits rounded up to even), as a balanced Feistel
+   * network; `tweak` (the block) makes each block's permutation its own.
+   */
+  private permute(x: number, bits: number, tweak: number): number {
+    const even = bits + (bits & 1);
+    const half = even / 2;
+    const mask = half === 32 ? 0xffffffff : (2 ** half) - 1;
+    let left = Math.floor(x / 2 ** half) & mask;
+    let right = x % 2 ** half;
+    for (let r = 0; r < ROUNDS; r++) {
+      const f = this.round(r, tweak, even, right) & mask;
+      [left, right] = [right, (left ^ f) >>> 0];
+    }
+    return left * 2 ** half + right;
+  }
+
+  private round(r: number, tweak: number, bits: number, x: number): number {
+    const h = createHmac('sha256', this.key);
+    const b = Buffer.alloc(10);
+    b.writeUInt8(4, 0);
+    b.writeUInt8(r, 1);
+    b.writeUInt8(tweak, 2);
+    b.writeUInt8(bits, 3);
+    b.writeUInt32BE(x >>> 0, 4);
+    return h.update(b).digest().readUInt32BE(0);
+  }
+
+  v6(w0: number, w1: number, w2: number, w3: number, out: Int32Array): void {
+    const key = `${w0},${w1},${w2},${w3}`;
+    let p = this.v6s.get(key);
+    if (p === undefined) {
+      p = this.pseudonymV6(w0 | 0, w1 | 0, w2 | 0, w3 | 0);
+      this.v6s.set(key, p);
+    }
+    out.set(p);
+  }
+
+  private pseudonymV6(w0: number, w1: number, w2: number, w3: number): Int32Array {
+    if (w0 === 0 && w1 === 0 && (w2 === 0 || w2 === 0xffff) && (w2 !== 0 || w3 === 0 || w3 === 1)) {
+      // ::, ::1 as they are; ::ffff:a.b.c.d with the IPv4 pseudonym of a.b.c.d.
+      return Int32Array.of(0, 0, w2, w2 === 0xffff ? this.v4(w3) | 0 : w3);
+    }
+    const digest = createHmac('sha256', this.key).update(Buffer.from(Int32Array.of(6, w0, w1, w2, w3).buffer)).digest();
+    const out = Int32Array.of(digest.readInt32BE(0), digest.readInt32BE(4), digest.readInt32BE(8), digest.readInt32BE(12));
+    const prefix = V6_PREFIXES.find(([p, bits]) => (w0 >>> (32 - bits)) === (p >>> (32 - bits)));
+    const bits = prefix?.[1] ?? 0;
+    if (bits) {
+      const keep = ~((2 ** (32 - bits)) - 1);
+      out[0] = (prefix![0] & keep) | (out[0]! & ~keep);
+    } else if ((out[0]! >>> 29) === 1 || (out[0]! >>> 24) === 0xff || (out[0]! >>> 25) === 0x7e || (out[0]! >>> 22) === 0x3fa) {
+      // Another kind of address stays out of the kinds that are kept.
+      out[0] = out[0]! & 0x1fffffff;
+    }
+    return out;
+  }
+}
+
+function isPublicV4(a: number): boolean {
+  return !V4_BLOCKS.some(([base, bits]) => (a >>> (32 - bits)) === (base >>> (32 - bits)));
+}
