@@ -62,7 +62,7 @@ export interface AnalyzeOptions {
   graphs?: boolean;
 }
 
-/** 256 bytes each (see tcp/store.ts): 256 MB for a million rows. */
+/** RECORD_BYTES (216) each (see tcp/store.ts): 216 MB for a million rows. */
 export const DEFAULT_MAX_ROWS = 1_000_000;
 
 const DEFAULTS: Required<AnalyzeOptions> = {

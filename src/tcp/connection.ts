@@ -117,7 +117,7 @@ export class Connection {
 
   /** Where its time went (tcp/timing.ts). */
   timing(): ConnectionTiming {
-    return timingOf(this.timingInto(new Float64Array(TimingField.SIZE), 0), 0);
+    return timingOf(this.timingInto(new Float64Array(TimingField.SIZE)));
   }
 
   /** Seconds from the client's first payload byte to the server's first; -1 when one sent none, or the server spoke first (a banner). */
@@ -131,8 +131,8 @@ export class Connection {
     return first >= 0 ? first : -1;
   }
 
-  /** timing() into `t` from `at` (TimingField order; -1 where not known), without making objects. */
-  timingInto(t: Float64Array, at: number): Float64Array {
+  /** timing() into `t` (TimingField order; -1 where not known), without making objects. */
+  timingInto(t: Float64Array): Float64Array {
     const i = this.rows.i;
     const f = this.rows.f;
     const ci = this.ib;
@@ -141,24 +141,24 @@ export class Connection {
     const sv = this.server;
     const irtt = f[cf + CF.irtt]!;
     const n = i[ci + CI.rttCount]!;
-    t[at + TimingField.handshakeRtt] = irtt > 0 ? irtt : -1;
-    t[at + TimingField.serverRtt] = f[cf + CF.serverRtt]!;
-    t[at + TimingField.clientRtt] = f[cf + CF.clientRtt]!;
-    t[at + TimingField.rttMin] = n > 0 ? f[cf + CF.rttMin]! : -1;
-    t[at + TimingField.rttP50] = n > 0 ? rttMedian(i, ci)! : -1;
-    t[at + TimingField.rttMax] = n > 0 ? f[cf + CF.rttMax]! : -1;
-    t[at + TimingField.rttSamples] = n;
-    t[at + TimingField.firstByte] = this.firstByte();
-    t[at + TimingField.maxIdle] = f[cf + CF.maxIdle]! > 0 ? f[cf + CF.maxIdle]! : -1;
-    t[at + TimingField.stallZeroWindow] = f[cf + CF.stallZeroWindow]!;
-    t[at + TimingField.stallWindowFull] = f[cf + CF.stallWindowFull]!;
-    t[at + TimingField.stallApplication] = f[cf + CF.stallApplication]!;
-    t[at + TimingField.rtoClient] = i[cl.ib + EI.rtoCount]!;
-    t[at + TimingField.rtoServer] = i[sv.ib + EI.rtoCount]!;
-    t[at + TimingField.backoffClient] = i[cl.ib + EI.rtoBackoff]!;
-    t[at + TimingField.backoffServer] = i[sv.ib + EI.rtoBackoff]!;
-    t[at + TimingField.rtoIntervalClient] = f[cl.fb + EF.rtoInterval]!;
-    t[at + TimingField.rtoIntervalServer] = f[sv.fb + EF.rtoInterval]!;
+    t[TimingField.handshakeRtt] = irtt > 0 ? irtt : -1;
+    t[TimingField.serverRtt] = f[cf + CF.serverRtt]!;
+    t[TimingField.clientRtt] = f[cf + CF.clientRtt]!;
+    t[TimingField.rttMin] = n > 0 ? f[cf + CF.rttMin]! : -1;
+    t[TimingField.rttP50] = n > 0 ? rttMedian(i, ci)! : -1;
+    t[TimingField.rttMax] = n > 0 ? f[cf + CF.rttMax]! : -1;
+    t[TimingField.rttSamples] = n;
+    t[TimingField.firstByte] = this.firstByte();
+    t[TimingField.maxIdle] = f[cf + CF.maxIdle]! > 0 ? f[cf + CF.maxIdle]! : -1;
+    t[TimingField.stallZeroWindow] = f[cf + CF.stallZeroWindow]!;
+    t[TimingField.stallWindowFull] = f[cf + CF.stallWindowFull]!;
+    t[TimingField.stallApplication] = f[cf + CF.stallApplication]!;
+    t[TimingField.rtoClient] = i[cl.ib + EI.rtoCount]!;
+    t[TimingField.rtoServer] = i[sv.ib + EI.rtoCount]!;
+    t[TimingField.backoffClient] = i[cl.ib + EI.rtoBackoff]!;
+    t[TimingField.backoffServer] = i[sv.ib + EI.rtoBackoff]!;
+    t[TimingField.rtoIntervalClient] = f[cl.fb + EF.rtoInterval]!;
+    t[TimingField.rtoIntervalServer] = f[sv.fb + EF.rtoInterval]!;
     return t;
   }
 

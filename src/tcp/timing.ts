@@ -209,30 +209,30 @@ export function rttMedian(i: Int32Array, ci: number): number | null {
   return (kept & 1 ? KEPT[m]! : (KEPT[m - 1]! + KEPT[m]!) / 2) * 1e-6;
 }
 
-/** The timing object of the flat fields at `t[at]` (TimingField order, -1 where not known): Connection.timing() and the store's records share it. */
-export function timingOf(t: ArrayLike<number>, at: number): ConnectionTiming {
-  const handshakeRtt = t[at + TimingField.handshakeRtt]!;
-  const serverRtt = t[at + TimingField.serverRtt]!;
-  const clientRtt = t[at + TimingField.clientRtt]!;
-  const firstByte = t[at + TimingField.firstByte]!;
-  const maxIdle = t[at + TimingField.maxIdle]!;
-  const samples = t[at + TimingField.rttSamples]!;
-  const rtoC = t[at + TimingField.rtoClient]!;
-  const rtoS = t[at + TimingField.rtoServer]!;
-  const zeroWindow = t[at + TimingField.stallZeroWindow]!;
-  const windowFull = t[at + TimingField.stallWindowFull]!;
-  const application = t[at + TimingField.stallApplication]!;
+/** The timing object of the flat fields `t` (TimingField order, -1 where not known): Connection.timing() and the store's records share it. */
+export function timingOf(t: ArrayLike<number>): ConnectionTiming {
+  const handshakeRtt = t[TimingField.handshakeRtt]!;
+  const serverRtt = t[TimingField.serverRtt]!;
+  const clientRtt = t[TimingField.clientRtt]!;
+  const firstByte = t[TimingField.firstByte]!;
+  const maxIdle = t[TimingField.maxIdle]!;
+  const samples = t[TimingField.rttSamples]!;
+  const rtoC = t[TimingField.rtoClient]!;
+  const rtoS = t[TimingField.rtoServer]!;
+  const zeroWindow = t[TimingField.stallZeroWindow]!;
+  const windowFull = t[TimingField.stallWindowFull]!;
+  const application = t[TimingField.stallApplication]!;
   return {
     handshakeRtt: handshakeRtt >= 0 ? handshakeRtt : null,
     serverRtt: serverRtt >= 0 ? serverRtt : null,
     clientRtt: clientRtt >= 0 ? clientRtt : null,
-    rtt: samples > 0 ? { min: t[at + TimingField.rttMin]!, p50: t[at + TimingField.rttP50]!, max: t[at + TimingField.rttMax]!, samples } : null,
+    rtt: samples > 0 ? { min: t[TimingField.rttMin]!, p50: t[TimingField.rttP50]!, max: t[TimingField.rttMax]!, samples } : null,
     firstByte: firstByte >= 0 ? firstByte : null,
     maxIdle: maxIdle >= 0 ? maxIdle : null,
     // Most connections had no timeout and no stall: they share one object of each (records are read, not written).
     rto: rtoC === 0 && rtoS === 0 ? NO_RTO : [
-      { count: rtoC, backoff: t[at + TimingField.backoffClient]!, longestInterval: t[at + TimingField.rtoIntervalClient]! },
-      { count: rtoS, backoff: t[at + TimingField.backoffServer]!, longestInterval: t[at + TimingField.rtoIntervalServer]! },
+      { count: rtoC, backoff: t[TimingField.backoffClient]!, longestInterval: t[TimingField.rtoIntervalClient]! },
+      { count: rtoS, backoff: t[TimingField.backoffServer]!, longestInterval: t[TimingField.rtoIntervalServer]! },
     ],
     stalled: zeroWindow === 0 && windowFull === 0 && application === 0 ? NOT_STALLED : { zeroWindow, windowFull, application },
   };
