@@ -3,6 +3,7 @@ import { CaptureError } from '../capture/index.js';
 import { VERSION } from '../version.js';
 import { analyzeCommand, checkCommand, type CliIo, diffCommand, printCommand, say, showCommand } from './commands.js';
 import { maxRowsOption, positiveInt, readOptions, threadCount, thresholdHelp, thresholdOptions } from './options.js';
+import { addWatchCommand } from './watch.js';
 
 export type { CliIo } from './commands.js';
 
@@ -99,6 +100,8 @@ Example line:
   readOptions(showCmd)
     .exitOverride()
     .action(async (captures, opts) => { code = await showCommand(io, captures, opts); });
+
+  addWatchCommand(program, io, (c) => { code = c; });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
