@@ -45,8 +45,11 @@ export interface WatchProgress {
 
 /** Wall-clock facts: the only fields that differ between two runs over the same bytes. */
 export interface WallClock {
+  /** Since the watch began, and packets over that time (on a live capture: the rate they arrive at). */
   seconds: number;
   packetsPerSecond: number;
+  /** Packets over the time spent working on them, waits for input left out: how many a second it can take. */
+  processedPerSecond: number;
 }
 
 export interface FindingEvent {
@@ -73,12 +76,13 @@ export interface FindingEvent {
  * - `reset`: a RST aborted a synchronized connection (the side goes → CLOSED);
  * - `stuck`: a side has stayed in FIN_WAIT_1, FIN_WAIT_2, CLOSING, CLOSE_WAIT or LAST_ACK as long
  *   as that state's threshold (closeWait.seconds...): reported once, at the first look past it,
- *   with `ts` the moment it entered the state and `seconds` how long it has held it;
+ *   with `since` the moment it entered the state and `seconds` how long it has held it;
  * - `then`: any later change of a connection reported `stuck` (the leak finally closing).
  * At most MAX_STATE_EVENTS a snapshot interval; the snapshot counts the ones left out.
  */
 export interface StateEvent {
   type: 'state';
+  /** Capture time of the packet that made the change, or of the look that found a side stuck: events come in `ts` order. */
   ts: string;
   reason: 'refused' | 'reset' | 'stuck' | 'then';
   conn: number;
@@ -87,7 +91,8 @@ export interface StateEvent {
   side: 'client' | 'server';
   from: string;
   to: string;
-  /** For `stuck`: seconds in the state so far. */
+  /** For `stuck`: when the side entered the state, and seconds in it so far. */
+  since?: string;
   seconds?: number;
 }
 
@@ -163,21 +168,23 @@ export async function watch(input: CaptureInput, sink: WatchSink, options: Watch
   const reading = new Reading(opts.onProgress);
   const signal = options.signal;
   const started = performance.now();
+  let busy = 0;
   let damage: CaptureError | null = null;
-  let interrupted = false;
   try {
     while (await source.next()) {
+      const t0 = performance.now();
       const b = source.batch;
       const n = b.length;
       const events = w.events;
       for (let i = 0; i < n; i++) {
         if (events) {
           const ts = b.sec[i]! + b.nsec[i]! * 1e-9;
-          if (ts >= w.nextLook) w.look(ts, reading.packets, performance.now() - started);
+          if (ts >= w.nextLook) w.look(ts, reading.packets, wallClock(reading.packets, performance.now() - started, busy + performance.now() - t0));
         }
         const k = reading.record(b, i, 0);
         if (stage.record(b, i, k, true) && events) w.segment();
       }
+      busy += performance.now() - t0;
       sink.progress?.(w.progress(reading.packets));
       if (signal?.aborted) break;
       await sink.drain?.();
@@ -189,13 +196,13 @@ export async function watch(input: CaptureInput, sink: WatchSink, options: Watch
   } finally {
     source.close();
   }
-  interrupted = signal?.aborted === true;
+  const interrupted = signal?.aborted === true;
+  const t1 = performance.now();
   stage.table.flush(reading.endTime);
   const precision = infos.reduce<Precision>((p, i) => finerPrecision(p, i.precision), 's');
   const pass: Pass = { reading, infos, precision, damage };
   const report = await assembleReport(run, [input], pass, stageTotals(stage));
-  const ms = performance.now() - started;
-  const wall = wallClock(reading.packets, ms);
+  const wall = wallClock(reading.packets, performance.now() - started, busy + performance.now() - t1);
   if (w.events) {
     w.final(report, reading);
     sink.event({
@@ -207,8 +214,9 @@ export async function watch(input: CaptureInput, sink: WatchSink, options: Watch
   return { report, interrupted, wall };
 }
 
-function wallClock(packets: number, ms: number): WallClock {
-  return { seconds: Math.round(ms) / 1000, packetsPerSecond: ms > 0 ? Math.round((packets * 1000) / ms) : 0 };
+function wallClock(packets: number, ms: number, busyMs: number): WallClock {
+  const rate = (t: number) => (t > 0 ? Math.round((packets * 1000) / t) : 0);
+  return { seconds: Math.round(ms) / 1000, packetsPerSecond: rate(ms), processedPerSecond: rate(busyMs) };
 }
 
 /** Capture time as the events give it: ISO 8601 UTC to the microsecond (the events' own precision, whatever the file's). */
@@ -217,6 +225,13 @@ function isoTime(ts: number): string {
   const us = Math.round((ts - sec) * 1e6);
   const whole = us === 1e6 ? sec + 1 : sec;
   return `${new Date(whole * 1000).toISOString().slice(0, 19)}.${String(us === 1e6 ? 0 : us).padStart(6, '0')}Z`;
+}
+
+/** The endpoint an endpointKey stands for, as the report writes it. */
+function keyName(key: number | string): string {
+  if (typeof key === 'number') return endpointToString(4, { a0: Math.floor(key / 65536) | 0, a1: 0, a2: 0, a3: 0, port: key % 65536 });
+  const [a0, a1, a2, a3, port] = key.split(',').map(Number) as [number, number, number, number, number];
+  return endpointToString(6, { a0, a1, a2, a3, port });
 }
 
 function bySeverity(findings: readonly { severity: Severity }[]): Record<Severity, number> {
@@ -247,7 +262,7 @@ function stuckSeconds(state: TcpState, config: DetectConfig): number {
 const NO_EVIDENCE = { get: () => null, direction: () => null, releaseAll: () => {} } as unknown as EvidenceStore;
 
 class Watcher {
-  /** Capture time of the next look (Infinity before the first packet sets the grid). */
+  /** Capture time of the next look (-Infinity until the first record sets the grid). */
   nextLook = -Infinity;
   private readonly emitted = new Map<string, FindingEvent>();
   private lastSnapshot: SnapshotEvent | null = null;
@@ -311,7 +326,7 @@ class Watcher {
    * A look at the capture as of `now` (the time of the first record at or past the grid point,
    * before it is applied): live findings, stuck sides, and a snapshot.
    */
-  look(now: number, packets: number, ms: number): void {
+  look(now: number, packets: number, wall: WallClock): void {
     const first = this.nextLook === -Infinity;
     // The grid: whole multiples of the interval, so that two captures of the same moments line up.
     this.nextLook = (Math.floor(now / this.interval) + 1) * this.interval;
@@ -320,7 +335,6 @@ class Watcher {
     const copy = config !== false && this.conns.detectors !== null ? this.copyDetectors() : null;
     const pairs = new Uint32Array(STATE_COUNT * STATE_COUNT);
     const serverCounts = new Map<number | string, number>();
-    const serverNames = new Map<number | string, string>();
     const listeners = new Set<number | string>();
     let live = 0;
     const tables = this.stage.table.tables;
@@ -336,7 +350,6 @@ class Watcher {
         pairs[cl.state * STATE_COUNT + sv.state]!++;
         const key = endpointKey(c.family, sv);
         serverCounts.set(key, (serverCounts.get(key) ?? 0) + 1);
-        if (!serverNames.has(key)) serverNames.set(key, endpointToString(c.family, sv));
         if (sv.synAckSent) listeners.add(key);
         if (config !== false) {
           this.stuckSide(c, cl, now, config);
@@ -353,11 +366,11 @@ class Watcher {
     }
     cells.sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
     for (const [name, n] of cells) states[name] = n;
-    const top = [...serverCounts].map(([key, n]) => ({ endpoint: serverNames.get(key)!, live: n }))
-      .sort((x, y) => y.live - x.live || (x.endpoint < y.endpoint ? -1 : x.endpoint > y.endpoint ? 1 : 0)).slice(0, TOP_SERVERS);
+    const top = [...serverCounts].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).slice(0, TOP_SERVERS)
+      .map(([key, n]) => ({ endpoint: keyName(key), live: n }));
     const snapshot: SnapshotEvent = {
       type: 'snapshot', ts: isoTime(now), packets, tcpPackets: this.stage.tcpPackets, finished: this.conns.connections, live, states,
-      findings: bySeverity([...this.emitted.values()]), servers: top, stateEventsOmitted: this.omitted, wall: wallClock(packets, ms),
+      findings: bySeverity([...this.emitted.values()]), servers: top, stateEventsOmitted: this.omitted, wall,
     };
     this.lastSnapshot = snapshot;
     this.sink.event(snapshot);
@@ -376,8 +389,8 @@ class Watcher {
     this.stuck.set(c.id, (was ?? 0) | (1 << mark));
     const from = this.previousState(c, e);
     this.state({
-      type: 'state', ts: isoTime(e.stateSince), reason: 'stuck', ...this.tuple(c), side: e.side === 0 ? 'client' : 'server',
-      from: from === null ? '?' : STATE_NAMES[from]!, to: STATE_NAMES[s]!, seconds: Math.round(held * 1000) / 1000,
+      type: 'state', ts: isoTime(now), reason: 'stuck', ...this.tuple(c), side: e.side === 0 ? 'client' : 'server',
+      from: from === null ? '?' : STATE_NAMES[from]!, to: STATE_NAMES[s]!, since: isoTime(e.stateSince), seconds: Math.round(held * 1000) / 1000,
     });
   }
 

@@ -117,7 +117,7 @@ export async function watchCommand(io: CliIo, capture: string, opts: WatchCliOpt
     }
   }
   if ((io.stderr as { isTTY?: boolean }).isTTY === true) {
-    io.stderr.write(`tcpstate: ${groupDigits(report.summary.packets)} packets in ${result.wall.seconds} s, ${groupDigits(result.wall.packetsPerSecond)} packets/s\n`);
+    io.stderr.write(`tcpstate: ${groupDigits(report.summary.packets)} packets in ${result.wall.seconds} s: ${groupDigits(result.wall.packetsPerSecond)} packets/s, ${groupDigits(result.wall.processedPerSecond)} packets/s of processing\n`);
   }
   if (report.damage) io.stderr.write(printable(`tcpstate: error: ${report.damage.message}\n`));
   return code;
