@@ -148,6 +148,17 @@ describe('tcpstate watch', () => {
       expect(wj.out).toBe(aj.out);
     });
 
+  it('on a terminal draws the view (cleared and redrawn), then clears it for the report', async () => {
+    const file = join(CAP, 'syn-flood.pcap');
+    const w = await runCli(['watch', '--idle-exit', '0.05', file], { out: true, err: false });
+    const a = await runCli(['analyze', file], { out: true, err: false });
+    expect(w.code).toBe(0);
+    const clear = '\x1b[H\x1b[2J';
+    expect(w.out.startsWith(`${clear}tcpstate watch ${file}`)).toBe(true);
+    expect(w.out).toContain('Busiest servers (live connections)');
+    expect(w.out.endsWith(`${clear}${a.out}`)).toBe(true);
+  });
+
   it('with --format ndjson writes the report only to -o FILE', async () => {
     const file = join(CAP, 'rto-backoff.pcap');
     const dir = mkdtempSync(join(tmpdir(), 'tcpstate-watch-'));

@@ -6,7 +6,7 @@ import { ConfigError, type DetectConfig } from '../detect/index.js';
 import { groupDigits } from '../digits.js';
 import { renderJson, renderMarkdown, renderText } from '../report/index.js';
 import { watch, type WatchEvent, type WatchProgress, type WatchSink } from '../watch.js';
-import type { CliIo } from './commands.js';
+import { type CliIo, say } from './commands.js';
 import { limitsOf, maxRowsOption, positiveInt, positiveNumber, type ReadOptions, readOptions, thresholdHelp, thresholds, type ThresholdOptions, thresholdOptions } from './options.js';
 import { Output } from './output.js';
 import { printable } from '../report/format.js';
@@ -64,7 +64,7 @@ const REDRAW_MS = 1000;
  */
 export async function watchCommand(io: CliIo, capture: string, opts: WatchCliOptions): Promise<number> {
   if (!(opts.interval > 0)) {
-    io.stderr.write('tcpstate: error: --interval must be more than 0 seconds\n');
+    say(io, 'tcpstate: error: --interval must be more than 0 seconds\n');
     return 2;
   }
   let config: DetectConfig;
@@ -72,7 +72,7 @@ export async function watchCommand(io: CliIo, capture: string, opts: WatchCliOpt
     config = thresholds(opts);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    io.stderr.write(printable(`tcpstate: error: ${e.message}\n`));
+    say(io, `tcpstate: error: ${e.message}\n`);
     return 2;
   }
   const abort = new AbortController();
@@ -103,7 +103,7 @@ export async function watchCommand(io: CliIo, capture: string, opts: WatchCliOpt
   const report = result.report;
   const code = report.damage ? 2 : 0;
   if (report.damage && report.summary.packets === 0) {
-    io.stderr.write(printable(`tcpstate: error: ${report.damage.message}\n`));
+    say(io, `tcpstate: error: ${report.damage.message}\n`);
     return code;
   }
   if (!ndjson || opts.output !== undefined) {
@@ -119,7 +119,7 @@ export async function watchCommand(io: CliIo, capture: string, opts: WatchCliOpt
   if ((io.stderr as { isTTY?: boolean }).isTTY === true) {
     io.stderr.write(`tcpstate: ${groupDigits(report.summary.packets)} packets in ${result.wall.seconds} s: ${groupDigits(result.wall.packetsPerSecond)} packets/s, ${groupDigits(result.wall.processedPerSecond)} packets/s of processing\n`);
   }
-  if (report.damage) io.stderr.write(printable(`tcpstate: error: ${report.damage.message}\n`));
+  if (report.damage) say(io, `tcpstate: error: ${report.damage.message}\n`);
   return code;
 }
 
@@ -149,7 +149,8 @@ class LineSink implements WatchSink {
 /** The live view: cleared and drawn again every second of wall-clock time, from the last snapshot and the findings so far. */
 class TerminalView implements WatchSink {
   private last: WatchProgress | null = null;
-  private drawn = 0;
+  /** When the view was last drawn (-Infinity: not yet, so that the first batch draws it). */
+  private drawn = -Infinity;
   private readonly started = performance.now();
   private readonly timer: NodeJS.Timeout;
 
@@ -167,7 +168,7 @@ class TerminalView implements WatchSink {
   stop(): void {
     clearInterval(this.timer);
     // The report is printed in place of the view.
-    if (this.drawn > 0) this.out.write('\x1b[H\x1b[2J');
+    if (this.drawn > -Infinity) this.out.write('\x1b[H\x1b[2J');
   }
 
   private draw(): void {
