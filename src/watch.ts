@@ -22,7 +22,10 @@ export interface WatchOptions extends AnalyzeOptions {
   interval?: number;
   /** Whether findings, state changes and snapshots are worked out at all (not for a report alone). Default true. */
   events?: boolean;
-  /** Stops reading at the next record (Ctrl-C): the report is of the records read so far. */
+  /**
+   * Stops reading once the records at hand are followed (Ctrl-C): the report is of those. The input
+   * should end on it too (capture's followFile and untilAborted do), or the next read is waited for.
+   */
   signal?: AbortSignal;
 }
 
@@ -144,8 +147,9 @@ export interface WatchResult {
 }
 
 /**
- * Follows one capture (a path, `-`, or a stream: watch never reads a path itself, the caller
- * hands a followed file in as a stream) and tells `sink` what happens, by capture time.
+ * Follows one capture and tells `sink` what happens, by capture time. A path is read to its end,
+ * as analyze reads it; a file still being written is handed in as a stream (capture's followFile),
+ * as the CLI does.
  */
 export async function watch(input: CaptureInput, sink: WatchSink, options: WatchOptions = {}): Promise<WatchResult> {
   const interval = options.interval ?? 1;

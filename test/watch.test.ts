@@ -186,6 +186,29 @@ describe('tcpstate watch', () => {
     expect(JSON.parse(n.out.trim().split('\n').pop()!)).toMatchObject({ type: 'end', stopped: 'damage', packets: 33 });
   });
 
+  it('on Ctrl-C (SIGINT) stops following and writes the report of what it read', async () => {
+    const file = join(CAP, 'server-never-closes.pcap');
+    const dir = mkdtempSync(join(tmpdir(), 'tcpstate-watch-'));
+    const out = join(dir, 'report.txt');
+    const w = spawn(process.execPath, [BIN, 'watch', '--format', 'ndjson', '-o', out, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let lines = '';
+    let sent = false;
+    w.stdout.setEncoding('utf8');
+    w.stdout.on('data', (d: string) => {
+      lines += d;
+      // The whole file has been read (its last look) and watch goes on following it: Ctrl-C.
+      if (!sent && lines.includes('"type":"snapshot","ts":"2026-11-21T20:20:09.574507Z"')) {
+        sent = true;
+        w.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => w.on('close', resolve));
+    expect(code).toBe(0);
+    const end = JSON.parse(lines.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(end).toMatchObject({ type: 'end', stopped: 'interrupted', packets: 42 });
+    expect(readFileSync(out, 'utf8')).toBe((await runCli(['analyze', file])).out);
+  });
+
   it('follows a file as it grows until --idle-exit passes without growth', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tcpstate-watch-'));
     const grow = join(dir, 'grow.pcap');
