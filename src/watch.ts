@@ -8,6 +8,7 @@ import { CLIENT_STATE, SERVER_STATE } from './tcp/connection.js';
 import { type ConnectionStage, PacketStage } from './pipeline/stages.js';
 import { Reading, type Pass } from './pipeline/drive.js';
 import { reportFindings } from './report/findings.js';
+import { flagString } from './report/tcpdump.js';
 import type { Report, ReportFinding } from './report/model.js';
 import { assembleReport, type AnalyzeOptions, prepareAnalysis, stageTotals } from './analyze.js';
 
@@ -94,6 +95,9 @@ export interface StateEvent {
   side: 'client' | 'server';
   from: string;
   to: string;
+  /** For a change at a packet: its number (as print and show count them) and its flags in tcpdump's notation ("R.", "S"). */
+  packet?: number;
+  flags?: string;
   /** For `stuck`: when the side entered the state, and seconds in it so far. */
   since?: string;
   seconds?: number;
@@ -309,8 +313,10 @@ class Watcher {
     if (rst && to === TcpState.CLOSED) reason = from === TcpState.SYN_SENT || from === TcpState.SYN_RCVD ? 'refused' : 'reset';
     else if (stuck) reason = 'then';
     else return;
-    this.state({ type: 'state', ts: isoTime(c.endSec + c.endNsec * 1e-9), reason, ...this.tuple(c), side: e.side === 0 ? 'client' : 'server',
-      from: STATE_NAMES[from]!, to: STATE_NAMES[to]! });
+    this.state({
+      type: 'state', ts: isoTime(c.endSec + c.endNsec * 1e-9), reason, ...this.tuple(c), side: e.side === 0 ? 'client' : 'server',
+      from: STATE_NAMES[from]!, to: STATE_NAMES[to]!, packet: c.lastPacket, flags: flagString(this.stage.pkt.flags),
+    });
   }
 
   private tuple(c: Connection): { conn: number; client: string; server: string } {

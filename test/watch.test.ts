@@ -159,6 +159,21 @@ describe('tcpstate watch', () => {
     expect(w.out.endsWith(`${clear}${a.out}`)).toBe(true);
   });
 
+  it('tells a refused connection and a reset as state events, with the packet and its tcpdump flags', async () => {
+    const refused = (await runFile(['--format', 'ndjson', '--idle-exit', '0.05', join(CAP, 'refused.pcap')])).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(refused.filter((e) => e.type === 'state')).toEqual([{
+      type: 'state', ts: '2026-11-21T18:53:32.103214Z', reason: 'refused', conn: 1, client: '10.77.0.1:44308', server: '10.77.0.2:8080',
+      side: 'client', from: 'SYN_SENT', to: 'CLOSED', packet: 6, flags: 'R.',
+    }]);
+    const storm = (await runFile(['--format', 'ndjson', '--idle-exit', '0.05', join(CAP, 'reset-storm.pcap')])).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const resets = storm.filter((e) => e.type === 'state');
+    expect(resets.length).toBeGreaterThan(0);
+    for (const e of resets) expect(e).toMatchObject({ reason: 'reset', to: 'CLOSED', flags: expect.stringContaining('R') });
+    // Events come in capture-time order.
+    const ts = storm.map((e) => e.ts as string);
+    expect([...ts].sort()).toEqual(ts);
+  });
+
   it('with --format ndjson writes the report only to -o FILE', async () => {
     const file = join(CAP, 'rto-backoff.pcap');
     const dir = mkdtempSync(join(tmpdir(), 'tcpstate-watch-'));
