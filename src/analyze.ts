@@ -77,34 +77,19 @@ const DEFAULTS: Required<AnalyzeOptions> = {
  * A capture that cannot be read to its end yields the report of what came before, with `damage` set.
  */
 export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeOptions = {}): Promise<Report> {
-  const opts: Required<AnalyzeOptions> = { ...DEFAULTS, ...options };
-  if (!(opts.msl >= 0) || !Number.isFinite(opts.msl)) throw new RangeError(`msl must be a non-negative number of seconds, not ${opts.msl}`);
-  if (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 1) throw new RangeError(`maxConnections must be a whole number of at least 1, not ${opts.maxConnections}`);
-  if (!Number.isInteger(opts.maxRows) || opts.maxRows < 1) throw new RangeError(`maxRows must be a whole number of at least 1, not ${opts.maxRows}`);
-  if (!(opts.idleTimeout >= 0)) throw new RangeError(`idleTimeout must be a non-negative number of seconds, not ${opts.idleTimeout}`);
-  const connectionStage = (evidence: EvidenceStore | null) => new ConnectionStage(
-    { keep: opts.keep, transitions: opts.transitions, notableLimit: opts.notableLimit, maxRows: opts.maxRows, detect: opts.detect, msl: opts.msl }, evidence);
-  const packetOptions: PacketStageOptions = {
-    msl: opts.msl, transitions: opts.transitions, limits: { maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout },
-    zeek: zeekOptions(opts.zeek), maxRows: opts.maxRows,
-  };
+  const run = prepareAnalysis(inputs, options);
+  const { opts, packetOptions, evidence, conns, paths } = run;
   const limits = packetOptions.limits;
   const threads = opts.threads === 'auto' ? autoThreads(inputs) : opts.threads;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a whole number of at least 1, not ${threads}`);
   const workers = workerCount(threads, limits);
-  const paths = inputs.map((i) => (typeof i === 'string' && i !== '-' ? i : null));
-  const evidence = opts.detect !== false ? new EvidenceStore(paths.map((p) => p ?? '')) : null;
-  const conns = connectionStage(evidence);
   let totals: PacketTotals;
   let pass: Pass;
   if (workers === 1) {
     const stage = new PacketStage(packetOptions, conns, evidence);
     pass = await drive(inputs, { packet: (batch, i, n) => stage.record(batch, i, n, true) }, { reader: opts.reader, onProgress: opts.onProgress });
     stage.table.flush(pass.reading.endTime);
-    totals = {
-      tcpPackets: stage.tcpPackets, ipFragments: stage.ipFragments, notDecoded: stage.notDecoded, timeline: stage.timeline,
-      evictedIdle: stage.table.evictedIdle, evictedFull: stage.table.evictedFull, zeek: stage.zeek ? stage.zeek.finish() : null,
-    };
+    totals = stageTotals(stage);
   } else {
     const mt = new Threads(workers, packetOptions, conns, evidence, paths);
     // An input the evidence can be read from again is named by its index; standard input by -1.
@@ -114,6 +99,49 @@ export async function analyze(inputs: readonly CaptureInput[], options: AnalyzeO
     }, { reader: opts.reader, onProgress: opts.onProgress, abort: () => mt.abort() });
     totals = addTotals(await mt.finish(pass.reading.endTime), opts.maxRows);
   }
+  return assembleReport(run, inputs, pass, totals);
+}
+
+/** analyze's options checked and filled in, and the stages a pass hands its packets and connections to. */
+export interface AnalysisRun {
+  opts: Required<AnalyzeOptions>;
+  packetOptions: PacketStageOptions;
+  /** The packets the detectors may cite (null when nothing is detected). */
+  evidence: EvidenceStore | null;
+  conns: ConnectionStage;
+  /** Each input's path, null for standard input and streams. */
+  paths: (string | null)[];
+}
+
+/** The stages of one analysis, built from its options (watch.ts drives them too, on one thread). */
+export function prepareAnalysis(inputs: readonly CaptureInput[], options: AnalyzeOptions = {}): AnalysisRun {
+  const opts: Required<AnalyzeOptions> = { ...DEFAULTS, ...options };
+  if (!(opts.msl >= 0) || !Number.isFinite(opts.msl)) throw new RangeError(`msl must be a non-negative number of seconds, not ${opts.msl}`);
+  if (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 1) throw new RangeError(`maxConnections must be a whole number of at least 1, not ${opts.maxConnections}`);
+  if (!Number.isInteger(opts.maxRows) || opts.maxRows < 1) throw new RangeError(`maxRows must be a whole number of at least 1, not ${opts.maxRows}`);
+  if (!(opts.idleTimeout >= 0)) throw new RangeError(`idleTimeout must be a non-negative number of seconds, not ${opts.idleTimeout}`);
+  const packetOptions: PacketStageOptions = {
+    msl: opts.msl, transitions: opts.transitions, limits: { maxConnections: opts.maxConnections, idleTimeout: opts.idleTimeout },
+    zeek: zeekOptions(opts.zeek), maxRows: opts.maxRows,
+  };
+  const paths = inputs.map((i) => (typeof i === 'string' && i !== '-' ? i : null));
+  const evidence = opts.detect !== false ? new EvidenceStore(paths.map((p) => p ?? '')) : null;
+  const conns = new ConnectionStage(
+    { keep: opts.keep, transitions: opts.transitions, notableLimit: opts.notableLimit, maxRows: opts.maxRows, detect: opts.detect, msl: opts.msl }, evidence);
+  return { opts, packetOptions, evidence, conns, paths };
+}
+
+/** What the per-packet stage counted on one thread, once the table is flushed. */
+export function stageTotals(stage: PacketStage): PacketTotals {
+  return {
+    tcpPackets: stage.tcpPackets, ipFragments: stage.ipFragments, notDecoded: stage.notDecoded, timeline: stage.timeline,
+    evictedIdle: stage.table.evictedIdle, evictedFull: stage.table.evictedFull, zeek: stage.zeek ? stage.zeek.finish() : null,
+  };
+}
+
+/** The report model of a pass that has ended (the table flushed): what every renderer is given. */
+export async function assembleReport(run: AnalysisRun, inputs: readonly CaptureInput[], pass: Pass, totals: PacketTotals): Promise<Report> {
+  const { opts, conns } = run;
   const { reading, infos, precision, damage } = pass;
   const a = {
     packets: reading.packets, tcpPackets: totals.tcpPackets, ipFragments: totals.ipFragments, notDecoded: totals.notDecoded,
@@ -194,7 +222,7 @@ function zeekOptions(z: boolean | ZeekOptions): ZeekOptions | false {
 }
 
 /** What the per-packet stage counted, on one thread or added up over the workers. */
-interface PacketTotals {
+export interface PacketTotals {
   tcpPackets: number;
   ipFragments: number;
   notDecoded: Map<number, number>;

@@ -17,7 +17,7 @@ const STAGES: [string, number][] = [
   ['detect/', 4],
   ['pipeline/', 5],
   ['report/', 6],
-  ['analyze.ts', 7], ['print.ts', 7], ['show.ts', 7],
+  ['analyze.ts', 7], ['print.ts', 7], ['show.ts', 7], ['watch.ts', 7],
   ['correlate/', 7.5],
   ['check/', 8],
   ['cli/', 9], ['index.ts', 9],

@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import { analyzeCommand, checkCommand, type CliIo, diffCommand, printCommand, say, showCommand } from './commands.js';
 import { correlateCommand } from './correlate.js';
 import { fraction, maxRowsOption, positiveInt, readOptions, threadCount, thresholdHelp, thresholdOptions } from './options.js';
+import { addWatchCommand } from './watch.js';
 
 export type { CliIo } from './commands.js';
 
@@ -118,6 +119,8 @@ Example line:
   readOptions(showCmd)
     .exitOverride()
     .action(async (captures, opts) => { code = await showCommand(io, captures, opts); });
+
+  addWatchCommand(program, io, (c) => { code = c; });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
