@@ -3,7 +3,7 @@ import { decodesLinkType, linkTypeName, notDecodedName } from './decode/index.js
 import { DEFAULT_LIMITS, STATE_COUNT } from './tcp/index.js';
 import { DEFAULT_CONFIG, type DetectConfig, endpointKey, EvidenceStore } from './detect/index.js';
 import { reportFindings } from './report/findings.js';
-import { ConnectionStage, MAX_TIMELINE, PacketStage, type PacketStageOptions, timelineRows } from './pipeline/stages.js';
+import { ConnectionStage, MAX_TIMELINE, PacketStage, type PacketStageOptions, timelineRows, timelineStep } from './pipeline/stages.js';
 import { Threads, workerCount } from './pipeline/threads.js';
 import { collectGraphs } from './report/graphs.js';
 import { drive, type Pass } from './pipeline/drive.js';
@@ -201,6 +201,7 @@ export async function assembleReport(run: AnalysisRun, inputs: readonly CaptureI
     findings: conns.detectors && opts.detect ? reportFindings(conns.detectors.findings((key) => listeners.has(key), servers), { config: opts.detect, msl: opts.msl }) : [],
     thresholds: opts.detect || null,
     timeline: timelineRows(totals.timeline),
+    timelineStep: timelineStep(totals.timeline),
     servers,
     graphs: null,
   };

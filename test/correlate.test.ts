@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -264,7 +264,8 @@ describe.skipIf(!CHROMIUM)('the correlate page in a real browser (headless Chrom
         return [...svg.querySelectorAll('text.cross')].map((t) => Number(t.getAttribute('x')) > Math.min(...points) && Number(t.getAttribute('x')) < Math.max(...points));
       }));
       expect(inside).toEqual(Array(truth('loss').induced.relay.dropped.length).fill(true));
-      await page.locator('#c-2-2').screenshot({ path: join(import.meta.dirname, 'screenshots', 'correlate-loss-ladder.png') });
+      mkdirSync(join(import.meta.dirname, '..', 'test-output'), { recursive: true });
+      await page.locator('#c-2-2').screenshot({ path: join(import.meta.dirname, '..', 'test-output', 'correlate-loss-ladder.png') });
     } finally {
       await browser.close();
     }

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
@@ -26,6 +26,52 @@ describe.skipIf(!CHROMIUM)('the HTML report in a real browser (headless Chromium
   afterAll(async () => {
     await browser?.close();
   });
+
+  it('one capture of each finding kind: its summary, its finding with next steps, a timeline of 60 bins or more with the finding as a band, a heat map by severity; prints to PDF', async () => {
+    const KINDS: [string, string][] = [
+      ['syn_flood', 'syn-flood.pcap'], ['half_open', 'half-open.pcap'], ['connection_refused', 'refused.pcap'], ['reset', 'reset-storm.pcap'],
+      ['close_wait_leak', 'server-never-closes.pcap'], ['fin_wait_2_stuck', 'mixed.pcap'], ['fin_wait_1_stuck', 'fin-wait-1-stuck.pcap'],
+      ['last_ack_lost', 'final-ack-dropped.pcap'], ['syn_unanswered', 'mixed.pcap'], ['zero_window_stall', 'fin-zero-window.pcap'],
+      ['time_wait_pileup', 'time-wait-pileup.pcap'], ['simultaneous_close', 'simultaneous-close.pcap'], ['slow_handshake', 'slow-handshake.pcap'],
+      ['rto_backoff', 'rto-backoff.pcap'], ['high_retransmission', 'lossy.pcap'],
+    ];
+    mkdirSync(OUT, { recursive: true });
+    for (const [kind, capture] of KINDS) {
+      // Named as a reader would type it (the page's title shows it), from the project's root.
+      const report = await analyze([relative(process.cwd(), join(ROOT, 'captures', capture))], { transitions: true, graphs: true });
+      const f = report.findings.find((x) => x.kind === kind);
+      expect(f, `${capture} has ${kind}`).toBeDefined();
+      const file = await page(`kind-${kind}.html`, [...renderHtml(report)].join(''));
+      const tab = await browser.newPage({ viewport: { width: 1200, height: 1250 } });
+      const errors: string[] = [];
+      tab.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      tab.on('pageerror', (e) => errors.push(e.message));
+      await tab.goto(pathToFileURL(file).href);
+      expect(await tab.locator('#summary').textContent()).toMatch(/^From .* UTC/);
+      expect(await tab.locator(`.finding.${f!.severity} .next li`).count()).toBeGreaterThan(1);
+      const chart = tab.locator('svg.timeline').first();
+      // 60 bins or more on every chart: across the capture, and across the findings where they fill a tenth of it or less.
+      for (const label of await tab.locator('svg.timeline text:last-of-type').allTextContents()) {
+        expect(Number(label.match(/\((\d+) bins/)![1]), `${capture}: ${label}`).toBeGreaterThanOrEqual(60);
+      }
+      // The chart fills the page's width (less the margins).
+      expect((await chart.boundingBox())!.width).toBeGreaterThan(1000);
+      expect(await tab.locator(`svg.timeline rect.band.${f!.severity}`).count()).toBeGreaterThan(0);
+      // The cells the finding's connections ended in take its severity, or a worse finding's.
+      const asBad = ['critical', 'warning', 'info'].slice(0, ['critical', 'warning', 'info'].indexOf(f!.severity) + 1);
+      expect(await tab.locator(asBad.map((k) => `#matrix td.cell-${k}`).join(', ')).count(), `${capture}: heat map`).toBeGreaterThan(0);
+      // Evidence lines wrap: none is wider than its box.
+      const cut = await tab.evaluate(() => [...document.querySelectorAll('.finding pre')].filter((p) => p.scrollWidth > p.clientWidth + 1).length);
+      expect(cut).toBe(0);
+      await tab.screenshot({ path: join(OUT, `kind-${kind}.png`) });
+      await tab.emulateMedia({ media: 'print' });
+      expect(await tab.locator('#filter').isVisible()).toBe(false);
+      const pdf = await tab.pdf({ format: 'A4' });
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      expect(errors).toEqual([]);
+      await tab.close();
+    }
+  }, 180000);
 
   it('renders the flood: findings, a timeline with data, a heat map, a table that sorts and filters, a ladder; no console errors', async () => {
     const report = await analyze([join(ROOT, 'captures', 'syn-flood.pcap')], { transitions: true });

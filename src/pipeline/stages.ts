@@ -8,8 +8,13 @@ import {
 import type { ConnectionRecord } from '../tcp/index.js';
 import { ZeekTrackers, type ZeekOptions } from '../zeek/index.js';
 
-/** Timeline buckets at most, per kind of packet: a day and a half at one second each. */
+/** Timeline buckets at most, per kind of packet: 8.5 minutes at a tick each, a day and a half at a second. */
 export const MAX_TIMELINE = 131072;
+/**
+ * The timeline counts in ticks of 1/TIMELINE_TICKS s, so that a capture of a few seconds still has
+ * bins enough to show when things happened; a longer one's buckets widen (SecondCounts) to stay bounded.
+ */
+export const TIMELINE_TICKS = 256;
 
 export interface PacketStageOptions {
   msl: number;
@@ -62,7 +67,7 @@ export class PacketStage {
       if (!t.segment(p, n, sec, nsec, ts)) return false;
       if (p.fragment) this.ipFragments++;
       this.tcpPackets++;
-      if ((p.flags & (TH_SYN | TH_FIN | TH_RST)) !== 0) this.count(p.flags, sec);
+      if ((p.flags & (TH_SYN | TH_FIN | TH_RST)) !== 0) this.count(p.flags, sec * TIMELINE_TICKS + Math.floor(nsec * (TIMELINE_TICKS / 1e9)));
       if (this.evidence !== null) recordEvidence(this.evidence, t, p, batch, i, n);
       if (this.zeek !== null) this.zeek.packet(data, p, n, ts);
       return true;
@@ -75,15 +80,20 @@ export class PacketStage {
     return false;
   }
 
-  private count(flags: number, sec: number): void {
+  private count(flags: number, tick: number): void {
     const t = this.timeline;
-    if (flags & TH_RST) t[2]!.add(sec, 1);
-    else if (flags & TH_SYN) t[flags & TH_ACK ? 1 : 0]!.add(sec, 1);
-    if (flags & TH_FIN) t[3]!.add(sec, 1);
+    if (flags & TH_RST) t[2]!.add(tick, 1);
+    else if (flags & TH_SYN) t[flags & TH_ACK ? 1 : 0]!.add(tick, 1);
+    if (flags & TH_FIN) t[3]!.add(tick, 1);
   }
 }
 
-/** The timeline's rows, [second, syn, synAck, rst, fin], on buckets as wide as the widest of the four. */
+/** The timeline's bucket width in seconds: as wide as the widest of the four kinds' buckets. */
+export function timelineStep(timeline: SecondCounts[]): number {
+  return Math.max(...timeline.map((t) => t.width)) / TIMELINE_TICKS;
+}
+
+/** The timeline's rows, [bucket start in seconds, syn, synAck, rst, fin], on buckets timelineStep() wide. */
 export function timelineRows(timeline: SecondCounts[]): [number, number, number, number, number][] {
   const width = Math.max(...timeline.map((t) => t.width));
   const rows = new Map<number, [number, number, number, number, number]>();
@@ -91,7 +101,7 @@ export function timelineRows(timeline: SecondCounts[]): [number, number, number,
     t.widen(width);
     for (const [sec, n] of t.buckets()) {
       let row = rows.get(sec);
-      if (row === undefined) rows.set(sec, (row = [sec, 0, 0, 0, 0]));
+      if (row === undefined) rows.set(sec, (row = [sec / TIMELINE_TICKS, 0, 0, 0, 0]));
       row[k + 1] += n;
     }
   });

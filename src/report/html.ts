@@ -1,6 +1,6 @@
 import type { Report } from './model.js';
 import {
-  type ConnectionRecord, EVENT_NAMES, STATE_NAMES, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
+  type ConnectionRecord, EVENT_NAMES, STATE_NAMES, TcpState, TRANSITION_FIELDS, transitionEvent, transitionFrom, transitionSide, transitionTo,
 } from '../tcp/index.js';
 import { guidanceOf } from './guidance.js';
 import { summaryParagraph } from './summary.js';
@@ -16,8 +16,6 @@ export const HTML_MAX_ROWS = 100000;
 const MAX_ROWS = HTML_MAX_ROWS;
 /** Ladders embedded: those of the connections in findings, and of the first connections up to this many. */
 const MAX_LADDERS = 2000;
-/** Timeline intervals drawn at most: longer captures are summed into wider intervals. */
-const MAX_INTERVALS = 600;
 
 /**
  * One self-contained HTML page: the findings, a timeline of SYNs, SYN,ACKs, RSTs and FINs per
@@ -65,6 +63,7 @@ export function* renderHtml(report: Report): Generator<string> {
       count: f.counts.connections, evidence: f.evidence.map((e) => e.line), guidance: guidanceOf(f),
     })),
     timeline: timeline(report),
+    ...cellKinds(report, rows),
     states: STATE_NAMES,
     matrix: report.matrix,
     columns: ['id', 'client', 'server', 'client state', 'server state', 'packets', 'bytes', 'duration s', 'rtt ms', 'first byte ms', 'retx', 'notes'],
@@ -89,21 +88,24 @@ export function* renderHtml(report: Report): Generator<string> {
   yield '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; script-src \'unsafe-inline\'; img-src data:">\n';
   yield `<title>tcpstate report</title>\n<style>${STYLE}</style>\n</head>\n<body>\n`;
   yield '<h1 id="title"></h1>\n<p id="note"></p>\n<p id="summary"></p>\n<table id="facts"></table>\n';
-  yield '<h2>Findings</h2>\n<div id="findings"></div>\n';
-  yield '<h2>Timeline</h2>\n<p class="legend"><span class="syn">SYN</span> <span class="synack">SYN,ACK</span> <span class="rst">RST</span> <span class="fin">FIN</span> per interval</p>\n<div id="timeline"></div>\n';
+  // On screen the timeline comes first, so that the incident shows at a glance; printed, the findings do (STYLE).
+  yield '<main id="sections">\n<section id="s-findings"><h2>Findings</h2>\n<div id="findings"></div></section>\n';
+  yield '<section id="s-timeline"><h2>Timeline</h2>\n<p class="legend"><span class="syn">SYN</span> <span class="synack">SYN,ACK</span> <span class="rst">RST</span> <span class="fin">FIN</span> per bin; ' +
+    'bands: the findings\' spans (hover for what they are)</p>\n<div id="timeline"></div></section>\n';
   yield '<h2>End states</h2>\n<p>Rows: client, columns: server, at the end of the capture.</p>\n<table id="matrix" class="heat"></table>\n';
   yield* servers(report);
-  yield '<h2>Connections</h2>\n<p><input id="filter" type="search" placeholder="filter: address, port, state, finding…" size="40"> <span id="count"></span> ' +
+  yield '<h2>Connections</h2>\n<p class="controls"><input id="filter" type="search" placeholder="filter: address, port, state, finding…" size="40"> <span id="count"></span> ' +
     '<button id="prev">‹</button> <span id="page"></span> <button id="next">›</button></p>\n<table id="connections" class="list"></table>\n';
   // What the ? of a state means, once per side the capture could not tell (fixed sentences and numbers: escaped all the same).
   const notes = uncertainNotes(rows);
   if (notes.length) {
     yield `<p class="legend">? the capture cannot tell that state apart from others:</p>\n<ul id="uncertain">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>\n`;
   }
-  yield '<h2>Ladder</h2>\n<p id="ladder-title">Click a connection to see its state transitions.</p>\n<div id="ladder"></div>\n';
-  yield '<h2>Graphs</h2>\n<p id="graphs-title">Click a connection to see its time-sequence graph (sequence numbers against time, each way: ' +
+  yield '<h2 class="interactive">Ladder</h2>\n<p id="ladder-title" class="interactive">Click a connection to see its state transitions.</p>\n<div id="ladder"></div>\n';
+  yield '<h2 class="interactive">Graphs</h2>\n<p id="graphs-title" class="interactive">Click a connection to see its time-sequence graph (sequence numbers against time, each way: ' +
     '<span class="k seg">segments</span> <span class="k retx">retransmissions</span> <span class="k ack">the ACK line</span> ' +
     '<span class="k win">the receive window</span> <span class="k sack">SACK blocks</span> <span class="k zw">zero windows</span>), its round trips and its throughput.</p>\n<div id="graphs"></div>\n';
+  yield '</main>\n';
   // The data as JSON in a script element: "<" is escaped so that nothing in it can end the element.
   yield `<script type="application/json" id="data">${JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}</script>\n`;
   yield `<script>${SCRIPT}</script>\n</body>\n</html>\n`;
@@ -122,20 +124,95 @@ function* servers(report: Report): Generator<string> {
   yield '</tbody></table>\n';
 }
 
-function timeline(report: Report): { start: number; width: number; bins: number[][] } {
+/**
+ * What each cell of the end-state matrix is, for its colour: the worst severity of the findings
+ * whose connections ended there, else abnormal or normal (both sides closed after FINs, or both
+ * ESTABLISHED: a connection still open at the end of the capture).
+ */
+function cellKinds(report: Report, rows: ConnectionRecord[]): { cellKinds: string[][]; cellNotes: string[][] } {
+  const n = report.matrix.length;
+  const kinds = report.matrix.map((row, c) => row.map((_, sv): string => (isNormalPair(c, sv) ? 'normal' : 'abnormal')));
+  const notes = report.matrix.map((row, c) => row.map((_, sv): string => (isNormalPair(c, sv) ? 'a normal end' : 'not a normal end')));
+  const byId = new Map(rows.map((c) => [c.id, c]));
+  const rank = (k: string) => ['critical', 'warning', 'info', 'abnormal', 'normal'].indexOf(k);
+  const kindsOf = new Map<string, Set<string>>();
+  for (const f of report.findings) {
+    for (const id of f.connections) {
+      const c = byId.get(id);
+      if (c === undefined || c.client.state >= n || c.server.state >= n) continue;
+      const cell = kinds[c.client.state]!;
+      if (rank(f.severity) < rank(cell[c.server.state]!)) cell[c.server.state] = f.severity;
+      const key = `${c.client.state},${c.server.state}`;
+      if (!kindsOf.has(key)) kindsOf.set(key, new Set());
+      kindsOf.get(key)!.add(f.kind);
+    }
+  }
+  for (const [key, set] of kindsOf) {
+    const [c, sv] = key.split(',').map(Number) as [number, number];
+    notes[c]![sv] = `in ${[...set].join(', ')}`;
+  }
+  return { cellKinds: kinds, cellNotes: notes };
+}
+
+function isNormalPair(client: number, server: number): boolean {
+  const closed = (s: number) => s === TcpState.CLOSED || s === TcpState.TIME_WAIT;
+  return (closed(client) && closed(server)) || (client === TcpState.ESTABLISHED && server === TcpState.ESTABLISHED);
+}
+
+/** One chart of the timeline: its bins' counts from `start`, `width` seconds each, and the findings' spans as bands. */
+interface TimelineChart {
+  title: string;
+  start: number;
+  width: number;
+  bins: number[][];
+  bands: { from: number; to: number; severity: string; label: string }[];
+}
+
+/**
+ * The timeline as charts: one across the capture, in BINS bins (fewer only when the capture has
+ * fewer of its steps), and, when the findings all fall within a tenth of it, another across their span.
+ */
+function timeline(report: Report): TimelineChart[] {
   const t = report.timeline;
-  if (t.length === 0) return { start: 0, width: 1, bins: [] };
-  const start = t[0]![0];
-  const span = t[t.length - 1]![0] - start + 1;
-  const width = Math.max(1, Math.ceil(span / MAX_INTERVALS));
+  if (t.length === 0) return [];
+  const step = report.timelineStep;
+  // Across the capture, not only its SYNs, FINs and RSTs: a quiet stretch is part of what happened.
+  const s = report.summary;
+  const first = Math.min(t[0]![0], s.firstTs ? s.firstTs.sec + s.firstTs.nsec * 1e-9 : Infinity);
+  const last = Math.max(t[t.length - 1]![0], s.lastTs ? s.lastTs.sec + s.lastTs.nsec * 1e-9 : -Infinity) + step;
+  const bands = report.findings.filter((f) => f.first && f.last).map((f) => ({
+    from: f.first!.sec + f.first!.nsec * 1e-9, to: f.last!.sec + f.last!.nsec * 1e-9, severity: f.severity,
+    label: `${f.severity} ${f.kind}${f.endpoint ? ` ${f.endpoint}` : ''}: ${f.summary}`,
+  }));
+  const charts = [chart('Timeline of the whole capture', t, first, last, step, bands)];
+  if (bands.length) {
+    const from = Math.min(...bands.map((b) => b.from));
+    const to = Math.max(...bands.map((b) => b.to));
+    // A margin each side, and never fewer than BINS_AT_LEAST steps: a finding of one instant still has its surroundings.
+    const pad = Math.max((to - from) * 0.05, (BINS_AT_LEAST * step - (to - from)) / 2);
+    if (to - from + 2 * pad < (last - first) / 10) charts.push(chart('Around the findings', t, from - pad, to + pad, step, bands));
+  }
+  return charts;
+}
+
+/** Bins of a chart across the capture: this many when its steps allow, and a chart around the findings at least BINS_AT_LEAST. */
+const BINS = 120;
+const BINS_AT_LEAST = 64;
+
+function chart(title: string, t: Report['timeline'], from: number, to: number, step: number, bands: TimelineChart['bands']): TimelineChart {
+  const steps = Math.max(1, Math.ceil((to - from) / step));
+  const width = Math.max(1, Math.ceil(steps / BINS)) * step;
+  const start = Math.floor(from / step) * step;
+  const n = Math.max(1, Math.ceil((to - start) / width));
   const bins: number[][] = [];
-  for (let i = 0; i < Math.ceil(span / width); i++) bins.push([0, 0, 0, 0]);
+  for (let i = 0; i < n; i++) bins.push([0, 0, 0, 0]);
   for (const [sec, ...c] of t) {
+    if (sec < start || sec >= start + n * width) continue;
     // Seconds beyond 2^53 (a crafted time resolution) divide inexactly: the last may round past the last bin.
-    const b = bins[Math.min(bins.length - 1, Math.floor((sec - start) / width))]!;
+    const b = bins[Math.min(n - 1, Math.floor((sec - start) / width))]!;
     for (let k = 0; k < 4; k++) b[k]! += c[k]!;
   }
-  return { start, width, bins };
+  return { title, start, width, bins, bands: bands.filter((b) => b.to >= start && b.from <= start + n * width) };
 }
 
 function ladder(c: ConnectionRecord, report: Report): [number | null, string, number, string, string, string][] {
@@ -161,6 +238,14 @@ table{border-collapse:collapse}td,th{padding:2px 8px;text-align:left}
 #summary{font-size:15px;max-width:60em;background:#f5f8fc;border:1px solid #dde6f0;padding:8px 12px}#note{color:#555}
 .next{font-size:13px;margin:4px 0}.next p{margin:4px 0}.next-title{font-weight:bold}.next ul{margin:2px 0 6px 1.2em;padding:0}
 .heat td{text-align:right;min-width:4em;border:1px solid #eee}.heat th{font-size:12px}
+svg.timeline{width:100%;height:auto;display:block}.chart{margin:6px 0 14px}
+#sections{display:flex;flex-direction:column}#s-timeline{order:-2}#s-findings{order:-1}
+@media print{
+#s-findings{order:-2}#s-timeline{order:-1}
+body{margin:0;font-size:11pt}.controls,.interactive,#ladder,#graphs,button,input{display:none!important}
+tr,.finding,.chart,svg{break-inside:avoid;page-break-inside:avoid}h2{break-after:avoid;page-break-after:avoid}
+.finding{background:none}.list td,.list th{font-size:9pt}#summary{background:none}
+}
 .list th{cursor:pointer;background:#f0f0f0;border-bottom:1px solid #ccc;user-select:none}.list td{border-bottom:1px solid #f0f0f0;font-size:13px}
 .list tr:hover td{background:#eef6ff;cursor:pointer}
 .legend span{padding:0 6px;color:#fff}.syn{background:#3a7}.synack{background:#37c}.rst{background:#c33}.fin{background:#999}
@@ -207,34 +292,48 @@ for (const f of D.findings) {
   fd.append(box);
 }
 
-// Timeline: stacked bars per interval.
+// Timeline: a chart of stacked bars per bin, at the page's full width, with each finding's span as a band.
 (function () {
-  const t = D.timeline, W = 900, H = 180, pad = 30;
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('width', W); svg.setAttribute('height', H + pad); svg.setAttribute('id', 'timeline-svg');
-  const max = Math.max(1, ...t.bins.map((b) => b[0] + b[1] + b[2] + b[3]));
-  const bw = (W - pad) / Math.max(1, t.bins.length);
-  const colors = ['#3a7', '#37c', '#c33', '#999'];
-  let bars = 0;
-  t.bins.forEach((b, i) => {
-    let y = H;
-    for (let k = 0; k < 4; k++) {
-      if (!b[k]) continue;
-      const h = (b[k] / max) * (H - 10);
+  const ns = 'http://www.w3.org/2000/svg', W = 1000, H = 170, pad = 34, top = 14;
+  const sevColor = { critical: '#c00', warning: '#d90', info: '#39c' };
+  const clock = (s) => { const d = new Date(Math.round(s * 1000)); return isNaN(d) ? String(s) : d.toISOString().slice(11, 23); };
+  D.timeline.forEach((t, n) => {
+    const svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 ' + W + ' ' + (H + pad)); svg.setAttribute('class', 'timeline');
+    if (n === 0) svg.setAttribute('id', 'timeline-svg');
+    let bars = 0;
+    const max = Math.max(1, ...t.bins.map((b) => b[0] + b[1] + b[2] + b[3]));
+    const span = t.bins.length * t.width, bw = (W - pad) / Math.max(1, t.bins.length);
+    const x = (s) => pad + Math.max(0, Math.min(1, (s - t.start) / span)) * (W - pad);
+    const rect = (cls, a, y, w, h, fill, tip) => {
       const r = document.createElementNS(ns, 'rect');
-      r.setAttribute('x', pad + i * bw); r.setAttribute('y', y - h); r.setAttribute('width', Math.max(1, bw - 1)); r.setAttribute('height', h);
-      r.setAttribute('fill', colors[k]); r.setAttribute('class', 'bar');
-      const title = document.createElementNS(ns, 'title');
-      title.textContent = ['SYN', 'SYN,ACK', 'RST', 'FIN'][k] + ': ' + b[k] + ' at +' + i * t.width + ' s';
-      r.append(title); svg.append(r); y -= h; bars++;
+      r.setAttribute('x', a); r.setAttribute('y', y); r.setAttribute('width', w); r.setAttribute('height', h); r.setAttribute('fill', fill); r.setAttribute('class', cls);
+      const title = document.createElementNS(ns, 'title'); title.textContent = tip; r.append(title); svg.append(r); return r;
+    };
+    for (const b of t.bands) {
+      const a = x(b.from), e = Math.max(a + 2, x(b.to));
+      const r = rect('band ' + b.severity, a, top, e - a, H - top, sevColor[b.severity] || '#999', b.label + ' (' + clock(b.from) + ' to ' + clock(b.to) + ' UTC)');
+      r.setAttribute('fill-opacity', '0.13');
     }
+    const colors = ['#3a7', '#37c', '#c33', '#999'];
+    t.bins.forEach((b, i) => {
+      let y = H;
+      const at = t.start + i * t.width;
+      const tip = clock(at) + ' UTC, ' + t.width.toPrecision(3) + ' s: ' + b[0] + ' SYN, ' + b[1] + ' SYN,ACK, ' + b[2] + ' RST, ' + b[3] + ' FIN';
+      for (let k = 0; k < 4; k++) {
+        if (!b[k]) continue;
+        const h = (b[k] / max) * (H - top);
+        rect('bar', pad + i * bw, y - h, Math.max(1, bw - 1), h, colors[k], tip); y -= h; bars++;
+      }
+    });
+    const label = (a, y, s, anchor) => { const tx = document.createElementNS(ns, 'text'); tx.setAttribute('x', a); tx.setAttribute('y', y); if (anchor) tx.setAttribute('text-anchor', anchor); tx.textContent = s; svg.append(tx); };
+    svg.dataset.bars = bars;
+    label(0, top + 4, String(max)); label(0, H, '0');
+    label(pad, H + 20, clock(t.start) + ' UTC'); label(W, H + 20, clock(t.start + span) + '  (' + t.bins.length + ' bins of ' + t.width.toPrecision(3) + ' s)', 'end');
+    const box = el('div', undefined, 'chart');
+    box.append(el('p', t.title + ':', 'legend'), svg);
+    document.getElementById('timeline').append(box);
   });
-  const label = (x, y, s) => { const tx = document.createElementNS(ns, 'text'); tx.setAttribute('x', x); tx.setAttribute('y', y); tx.textContent = s; svg.append(tx); };
-  label(0, 12, String(max)); label(0, H, '0');
-  label(pad, H + 20, '0 s'); label(W - 80, H + 20, '+' + t.bins.length * t.width + ' s');
-  svg.dataset.bars = bars;
-  document.getElementById('timeline').append(svg);
 })();
 
 // End-state heat map.
@@ -247,8 +346,15 @@ for (const f of D.findings) {
   for (const r of rows) {
     const tr = el('tr'); tr.append(el('th', S[r]));
     for (const c of cols) {
-      const n = m[r][c], td = el('td', n || '.');
-      if (n) td.style.background = 'rgba(200,60,30,' + (0.12 + 0.75 * Math.log(1 + n) / Math.log(1 + max)).toFixed(2) + ')';
+      // Coloured by how abnormal the pair is, not by how many: normal end states grey, the states of findings by their severity.
+      const n = m[r][c], td = el('td', n || '.'), kind = D.cellKinds[r][c];
+      if (n) {
+        const a = (0.15 + 0.6 * Math.log(1 + n) / Math.log(1 + max)).toFixed(2);
+        const rgb = { critical: '200,0,0', warning: '221,144,0', info: '51,153,204', abnormal: '170,120,60', normal: '128,128,128' }[kind];
+        td.style.background = 'rgba(' + rgb + ',' + (kind === 'normal' ? (a * 0.5).toFixed(2) : a) + ')';
+        td.title = n + ' connection' + (n === 1 ? '' : 's') + ' ended ' + S[r] + ' / ' + S[c] + ': ' + D.cellNotes[r][c];
+        td.className = 'cell-' + kind;
+      }
       tr.append(td);
     }
     t.append(tr);

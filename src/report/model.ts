@@ -117,8 +117,10 @@ export interface Report {
   findings: ReportFinding[];
   /** The thresholds the findings were judged by (null when detection was off). */
   thresholds: DetectConfig | null;
-  /** Per second of capture time: SYNs, SYN,ACKs, RSTs and FINs seen ([second, syn, synAck, rst, fin]), in time order. */
+  /** Per timelineStep of capture time: SYNs, SYN,ACKs, RSTs and FINs seen ([start second, syn, synAck, rst, fin]), in time order. */
   timeline: [number, number, number, number, number][];
+  /** Seconds each timeline row spans (1/256 s, wider for a long capture). */
+  timelineStep: number;
   /** Connections by server endpoint, those with the most problems first (detect/servers.ts). */
   servers: ServerTableReport;
   /** The segments of the connections an HTML page graphs, by connection id (report/graphs.ts); null when not read. */
