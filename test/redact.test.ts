@@ -88,6 +88,43 @@ describe('--redact', () => {
     expect(coincidences).toBeLessThan(50);
   }, 300_000);
 
+  it('with --redact-ports, no endpoint of any capture is written with its real port, in any format', async () => {
+    let checked = 0;
+    for (const file of captures(CAP)) {
+      const plain = await reportOf(file);
+      if (plain.damage && plain.summary.packets === 0) continue;
+      const pseudonyms = new Pseudonyms('test key', true);
+      setAddressRedactor(pseudonyms);
+      let outputs: string[];
+      const leaks: string[] = [];
+      try {
+        const redacted = await reportOf(file);
+        redactReport(redacted, true);
+        outputs = render(redacted);
+        // Each endpoint as the pseudonymised address with its real port, as tcpdump lines (addr.port) and the reports (addr:port) write it.
+        const written = new Set<string>();
+        const forms = (family: 4 | 6, a: string, port: number) => [`${a}.${port}`, family === 4 ? `${a}:${port}` : `[${a}]:${port}`];
+        for (const c of redacted.connections!()) {
+          for (const e of [c.client, c.server]) {
+            const a = addrToString(c.family, e);
+            for (const f of forms(c.family, a, pseudonyms.port!(e.port))) written.add(f);
+            leaks.push(...forms(c.family, a, e.port));
+          }
+        }
+        // A port's pseudonym may be, by chance, another endpoint's real port (a permutation of a range reuses its ports).
+        leaks.splice(0, leaks.length, ...leaks.filter((l) => !written.has(l)));
+      } finally {
+        setAddressRedactor(null);
+      }
+      for (const [k, text] of outputs.entries()) {
+        for (const l of leaks) expect(new RegExp(`${l.replace(/[.:[\]]/g, (ch) => `\\${ch}`)}(?!\\d)`).test(text), `${relative(ROOT, file)} ${FORMATS[k]}: ${l}`).toBe(false);
+        if (k === 1) expect(JSON.parse(text).redacted).toEqual({ addresses: true, fileNames: true, ports: true });
+      }
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(60);
+  }, 300_000);
+
   it('keeps each kind of address recognisable, and two runs with the same key write the same bytes', async () => {
     const p = new Pseudonyms('k');
     const v4 = (s: string, q = p) => {
@@ -126,5 +163,16 @@ describe('--redact', () => {
     const text = (await runCli(['analyze', '--redact', file])).out;
     expect(text).toContain('Redacted     addresses are pseudonyms');
     expect((await runCli(['analyze', '--redact-key', 'x', file])).code).toBe(2);
+    expect((await runCli(['analyze', '--redact-ports', file])).code).toBe(2);
+    // Ports stay in their range: well-known, registered, dynamic.
+    const ports = new Pseudonyms('k', true);
+    expect(ports.port!(0)).toBe(0);
+    for (const [p, lo, hi] of [[80, 1, 1023], [8080, 1024, 49151], [53508, 49152, 65535]]) {
+      expect(ports.port!(p!)).toBeGreaterThanOrEqual(lo!);
+      expect(ports.port!(p!)).toBeLessThanOrEqual(hi!);
+    }
+    const seenPorts = new Set<number>();
+    for (let q = 49152; q <= 65535; q++) seenPorts.add(ports.port!(q));
+    expect(seenPorts.size).toBe(65535 - 49152 + 1);
   }, 60_000);
 });

@@ -50,16 +50,16 @@ function thresholdsOrSay(io: CliIo, o: ThresholdOptions): DetectConfig | null {
 export interface AnalyzeCliOptions extends ReadOptions, ThresholdOptions {
   format: 'text' | 'json' | 'markdown' | 'html' | 'zeek'; output?: string; all: boolean; byServer: boolean; transitions: boolean; limit: number;
   maxRows: number; threads: number | 'auto'; zeek: boolean; zeekChecksums: boolean; findings: boolean; quiet: boolean; strict: boolean;
-  title?: string; note?: string; redact: boolean; redactKey?: string;
+  title?: string; note?: string; redact: boolean; redactKey?: string; redactPorts: boolean;
 }
 
 export async function analyzeCommand(io: CliIo, captures: string[], opts: AnalyzeCliOptions): Promise<number> {
-  if (opts.redactKey !== undefined && !opts.redact) {
-    say(io, 'tcpstate: error: --redact-key goes with --redact\n');
+  if ((opts.redactKey !== undefined || opts.redactPorts) && !opts.redact) {
+    say(io, `tcpstate: error: ${opts.redactPorts ? '--redact-ports' : '--redact-key'} goes with --redact\n`);
     return 2;
   }
   // Every address is written through the pseudonyms from the analysis (findings' sentences) to the last chunk.
-  if (opts.redact) setAddressRedactor(new Pseudonyms(opts.redactKey));
+  if (opts.redact) setAddressRedactor(new Pseudonyms(opts.redactKey, opts.redactPorts));
   try {
     return await analyzeRun(io, captures, opts);
   } finally {
@@ -90,7 +90,7 @@ async function analyzeRun(io: CliIo, captures: string[], opts: AnalyzeCliOptions
   }
   report.title = opts.title ?? null;
   report.note = opts.note ?? null;
-  if (opts.redact) redactReport(report);
+  if (opts.redact) redactReport(report, opts.redactPorts);
   // What came before damage is still reported (it may be all there is of an incident), then the error.
   let code = report.damage ? 2 : 0;
   if (report.damage && report.summary.packets === 0) {

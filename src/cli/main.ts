@@ -51,7 +51,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--title <text>', 'a title for the report\'s header (e.g. an incident id), in text, JSON, Markdown and HTML')
     .option('--note <text>', 'a line of context under the title')
     .option('--redact', 'replace every IP address by a stable pseudonym of the same kind, and leave file names out, in every format (for sharing a report)', false)
-    .option('--redact-key <text>', 'with --redact: the key of the pseudonyms, so that reports made with the same key name the same address alike (default: a random key)');
+    .option('--redact-key <text>', 'with --redact: the key of the pseudonyms, so that reports made with the same key name the same address alike (default: a random key)')
+    .option('--redact-ports', 'with --redact: ports are pseudonyms too, each in its range (well-known, registered, ephemeral)', false);
   readOptions(analyzeCmd)
     .option('--limit <n>', 'how many notable connections the text report lists', positiveInt, 20)
     .addOption(maxRowsOption())

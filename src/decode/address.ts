@@ -20,6 +20,8 @@ export interface AddressRedactor {
   v4(a: number): number;
   /** The four words of an IPv6 address into `out`. */
   v6(w0: number, w1: number, w2: number, w3: number, out: Int32Array): void;
+  /** A TCP or UDP port, when ports are hidden too (else null). */
+  port: ((p: number) => number) | null;
 }
 
 let redactor: AddressRedactor | null = null;
@@ -28,6 +30,11 @@ const REDACTED = new Int32Array(4);
 /** Sets (or, with null, clears) what every address written from now on goes through. */
 export function setAddressRedactor(r: AddressRedactor | null): void {
   redactor = r;
+}
+
+/** A port as it is written: through the redactor when it hides ports (every place a port is written calls this). */
+export function portOut(p: number): number {
+  return redactor === null || redactor.port === null ? p : redactor.port(p);
 }
 
 export function ipv4ToString(a: number): string {
@@ -73,5 +80,5 @@ export function addrToString(family: 4 | 6, e: Address): string {
 /** `addr:port`, with IPv6 in brackets (RFC 5952 section 6). */
 export function endpointToString(family: 4 | 6, e: Address & { port: number }): string {
   const a = addrToString(family, e);
-  return family === 4 ? `${a}:${e.port}` : `[${a}]:${e.port}`;
+  return family === 4 ? `${a}:${portOut(e.port)}` : `[${a}]:${portOut(e.port)}`;
 }

@@ -1,5 +1,5 @@
 import { Why } from '../tcp/state.js';
-export { addrToString, endpointToString, ipv4ToString, ipv6ToString } from '../decode/address.js';
+export { addrToString, endpointToString, ipv4ToString, ipv6ToString, portOut } from '../decode/address.js';
 import { endpointToString } from '../decode/address.js';
 import type { Precision } from '../capture/index.js';
 import { precisionDigits } from '../capture/index.js';

@@ -4,7 +4,7 @@ import {
 } from '../tcp/index.js';
 import { guidanceOf } from './guidance.js';
 import { summaryParagraph } from './summary.js';
-import { REDACTED_NOTE } from './redacted.js';
+import { redactedNote } from './redacted.js';
 import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, SERVER_COLUMNS, serverCells, stateCell, timingNotes, uncertainNotes } from './format.js';
 
 function escapeHtml(s: string): string {
@@ -47,7 +47,7 @@ export function* renderHtml(report: Report): Generator<string> {
     note: report.note ?? null,
     summary: summaryParagraph(report),
     facts: [
-      ...(report.redacted ? [['Redacted', REDACTED_NOTE]] : []),
+      ...(report.redacted ? [['Redacted', redactedNote(report)]] : []),
       ...report.inputs.map((i) => ['Capture', `${i.file}: ${i.format}${i.compressed ? ' (gzip)' : ''}, ${linkTypesText(i)}, ${i.packets} packets`]),
       ...(s.firstTs && s.lastTs ? [['Time', `${isoTimestamp(s.firstTs.sec, s.firstTs.nsec, p)} to ${isoTimestamp(s.lastTs.sec, s.lastTs.nsec, p)} ` +
         `(${duration(s.firstTs.sec, s.firstTs.nsec, s.lastTs.sec, s.lastTs.nsec, p)} s)`]] : []),

@@ -7,7 +7,7 @@ import {
   type ConnectionRecord, type ConnectionTiming, type EndpointRecord, type RtoCount, type SegmentAnalysis,
 } from '../tcp/index.js';
 import type { Precision } from '../capture/index.js';
-import { addrToString, duration, endpointToString, fixedSeconds, isoTimestamp, possibleStateNames, timingDigits, whySentence } from './format.js';
+import { addrToString, duration, endpointToString, fixedSeconds, portOut, isoTimestamp, possibleStateNames, timingDigits, whySentence } from './format.js';
 import { retransmissionShare, type ServerRow } from '../detect/index.js';
 import { VANTAGE_KEYS } from '../tcp/vantage.js';
 import { guidanceOf } from './guidance.js';
@@ -31,7 +31,7 @@ export function* renderJson(report: Report): Generator<string> {
     })),
     ...(report.title ? { title: report.title } : {}),
     ...(report.note ? { note: report.note } : {}),
-    ...(report.redacted ? { redacted: { addresses: true, fileNames: true, ports: false } } : {}),
+    ...(report.redacted ? { redacted: { addresses: true, fileNames: true, ports: report.redacted === 'ports' } } : {}),
     summary: {
       text: summaryParagraph(report),
       packets: s.packets,
@@ -181,7 +181,7 @@ export function encapNames(encap: number): string[] {
 function endpointJson(c: ConnectionRecord, e: EndpointRecord, extra: string): string {
   const uncertain = e.possibleStates.length
     ? `,"possibleStates":${JSON.stringify(possibleStateNames(e))},"why":${JSON.stringify(whySentence(e, e === c.client ? 'client' : 'server'))}` : '';
-  return `{"addr":"${addrToString(c.family, e)}","port":${e.port},"state":"${STATE_NAMES[e.state]}"${uncertain}${extra},` +
+  return `{"addr":"${addrToString(c.family, e)}","port":${portOut(e.port)},"state":"${STATE_NAMES[e.state]}"${uncertain}${extra},` +
     `"packets":${e.packets},"payloadBytes":${e.payloadBytes},"wireBytes":${e.wireBytes}${analysisJson(e.analysis)}}`;
 }
 

@@ -5,7 +5,7 @@ import { capturePointText, duration, endpointToString, evictionNote, findingKind
 import { groupDigits } from '../digits.js';
 import { guidanceOf } from './guidance.js';
 import { summaryParagraph } from './summary.js';
-import { REDACTED_NOTE } from './redacted.js';
+import { redactedNote } from './redacted.js';
 
 /** Connections shown per finding, and in the table of connections with the most problems. */
 const CONNECTIONS_SHOWN = 20;
@@ -24,7 +24,7 @@ export function* renderMarkdown(report: Report): Generator<string> {
   if (report.note) yield `${text(printable(report.note))}\n\n`;
   yield `**Summary.** ${text(printable(summaryParagraph(report)))}\n\n`;
   yield '| | |\n|---|---|\n';
-  if (report.redacted) yield `| Redacted | ${REDACTED_NOTE} |\n`;
+  if (report.redacted) yield `| Redacted | ${redactedNote(report)} |\n`;
   for (const i of report.inputs) {
     yield `| Capture | ${code(i.file)}: ${i.format}${i.compressed ? ' (gzip)' : ''}, ${i.precision} timestamps, ` +
       `${cell(linkTypesText(i))}, ${i.packets} packets |\n`;

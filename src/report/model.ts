@@ -88,8 +88,8 @@ export interface Report {
   /** A title and a line of context for the report's header (an incident id, what happened), given by whoever asked for it. */
   title?: string | null;
   note?: string | null;
-  /** Set when addresses are pseudonyms and file names left out (--redact): the header says so. */
-  redacted?: boolean;
+  /** Set when addresses (and ports) are pseudonyms and file names left out (--redact): the header says so. */
+  redacted?: 'addresses' | 'ports' | null;
   capturePoint: CapturePoint;
   /** Whether a server endpoint answered any SYN with a SYN,ACK in the capture (it was seen listening). */
   listenerSeen(c: ConnectionRecord): boolean;

@@ -5,7 +5,7 @@
  */
 import { TH_ACK, TH_SYN } from '../decode/index.js';
 import { i32, u16, u32 } from '../decode/words.js';
-import { ipv4ToString, ipv6ToString } from './format.js';
+import { ipv4ToString, ipv6ToString, portOut } from './format.js';
 
 const NAMES = ['capable', 'join', 'dss', 'add-addr', 'rem-addr', 'prio', 'fail', 'fast-close', 'unknown'];
 
@@ -97,12 +97,12 @@ export function mptcpOption(d: Uint8Array, o: number, len: number, flags: number
       text += ` ${ADD_ADDR_ECHO[d[o + 2]! & 0xf] ?? '[bad version/echo]'} id ${d[o + 3]}`;
       if (len <= 18) {
         text += ` ${ipv4ToString(i32(d, o + 4))}`;
-        if (len === 10 || len === 18) text += `:${u16(d, o + 8)}`;
+        if (len === 10 || len === 18) text += `:${portOut(u16(d, o + 8))}`;
         if (len === 16) text += ` hmac 0x${hex64(d, o + 8)}`;
         if (len === 18) text += ` hmac 0x${hex64(d, o + 10)}`;
       } else {
         text += ` ${ipv6ToString(i32(d, o + 4), i32(d, o + 8), i32(d, o + 12), i32(d, o + 16))}`;
-        if (len === 22 || len === 30) text += `:${u16(d, o + 20)}`;
+        if (len === 22 || len === 30) text += `:${portOut(u16(d, o + 20))}`;
         if (len === 28) text += ` hmac 0x${hex64(d, o + 20)}`;
         if (len === 30) text += ` hmac 0x${hex64(d, o + 22)}`;
       }

@@ -27,6 +27,9 @@ const V6_PREFIXES: [w0: number, bits: number][] = [
 
 const ROUNDS = 4;
 
+/** Port ranges a port's pseudonym stays in (RFC 6335): well-known, registered, dynamic. Port 0 stays 0. */
+const PORT_RANGES: [lo: number, hi: number][] = [[1, 1023], [1024, 49151], [49152, 65535]];
+
 /**
  * Stable pseudonyms for --redact: an HMAC-SHA-256 keyed permutation, so that one address is always
  * the same pseudonym under one key (in one report and across reports) and two addresses never share
@@ -40,9 +43,33 @@ export class Pseudonyms implements AddressRedactor {
   private readonly v4s = new Map<number, number>();
   private readonly v6s = new Map<string, Int32Array>();
 
-  /** `key`: any text (hashed into the HMAC key); none draws a random one, so that nobody can undo the pseudonyms. */
-  constructor(key?: string) {
+  /** Pseudonyms of ports too (--redact-ports), else null: ports as they are. */
+  readonly port: ((p: number) => number) | null;
+  private readonly ports = new Map<number, number>();
+
+  /**
+   * `key`: any text (hashed into the HMAC key); none draws a random one, so that nobody can undo the
+   * pseudonyms. `ports`: hide ports too, each within its range (well-known, registered, ephemeral).
+   */
+  constructor(key?: string, ports = false) {
     this.key = key === undefined ? randomBytes(32) : createHash('sha256').update(key).digest();
+    this.port = ports ? (p) => this.pseudonymPort(p) : null;
+  }
+
+  private pseudonymPort(p: number): number {
+    let out = this.ports.get(p);
+    if (out !== undefined) return out;
+    const k = PORT_RANGES.findIndex(([lo, hi]) => p >= lo && p <= hi);
+    if (k < 0) return p;
+    const [lo, hi] = PORT_RANGES[k]!;
+    const size = hi - lo + 1;
+    const bits = Math.ceil(Math.log2(size));
+    let x = p - lo;
+    // Cycle walking within the range: a permutation of its ports.
+    do x = this.permute(x, bits, 200 + k); while (x >= size);
+    out = lo + x;
+    this.ports.set(p, out);
+    return out;
   }
 
   v4(a: number): number {

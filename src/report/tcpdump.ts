@@ -2,7 +2,7 @@ import { type DecodedPacket, NotDecoded, TH_ACK, TH_FIN, TH_RST, TH_SYN, TH_URG 
 import { LINKTYPE_ETHERNET, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_LINUX_SLL2, LINKTYPE_PPP_HDLC } from '../decode/linktypes.js';
 import { u16, u32 } from '../decode/words.js';
 import { radiotapText } from './radiotap.js';
-import { ipv4ToString, ipv6ToString } from './format.js';
+import { ipv4ToString, ipv6ToString, portOut } from './format.js';
 import { mptcpOption } from './mptcp.js';
 import { tunnelPrefix } from './tunnels.js';
 
@@ -65,7 +65,9 @@ export class TcpdumpFormatter {
     const dport = u16(d, o + 2);
     // IPv6 extension headers before TCP: tcpdump names each after the addresses, then the ports alone.
     const ext = p.ipVersion === 6 && o > p.ipOffset + 40 ? extensionNames(d, p.ipOffset, o) : null;
-    const head = ext === null ? `${src}.${sport} > ${dst}.${dport}: ` : `${src} > ${dst}: ${ext}${sport} > ${dport}: `;
+    const sp = portOut(sport);
+    const dp = portOut(dport);
+    const head = ext === null ? `${src}.${sp} > ${dst}.${dp}: ` : `${src} > ${dst}: ${ext}${sp} > ${dp}: `;
     const hlen = o + 13 <= p.end ? (d[o + 12]! >> 4) * 4 : 20;
     const length = p.ipTotalLen - p.ipHeaderLen;
     if (hlen < 20) return `${head} tcp ${length - hlen} [bad hdr length ${hlen} - too short, < 20]`;

@@ -1,7 +1,7 @@
 import type { Report } from './model.js';
 import { guidanceOf } from './guidance.js';
 import { summaryParagraph } from './summary.js';
-import { REDACTED_NOTE } from './redacted.js';
+import { redactedNote } from './redacted.js';
 import { type ConnectionRecord, type SegmentAnalysis, STATE_NAMES } from '../tcp/index.js';
 import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, printable, SERVER_COLUMNS, serverCells, stateCell, timingNotes, uncertainNotes, usedStates } from './format.js';
 import { groupDigits } from '../digits.js';
@@ -56,7 +56,7 @@ export function* renderText(report: Report, options: TextOptions = {}): Generato
   yield `${report.tool.name} ${report.tool.version}\n\n`;
   if (report.title) yield `Title        ${printable(report.title)}\n`;
   if (report.note) yield `Note         ${printable(report.note)}\n`;
-  if (report.redacted) yield `Redacted     ${REDACTED_NOTE}\n`;
+  if (report.redacted) yield `Redacted     ${redactedNote(report)}\n`;
   yield `Summary      ${wrap(printable(summaryParagraph(report)), WIDTH - 13).join(`\n${' '.repeat(13)}`)}\n\n`;
   for (const i of report.inputs) {
     const how = [i.format + (i.compressed ? ' (gzip)' : ''), `${PRECISION_WORDS[i.precision]} timestamps`,

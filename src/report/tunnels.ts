@@ -5,7 +5,7 @@
  */
 import { Encap, type DecodedPacket } from '../decode/index.js';
 import { i32, u16, u32 } from '../decode/words.js';
-import { ipv4ToString, ipv6ToString } from './format.js';
+import { ipv4ToString, ipv6ToString, portOut } from './format.js';
 
 const ETH_IPV4 = 0x0800;
 const ETH_IPV6 = 0x86dd;
@@ -58,14 +58,14 @@ export function tunnelPrefix(d: Uint8Array, p: DecodedPacket, oneLine = false): 
       const h = q + 8;
       if (sport === 4789 || dport === 4789) {
         if (d[h] !== 0x08) return null;
-        out += `${ip} ${src}.${sport} > ${dst}.${dport}: VXLAN, flags [I] (0x08), vni ${u32(d, h + 4) >>> 8}${oneLine ? ': ' : '\n'}`;
+        out += `${ip} ${src}.${portOut(sport)} > ${dst}.${portOut(dport)}: VXLAN, flags [I] (0x08), vni ${u32(d, h + 4) >>> 8}${oneLine ? ': ' : '\n'}`;
         o = ethernetPayload(d, h + 8, p);
       } else if (sport === 6081 || dport === 6081) {
         if (d[h]! >> 6 !== 0) return null;
         const opts = (d[h]! & 0x3f) * 4;
         const flags = (d[h + 1]! & 0x80 ? 'O' : '') + (d[h + 1]! & 0x40 ? 'C' : '');
         const rsvd = d[h + 7]!;
-        out += `${ip} ${src}.${sport} > ${dst}.${dport}: Geneve, Flags [${flags || 'none'}], vni 0x${(u32(d, h + 4) >>> 8).toString(16)}` +
+        out += `${ip} ${src}.${portOut(sport)} > ${dst}.${portOut(dport)}: Geneve, Flags [${flags || 'none'}], vni 0x${(u32(d, h + 4) >>> 8).toString(16)}` +
           `${rsvd ? `, rsvd 0x${rsvd.toString(16)}` : ''}${opts ? `, options [${opts} bytes]` : ''}: `;
         const type = u16(d, h + 2);
         o = type === ETH_TEB ? ethernetPayload(d, h + 8 + opts, p) : type === ETH_IPV4 || type === ETH_IPV6 ? h + 8 + opts : -1;

@@ -1,7 +1,7 @@
 import { utcDateTime } from './format.js';
 import type { Report } from './model.js';
 import { type ConnectionRecord, tupleHashOf } from '../tcp/index.js';
-import { addrToString } from '../decode/address.js';
+import { addrToString, portOut } from '../decode/address.js';
 import type { ZeekRecord } from '../zeek/index.js';
 
 const FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration', 'orig_bytes',
@@ -30,7 +30,7 @@ function zeekRow(r: ZeekRecord): string {
   const resp = zeekRespAddr(r);
   // Zeek leaves duration and sizes unset for a connection without any duration (a lone packet).
   const sizes = r.duration > 0 ? `${r.duration.toFixed(6)}\t${r.origBytes}\t${r.respBytes}` : '-\t-\t-';
-  return `${r.ts.toFixed(6)}\t${zeekUid(r, orig, resp)}\t${orig}\t${r.origPort}\t${resp}\t${r.respPort}\ttcp\t-\t${sizes}\t${r.connState}\t-\t-\t0\t` +
+  return `${r.ts.toFixed(6)}\t${zeekUid(r, orig, resp)}\t${orig}\t${portOut(r.origPort)}\t${resp}\t${portOut(r.respPort)}\ttcp\t-\t${sizes}\t${r.connState}\t-\t-\t0\t` +
     `${r.history || '-'}\t${r.origPkts}\t${r.origIpBytes}\t${r.respPkts}\t${r.respIpBytes}\t-`;
 }
 
@@ -85,7 +85,7 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export function zeekUid(r: ZeekRecord, orig = zeekOrigAddr(r), resp = zeekRespAddr(r)): string {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
-  const s = `${orig}|${r.origPort}|${resp}|${r.respPort}|${r.ts}`;
+  const s = `${orig}|${portOut(r.origPort)}|${resp}|${portOut(r.respPort)}|${r.ts}`;
   for (let i = 0; i < s.length; i++) {
     h1 = Math.imul(h1 ^ s.charCodeAt(i), 0x01000193);
     h2 = Math.imul(h2 ^ s.charCodeAt(i), 0x5bd1e995);
