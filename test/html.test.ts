@@ -29,7 +29,7 @@ describe.skipIf(!CHROMIUM)('the HTML report in a real browser (headless Chromium
 
   it('one capture of each finding kind: its summary, its finding with next steps, a timeline of 60 bins or more with the finding as a band, a heat map by severity; prints to PDF', async () => {
     const KINDS: [string, string][] = [
-      ['syn_flood', 'syn-flood.pcap'], ['half_open', 'half-open.pcap'], ['connection_refused', 'refused.pcap'], ['reset', 'reset-storm.pcap'],
+      ['syn_flood', 'syn-flood.pcap'], ['port_scan', 'port-scan.pcap'], ['half_open', 'half-open.pcap'], ['connection_refused', 'refused.pcap'], ['reset', 'reset-storm.pcap'],
       ['close_wait_leak', 'server-never-closes.pcap'], ['fin_wait_2_stuck', 'mixed.pcap'], ['fin_wait_1_stuck', 'fin-wait-1-stuck.pcap'],
       ['last_ack_lost', 'final-ack-dropped.pcap'], ['syn_unanswered', 'mixed.pcap'], ['zero_window_stall', 'fin-zero-window.pcap'],
       ['time_wait_pileup', 'time-wait-pileup.pcap'], ['simultaneous_close', 'simultaneous-close.pcap'], ['slow_handshake', 'slow-handshake.pcap'],

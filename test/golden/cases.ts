@@ -66,6 +66,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { capture: 'captures/pcapng.pcapng', sets: TOOLS },
   { capture: 'captures/peer-reset.pcap', sets: TOOLS },
   { capture: 'captures/qinq.pcap', sets: TOOLS },
+  { capture: 'captures/port-scan.pcap', sets: TOOLS },
   { capture: 'captures/refused.pcap', sets: TOOLS },
   { capture: 'captures/reset-storm.pcap', sets: TOOLS },
   { capture: 'captures/server-closes-first.pcap', sets: TOOLS },
