@@ -4,7 +4,7 @@ import { type CheckRun, checkJson, checkText, type Expectations, ExpectationErro
 import { ConfigError, type DetectConfig } from '../detect/index.js';
 import { printCapture } from '../print.js';
 import { limitsNote, printable } from '../report/format.js';
-import { HTML_MAX_ROWS, Pseudonyms, redactReport, renderHtml, renderJson, renderMarkdown, renderText, renderZeek } from '../report/index.js';
+import { captureAddresses, HTML_MAX_ROWS, Pseudonyms, redactReport, renderHtml, renderJson, renderMarkdown, renderText, renderZeek } from '../report/index.js';
 import { setAddressRedactor } from '../decode/index.js';
 import { showConnection } from '../show.js';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -59,7 +59,12 @@ export async function analyzeCommand(io: CliIo, captures: string[], opts: Analyz
     return 2;
   }
   // Every address is written through the pseudonyms from the analysis (findings' sentences) to the last chunk.
-  if (opts.redact) setAddressRedactor(new Pseudonyms(opts.redactKey, opts.redactPorts));
+  if (opts.redact) {
+    const pseudonyms = new Pseudonyms(opts.redactKey, opts.redactPorts);
+    // Standard input cannot be read twice: its pseudonyms are not kept clear of its own addresses.
+    if (!captures.includes('-')) pseudonyms.avoid(await captureAddresses(captures, opts.reader));
+    setAddressRedactor(pseudonyms);
+  }
   try {
     return await analyzeRun(io, captures, opts);
   } finally {

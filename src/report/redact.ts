@@ -1,5 +1,8 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import type { AddressRedactor } from '../decode/index.js';
+import type { CaptureInput, PcapReaderName } from '../capture/index.js';
+import { type AddressRedactor, DecodedPacket, decodePacket } from '../decode/index.js';
+import { i32 } from '../decode/words.js';
+import { drive } from '../pipeline/drive.js';
 
 /**
  * IPv4 blocks whose kind a pseudonym keeps (RFC 6890): the block's prefix stays, the host part is
@@ -72,23 +75,45 @@ export class Pseudonyms implements AddressRedactor {
     return out;
   }
 
+  /** The capture's own IPv4 addresses (avoid()), and the pseudonyms given out: no pseudonym is either. */
+  private real = new Set<number>();
+  private readonly given = new Set<number>();
+
+  /**
+   * Makes the pseudonyms of a capture's IPv4 addresses before any is written, so that none is
+   * another address of the same capture (a permutation of a block reuses its addresses): an address
+   * whose pseudonym would be one takes the next one its key gives (in address order, so that every
+   * format of a report agrees). Without this (standard input, which cannot be read twice), a
+   * pseudonym may by chance be another address of the capture.
+   */
+  avoid(addresses: Iterable<number>): void {
+    const sorted = [...new Set([...addresses].map((a) => a >>> 0))].sort((x, y) => x - y);
+    this.real = new Set(sorted);
+    for (const a of sorted) this.v4(a);
+  }
+
   v4(a: number): number {
     const u = a >>> 0;
     let out = this.v4s.get(u);
     if (out === undefined) {
-      out = this.pseudonymV4(u);
+      out = this.pseudonymV4(u, 0);
+      // 0.0.0.0 and 255.255.255.255 stay as they are; any other address is never its own pseudonym.
+      const kept = u === 0 || u === 0xffffffff;
+      for (let t = 1; !kept && (out === u || this.real.has(out) || this.given.has(out)) && t < 64; t++) out = this.pseudonymV4(u, t);
       this.v4s.set(u, out);
+      this.given.add(out);
     }
     return out;
   }
 
-  private pseudonymV4(a: number): number {
+  /** `round`: 0 for an address's pseudonym, more for the next ones, when it has to avoid one (avoid()). */
+  private pseudonymV4(a: number, round: number): number {
     if (a === 0 || a === 0xffffffff) return a;
     const block = V4_BLOCKS.find(([base, bits]) => (a >>> (32 - bits)) === (base >>> (32 - bits)));
     if (block === undefined) {
       // Cycle walking over the whole space until the value is public again: a permutation of the public addresses.
       let x = a;
-      do x = this.permute(x, 32, 0); while (!isPublicV4(x));
+      do x = this.permute(x, 32, round * 16); while (!isPublicV4(x));
       return x;
     }
     const [base, bits] = block;
@@ -97,7 +122,7 @@ export class Pseudonyms implements AddressRedactor {
     // The block's one address kept as it is (0.0.0.0, 255.255.255.255) is walked past, as are values past the block.
     const fixed = base === 0 ? 0 : base === 0xf0000000 ? 0x0fffffff : -1;
     let host = a & mask;
-    do host = this.permute(host, hostBits, bits); while (host > mask || host === fixed);
+    do host = this.permute(host, hostBits, bits + round * 16); while (host > mask || host === fixed);
     return (base | host) >>> 0;
   }
 
@@ -123,7 +148,7 @@ export class Pseudonyms implements AddressRedactor {
     const b = Buffer.alloc(10);
     b.writeUInt8(4, 0);
     b.writeUInt8(r, 1);
-    b.writeUInt8(tweak, 2);
+    b.writeUInt8(tweak & 255, 2);
     b.writeUInt8(bits, 3);
     b.writeUInt32BE(x >>> 0, 4);
     return h.update(b).digest().readUInt32BE(0);
@@ -161,4 +186,35 @@ export class Pseudonyms implements AddressRedactor {
 
 function isPublicV4(a: number): boolean {
   return !V4_BLOCKS.some(([base, bits]) => (a >>> (32 - bits)) === (base >>> (32 - bits)));
+}
+
+/**
+ * Every IPv4 address of the captures' packets, tunnels' outer headers included: what a report could
+ * write, for Pseudonyms.avoid. One quick pass (decoding only), before the analysis.
+ */
+export async function captureAddresses(inputs: readonly CaptureInput[], reader: PcapReaderName): Promise<Set<number>> {
+  const out = new Set<number>();
+  const p = new DecodedPacket();
+  try {
+    await drive(inputs, {
+      packet(batch, i) {
+        decodePacket(batch.data, batch.start[i]!, batch.caplen[i]!, batch.origLen[i]!, batch.linkType[i]!, p);
+        if (p.ipVersion === 4) {
+          out.add(p.s0 >>> 0);
+          out.add(p.d0 >>> 0);
+        }
+        // Outer IPv4 headers of tunnels, and the embedded IPv4 of mapped IPv6, are written too.
+        const o = p.outerIpOffset;
+        if (p.encap !== 0 && o > 0 && o + 20 <= p.end && (p.data[o]! >> 4) === 4) {
+          out.add(i32(p.data, o + 12) >>> 0);
+          out.add(i32(p.data, o + 16) >>> 0);
+        }
+        if (p.ipVersion === 6 && p.s0 === 0 && p.s1 === 0 && p.s2 === 0xffff) out.add(p.s3 >>> 0);
+        if (p.ipVersion === 6 && p.d0 === 0 && p.d1 === 0 && p.d2 === 0xffff) out.add(p.d3 >>> 0);
+      },
+    }, { reader });
+  } catch {
+    // Damage or a read error is the analysis's to report; what was read before it is collected.
+  }
+  return out;
 }
