@@ -97,7 +97,7 @@ export const GUIDANCE: { [K in FindingKind]: (f: ReportFinding) => Guidance } = 
   }),
   fin_wait_2_stuck: (f) => ({
     causes: [
-      `The ${str(f.counts, 'side', 'closing side')} of ${plural(num(f.counts, 'connections'), 'connection')} with ${f.endpoint ?? 'the server'} closed, its FIN was acknowledged, and the peer never sent its own FIN: the peer's application has not closed (its side is in CLOSE_WAIT), or it shut down only its write half.`,
+      `The ${str(f.counts, 'side', 'closing')} side of ${plural(num(f.counts, 'connections'), 'connection')} with ${f.endpoint ?? 'the server'} closed, its FIN was acknowledged, and the peer never sent its own FIN: the peer's application has not closed (its side is in CLOSE_WAIT), or it shut down only its write half.`,
     ],
     check: [
       'The peer: ss -tanp state close-wait shows the process that holds the other end.',
@@ -106,7 +106,7 @@ export const GUIDANCE: { [K in FindingKind]: (f: ReportFinding) => Guidance } = 
   }),
   fin_wait_1_stuck: (f) => ({
     causes: [
-      `The ${str(f.counts, 'side', 'closing side')} of ${plural(num(f.counts, 'connections'), 'connection')} with ${f.endpoint ?? 'the server'} sent a FIN that was never acknowledged${num(f.counts, 'finRetransmissions') ? ` (${plural(num(f.counts, 'finRetransmissions'), 'retransmission')})` : ''}: the peer is gone, its receive window is zero, or the path drops the FIN.`,
+      `The ${str(f.counts, 'side', 'closing')} side of ${plural(num(f.counts, 'connections'), 'connection')} with ${f.endpoint ?? 'the server'} sent a FIN that was never acknowledged${num(f.counts, 'finRetransmissions') ? ` (${plural(num(f.counts, 'finRetransmissions'), 'retransmission')})` : ''}: the peer is gone, its receive window is zero, or the path drops the FIN.`,
     ],
     check: [
       'Whether the peer still answers at all (other connections, ping); a zero window on its last segments.',
@@ -115,7 +115,7 @@ export const GUIDANCE: { [K in FindingKind]: (f: ReportFinding) => Guidance } = 
   }),
   last_ack_lost: (f) => ({
     causes: [
-      `The ${str(f.counts, 'side', 'side that closed last')} of ${plural(num(f.counts, 'connections'), 'connection')} with ${f.endpoint ?? 'the server'} sent its FIN${num(f.counts, 'finRetransmissions') ? ` ${plural(num(f.counts, 'finRetransmissions'), 'more time')}` : ''} and never got the final ACK: the peer vanished after its own close (a process exit, a host reset), or a firewall dropped the connection after the first FIN.`,
+      `The ${str(f.counts, 'side', 'last closing')} side of ${plural(num(f.counts, 'connections'), 'connection')} with ${f.endpoint ?? 'the server'} sent its FIN${num(f.counts, 'finRetransmissions') ? ` ${plural(num(f.counts, 'finRetransmissions'), 'more time')}` : ''} and never got the final ACK: the peer vanished after its own close (a process exit, a host reset), or a firewall dropped the connection after the first FIN.`,
     ],
     check: [
       'The firewall or NAT between them: state entries removed on the first FIN, or short FIN timeouts.',
@@ -134,7 +134,7 @@ export const GUIDANCE: { [K in FindingKind]: (f: ReportFinding) => Guidance } = 
   }),
   zero_window_stall: (f) => ({
     causes: [
-      `The ${str(f.counts, 'side', 'receiving side')} of ${plural(num(f.counts, 'connections'), 'connection')} with ${f.endpoint ?? 'the server'} advertised a zero window for up to ${num(f.counts, 'maxSeconds').toFixed(1)} s` +
+      `The ${str(f.counts, 'side', 'receiving')} side of ${plural(num(f.counts, 'connections'), 'connection')} with ${f.endpoint ?? 'the server'} advertised a zero window for up to ${num(f.counts, 'maxSeconds').toFixed(1)} s` +
         `${num(f.counts, 'probes') ? ` (${plural(num(f.counts, 'probes'), 'window probe')})` : ''}: its application stopped reading the socket (busy, blocked, or slower than the sender), so the receive buffer filled. The network is not at fault.`,
     ],
     check: [
