@@ -2,6 +2,8 @@ import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/index.js';
 import { STATE_NAMES, type TcpState } from '../tcp/index.js';
 import { fixedSeconds, isoTimestamp, shortSeconds, timingDigits } from '../report/format.js';
 import { flagString } from '../report/tcpdump.js';
+import { escapeHtml } from '../report/html.js';
+import { code, fence, text } from '../report/markdown.js';
 import {
   CORRELATE_SCHEMA, type CorrelateReport, type CorrelatedConnection, type CorrelatedEndpoint, type DelayStats, type PathLossFinding,
   type PathSegment, type Point,
@@ -130,33 +132,32 @@ export function* renderCorrelateText(r: CorrelateReport): Generator<string> {
 /** The same report as Markdown, for an incident ticket. */
 export function* renderCorrelateMarkdown(r: CorrelateReport): Generator<string> {
   const [a, b] = r.inputs;
-  const md = (s: string) => s.replace(/[|\\`*_[\]<>]/g, (ch) => `\\${ch}`);
   yield '# tcpstate correlate\n\n';
-  yield `| | |\n|---|---|\n| A | \`${md(a.file)}\`: ${a.packets} packets, ${a.segments} TCP segments |\n| B | \`${md(b.file)}\`: ${b.packets} packets, ${b.segments} TCP segments |\n`;
+  yield `| | |\n|---|---|\n| A | ${code(a.file)}: ${a.packets} packets, ${a.segments} TCP segments |\n| B | ${code(b.file)}: ${b.packets} packets, ${b.segments} TCP segments |\n`;
   yield `| Matched | ${matchedText(r)} |\n`;
-  yield `| Capture points | ${md(nearText(r))} |\n| Clocks | ${md(clockText(r))} |\n`;
+  yield `| Capture points | ${text(nearText(r))} |\n| Clocks | ${text(clockText(r))} |\n`;
   yield `| Delay client→server | ${delayText(r.oneWayDelay.clientToServer)} |\n| Delay server→client | ${delayText(r.oneWayDelay.serverToClient)} |\n\n`;
   yield '## Findings\n\n';
   if (r.findings.length === 0) yield 'None.\n';
   for (const f of r.findings) {
-    yield `- **${f.severity}** ${md(findingLine(f, r).replace(/^\S+ /, ''))}\n`;
-    if (f.evidence.length) yield `\n  \`\`\`\n${f.evidence.map((e) => `  ${segmentLine(r.connections.find((c) => c.ids === e.ids)!, e.segment, r)}`).join('\n')}\n  \`\`\`\n`;
+    yield `- **${f.severity}** ${text(findingLine(f, r).replace(/^\S+ /, ''))}\n`;
+    if (f.evidence.length) yield `\n${fence(f.evidence.map((e) => segmentLine(r.connections.find((c) => c.ids === e.ids)!, e.segment, r)))}\n`;
   }
   yield '\n## Connections\n\nEach endpoint as the capture nearer it saw it (in brackets).\n\n';
   yield '| A/B | client | server | client state | server state | segments A/B/both | lost c→s/s→c | delay c→s p50 | delay s→c p50 |\n|---|---|---|---|---|---|---|---|---|\n';
   for (const c of r.connections) {
     const nat = [c.client, c.server].filter((e) => e.translated).map((e) => ` (${e.translated!.addr}:${e.translated!.port} in ${other(e.capture)})`);
-    yield `| ${idsText(c)} | ${md(endpointText(c.family, c.client))} [${c.client.capture}]${nat[0] && c.client.translated ? md(nat[0]) : ''} | ` +
-      `${md(endpointText(c.family, c.server))} [${c.server.capture}] | ${statesText(c.client)} | ${statesText(c.server)} | ` +
+    yield `| ${idsText(c)} | ${text(endpointText(c.family, c.client))} [${c.client.capture}]${nat[0] && c.client.translated ? text(nat[0]) : ''} | ` +
+      `${text(endpointText(c.family, c.server))} [${c.server.capture}] | ${statesText(c.client)} | ${statesText(c.server)} | ` +
       `${c.segments.A}/${c.segments.B}/${c.segments.matched} | ${c.lost.filter((l) => l.from === 'client').length}/${c.lost.filter((l) => l.from === 'server').length} | ` +
       `${c.oneWayDelay.clientToServer ? shortSeconds(c.oneWayDelay.clientToServer.p50) : '-'} | ${c.oneWayDelay.serverToClient ? shortSeconds(c.oneWayDelay.serverToClient.p50) : '-'} |\n`;
   }
   for (const [key, title, meaning] of UNMATCHED) {
     const list = r.connections.flatMap((c) => c[key].map((s) => [c, s] as const));
     if (list.length === 0) continue;
-    yield `\n## ${title}\n\n${meaning[0]!.toUpperCase()}${meaning.slice(1)}.\n\n\`\`\`\n${list.map(([c, s]) => `${idsText(c)} ${segmentLine(c, s, r)}`).join('\n')}\n\`\`\`\n`;
+    yield `\n## ${title}\n\n${meaning[0]!.toUpperCase()}${meaning.slice(1)}.\n\n${fence(list.map(([c, s]) => `${idsText(c)} ${segmentLine(c, s, r)}`))}\n`;
   }
-  if (r.damage) yield `\n**Damage:** ${md(r.damage.message)}\n`;
+  if (r.damage) yield `\n**Damage:** ${text(r.damage.message)}\n`;
 }
 
 /**
@@ -165,7 +166,7 @@ export function* renderCorrelateMarkdown(r: CorrelateReport): Generator<string> 
  */
 export function* renderCorrelateJson(r: CorrelateReport): Generator<string> {
   const d = timingDigits(r.precision);
-  const sec = (v: number) => fixedSeconds(Math.abs(v), d).replace(/^/, v < 0 ? '-' : '');
+  const sec = (v: number) => (v < 0 ? '-' : '') + fixedSeconds(Math.abs(v), d);
   const delay = (x: DelayStats | null) => (x === null ? 'null' : `{"min":${sec(x.min)},"p50":${sec(x.p50)},"max":${sec(x.max)},"samples":${x.samples}}`);
   const ts = (s: number, n: number) => JSON.stringify(isoTimestamp(s, n, r.precision));
   const head = {
@@ -206,10 +207,6 @@ export function* renderCorrelateJson(r: CorrelateReport): Generator<string> {
     first = false;
   }
   yield `${r.connections.length ? '\n  ' : ''}]${r.damage ? `,\n  "damage": ${JSON.stringify(r.damage.message)}` : ''}\n}\n`;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** Ladders drawn on the page: those of connections with a segment seen at one point only first, then the others, up to this many. */
@@ -289,9 +286,9 @@ function ladder(c: CorrelatedConnection): string {
     const colour = FATE_COLOURS[g.fate];
     svg += `<line x1="${begin}" y1="${y - 4}" x2="${end}" y2="${y + 4}" stroke="${colour}" stroke-width="${g.fate === 'both' ? 1 : 2}"/>`;
     if (g.fate === 'lost') svg += `<text x="${end}" y="${y + 8}" text-anchor="middle" fill="${colour}" class="cross">✕</text>`;
-    const text = `${fixedSeconds(Math.max(0, g.at - start), 6)} ${right ? '→' : '←'} [${flagString(g.flags & 0xff)}] seq ${g.seq}${g.len ? `:${(g.seq + g.len) >>> 0}` : ''} len ${g.len}` +
+    const caption = `${fixedSeconds(Math.max(0, g.at - start), 6)} ${right ? '→' : '←'} [${flagString(g.flags & 0xff)}] seq ${g.seq}${g.len ? `:${(g.seq + g.len) >>> 0}` : ''} len ${g.len}` +
       (g.transit !== null ? ` · ${(g.transit * 1e3).toFixed(2)} ms` : ` · ${fateName(g.fate)}`);
-    svg += `<text x="${x.server + 20}" y="${y + 4}" fill="${g.fate === 'both' ? '#333' : colour}">${escapeHtml(text)}</text>`;
+    svg += `<text x="${x.server + 20}" y="${y + 4}" fill="${g.fate === 'both' ? '#333' : colour}">${escapeHtml(caption)}</text>`;
   });
   svg += '</svg>';
   const more = c.rungs && c.segments.A + c.segments.B - c.segments.matched > rungs.length ? `<p class="legend">The first ${rungs.length} segments.</p>` : '';

@@ -7,7 +7,7 @@ import { summaryParagraph } from './summary.js';
 import { redactedNote } from './redacted.js';
 import { capturePointText, duration, endpointToString, evictionNote, findingKindsById, isoTimestamp, limitsNote, linkTypesText, noTcpSentence, SERVER_COLUMNS, serverCells, stateCell, timingNotes, uncertainNotes } from './format.js';
 
-function escapeHtml(s: string): string {
+export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 

@@ -191,7 +191,7 @@ function shownRows(report: Report): Rows | null {
 }
 
 /** Inline code that no backtick in the value can break out of (CommonMark: a longer fence). */
-function code(raw: string): string {
+export function code(raw: string): string {
   const s = printable(raw);
   const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
   const tick = '`'.repeat(longest + 1);
@@ -200,7 +200,7 @@ function code(raw: string): string {
 }
 
 /** A fenced block longer than any run of backticks inside it. */
-function fence(lines: string[]): string {
+export function fence(lines: string[]): string {
   const longest = Math.max(2, ...lines.flatMap((l) => (l.match(/`+/g) ?? []).map((m) => m.length)));
   const f = '`'.repeat(longest + 1);
   return `${f}text\n${lines.join('\n')}\n${f}`;
@@ -212,6 +212,6 @@ function cell(s: string): string {
 }
 
 /** Running text: Markdown's own characters and raw HTML are shown as they are, not interpreted. */
-function text(s: string): string {
+export function text(s: string): string {
   return s.replace(/[\\`*_{}[\]<>#|~]/g, (ch) => `\\${ch}`);
 }
